@@ -1,0 +1,27 @@
+GO ?= go
+BIN := bin/dcrconform
+
+.PHONY: all build run test check catalogue clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/dcrconform
+
+# The main job: every suite against the embedded default (mock directory + reference bank).
+run:
+	$(GO) run ./cmd/dcrconform run --junit out/junit.xml
+
+# The project's tests, as CI runs them.
+test:
+	$(GO) test -race -count=1 ./...
+
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+catalogue:
+	$(GO) run ./cmd/dcrconform list --format markdown > fixtures/CATALOGUE.md
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,57 @@
+// Command dcrconform runs DCR conformance suites, serves the mock directory and serves the reference bank.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+var version = "dev"
+
+const usage = `dcrconform: conformance harness for Open Banking Dynamic Client Registration
+
+Usage:
+  dcrconform run [--config FILE] [--labels FILTER] [--focus ID] [--junit PATH]   run the suites (default: the embedded reference bank)
+  dcrconform list [--format text|markdown]                                       print the scenario catalogue
+  dcrconform directory [--addr ADDR] [--state DIR] ...                           serve the mock directory
+  dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)
+  dcrconform version
+
+Run "dcrconform COMMAND -h" for a command's flags.
+`
+
+func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return runSuites(args[1:], stdout, stderr)
+	case "list":
+		return runList(args[1:], stdout, stderr)
+	case "directory":
+		return runDirectory(args[1:], stdout, stderr)
+	case "bank":
+		return runBank(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "dcrconform", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "dcrconform: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}

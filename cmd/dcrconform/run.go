@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/config"
+	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+	"github.com/dcrconform/dcrconform/suites"
+)
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runSuites(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
+	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
+	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
+	jsonOut := fs.String("ginkgo-json", "", "Ginkgo JSON report path (empty: none)")
+	verbose := fs.Bool("v", true, "print every spec as it runs")
+	noColor := fs.Bool("no-color", false, "no colours in the output")
+	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
+	var focus, defects stringList
+	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
+	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *timeout <= 0 {
+		fmt.Fprintln(stderr, "run: --timeout must be positive")
+		return exitUsage
+	}
+	if *configPath != "" && len(defects) > 0 {
+		fmt.Fprintln(stderr, "run: --defect applies to the embedded reference bank only, not with --config")
+		return exitUsage
+	}
+
+	var tgt *target.Target
+	if *configPath == "" {
+		env, err := embedded.Start(embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)})
+		if err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			return exitUsage
+		}
+		defer env.Close()
+		tgt = env.Target
+		fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
+	} else {
+		cfg, err := config.Load(*configPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			return exitUsage
+		}
+		var dir *mockdirectory.Directory
+		if cfg.Directory != nil {
+			var stop func()
+			dir, stop, err = serveConfiguredDirectory(cfg.Directory, stderr)
+			if err != nil {
+				fmt.Fprintf(stderr, "run: directory: %v\n", err)
+				return exitUsage
+			}
+			defer stop()
+		}
+		tgt, err = cfg.BuildTarget(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
+			return exitUsage
+		}
+		if tgt.Timeout == 0 {
+			tgt.Timeout = *timeout
+		}
+	}
+
+	t := &suites.T{}
+	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: *labels, Focus: focus, JUnitPath: *junit, JSONPath: *jsonOut, Verbose: *verbose, NoColor: *noColor})
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitUsage
+	}
+	if *junit != "" {
+		fmt.Fprintf(stdout, "dcrconform: JUnit report: %s\n", *junit)
+	}
+	if !passed || t.Failed {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// serveConfiguredDirectory starts the mock directory a config asks for and serves it until stop.
+func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirectory.Directory, func(), error) {
+	dir, err := mockdirectory.New(mockdirectory.Config{StateDir: c.State})
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := c.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	base := c.BaseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	dir.SetBaseURL(base)
+	srv := &http.Server{Handler: dir.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "directory: %v\n", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "dcrconform: mock directory at %s (key set %s%s)\n", base, base, dir.JWKSPath())
+	return dir, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// quietLogger logs warnings and errors only, so that spec progress stays readable.
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

@@ -1,0 +1,119 @@
+package bank
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Defect is one deliberately wrong behaviour the bank can be switched to, so that a suite can prove
+// that the spec meant to catch it does.
+type Defect struct {
+	Name        string
+	Description string
+}
+
+// defectCatalogue maps each defect name to what the bank then does wrong. Each name is tested by
+// exactly one b.has call in the code.
+var defectCatalogue = map[string]string{
+	// Software statement (SSA).
+	"skip-ssa-signature":        "does not verify the SSA signature at all (any key, any kid, any alg)",
+	"accept-ssa-unknown-kid":    "accepts an SSA whose kid is not in the directory key set, without verifying it",
+	"accept-ssa-alg-none":       "accepts an unsigned SSA (alg none)",
+	"accept-ssa-wrong-issuer":   "accepts an SSA whose iss is not the directory issuer",
+	"accept-expired-ssa":        "accepts an SSA whose exp has passed",
+	"accept-ssa-missing-claims": "accepts an SSA that lacks required claims (software_id, org_id, software_jwks_endpoint, ...)",
+	"accept-revoked-software":   "registers software whose SSA software_status is not Active",
+	"accept-inactive-org":       "registers software whose SSA org_status is not Active",
+
+	// Registration request JWT.
+	"skip-request-signature": "accepts a registration request signed by any key (signature not checked against the software key set)",
+	"accept-request-alg-none": "accepts an unsigned registration request (alg none)",
+	"accept-request-hs256":    "accepts a registration request with alg HS256, without checking its MAC",
+	"accept-request-rs256":    "accepts a registration request signed with RS256",
+	"ignore-request-exp":      "accepts a registration request whose exp has passed",
+	"ignore-request-iat-future": "accepts a registration request whose iat is in the future",
+	"accept-missing-iss":      "accepts a registration request without iss",
+	"accept-missing-aud":      "accepts a registration request without aud",
+	"accept-missing-exp":      "accepts a registration request without exp",
+	"accept-missing-iat":      "accepts a registration request without iat",
+	"accept-missing-jti":      "accepts a registration request without jti",
+	"ignore-aud":              "accepts a registration request whose aud is not this bank",
+	"ignore-iss-mismatch":     "accepts a registration request whose iss is not the SSA software_id",
+	"allow-jti-replay":        "accepts a registration (POST or PUT) request whose jti was already used",
+
+	// Client metadata.
+	"ignore-redirect-subset":          "accepts redirect_uris that are not in the SSA software_redirect_uris",
+	"allow-http-redirect":             "accepts redirect_uris with the http scheme",
+	"accept-unsupported-auth-method":  "accepts any token_endpoint_auth_method (e.g. client_secret_basic)",
+	"accept-missing-signing-alg":      "accepts private_key_jwt without token_endpoint_auth_signing_alg",
+	"accept-unsupported-grant-type":   "accepts grant_types it does not support (e.g. password)",
+	"accept-unsupported-response-type": "accepts response_types it does not support (e.g. token)",
+	"accept-bad-application-type":     "accepts an application_type other than web",
+	"ignore-scope-roles":              "accepts scopes the SSA software_roles do not allow",
+	"allow-duplicate-registration":    "registers the same software_id again while an earlier client exists",
+	"ignore-tls-subject-dn":           "accepts a tls_client_auth_subject_dn that does not match the transport certificate",
+
+	// Registration transport and response.
+	"accept-json-body":                 "accepts an unsigned application/json registration body carrying the claims",
+	"ignore-content-type":              "accepts a registration with any Content-Type (e.g. text/plain)",
+	"no-body-limit":                    "accepts registration bodies far over 64 KiB (up to 8 MiB)",
+	"no-mtls-register":                 "registers without a client certificate",
+	"accept-other-software-cert":       "accepts a transport certificate whose CN is not the software_id being registered",
+	"status-200-on-register":           "answers a successful registration with 200 instead of 201",
+	"client-secret-for-pkjwt":          "returns a client_secret to private_key_jwt clients",
+	"invalid-request-for-redirect":     "answers invalid_request where invalid_redirect_uri is due",
+	"non-json-error":                   "sends error bodies as text/plain instead of a JSON object",
+	"register-omits-client-id-issued-at": "leaves client_id_issued_at out of the 201 response",
+	"echo-wrong-metadata":              "reports different redirect_uris in the 201 response than were requested",
+
+	// Token endpoint.
+	"token-accept-expired-assertion":     "accepts a client assertion whose exp has passed",
+	"token-allow-assertion-replay":       "accepts a client assertion whose jti was already used",
+	"token-ignore-aud":                   "accepts a client assertion whose aud is neither the token endpoint nor the issuer",
+	"token-ignore-sub-mismatch":          "accepts a client assertion whose sub is not the client_id",
+	"token-accept-wrong-key":             "accepts a client assertion signed by a key outside the client's key set",
+	"token-accept-any-alg":               "accepts a client assertion signed with any asymmetric alg, not only the registered one",
+	"token-accept-missing-assertion-type": "accepts a missing or wrong client_assertion_type",
+	"token-accept-other-cert-tls-auth":   "issues tokens to a tls_client_auth client over a certificate whose subject is not the registered one",
+	"token-unbound":                      "issues tokens not bound to the certificate: management accepts them over any certificate",
+	"token-for-deleted-client":           "issues tokens to a deleted client (which then also reads its deleted registration)",
+
+	// Management (GET/PUT/DELETE /register/{ClientId}).
+	"no-revoke-on-unknown-client": "does not revoke an access token presented for an unknown or another client's ClientId",
+	"no-www-authenticate":         "omits the WWW-Authenticate header on 401 invalid_token",
+	"accept-no-token":             "serves management requests that carry no Authorization header",
+	"accept-expired-token":        "accepts expired access tokens on management requests",
+	"accept-other-client-token":   "accepts one client's access token for another client's registration",
+	"put-ignores-changes":         "answers PUT with 200 and the old metadata without storing the update",
+	"put-skip-validation-redirect": "does not check redirect_uris on PUT (http and URIs outside the SSA accepted)",
+	"put-allow-software-id-change": "lets PUT move a registration to another software_id (another software's SSA)",
+	"put-skip-signature":          "does not verify the signature of a PUT request",
+	"delete-keeps-tokens":         "does not revoke a client's access tokens on DELETE: they still read the deleted registration",
+	"delete-returns-200":          "answers DELETE with 200 instead of 204",
+	"get-after-delete-200":        "answers GET of a deleted registration with 200 and its metadata, token or not",
+}
+
+// Defects lists the catalogue, sorted by name.
+func Defects() []Defect {
+	out := make([]Defect, 0, len(defectCatalogue))
+	for name, desc := range defectCatalogue {
+		out = append(out, Defect{Name: name, Description: desc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func defectSet(names []string) (map[string]bool, error) {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		if _, ok := defectCatalogue[n]; !ok {
+			return nil, fmt.Errorf("bank: unknown defect %q", n)
+		}
+		set[n] = true
+	}
+	return set, nil
+}
+
+// has reports whether the named defect is switched on. The tests check that every name passed
+// here is in the catalogue and that each catalogue name is tested exactly once.
+func (b *Bank) has(name string) bool { return b.defects[name] }

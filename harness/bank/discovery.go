@@ -1,0 +1,23 @@
+package bank
+
+import "net/http"
+
+// Algorithms the bank accepts for registration requests, client assertions and request objects.
+var signingAlgs = []string{"PS256", "ES256"}
+
+func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	iss := b.issuerFor(r)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                iss,
+		"registration_endpoint":                 iss + registerPath,
+		"token_endpoint":                        iss + tokenPath,
+		"token_endpoint_auth_methods_supported": []string{"private_key_jwt", "tls_client_auth"},
+		"token_endpoint_auth_signing_alg_values_supported": signingAlgs,
+		"request_object_signing_alg_values_supported":      signingAlgs,
+		"id_token_signing_alg_values_supported":            signingAlgs,
+		"grant_types_supported":                            supportedGrantTypes,
+		"response_types_supported":                         []string{"code id_token", "code"},
+		"scopes_supported":                                 []string{"openid", "accounts", "payments", "fundsconfirmations"},
+		"tls_client_certificate_bound_access_tokens":       true,
+	})
+}

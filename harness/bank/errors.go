@@ -1,0 +1,97 @@
+package bank
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// Error codes of RFC 7591 §3.2.2, RFC 6749 §5.2 and RFC 6750 §3.1.
+const (
+	errInvalidClientMetadata = "invalid_client_metadata"
+	errInvalidRedirectURI    = "invalid_redirect_uri"
+	errInvalidSSA            = "invalid_software_statement"
+	errUnapprovedSSA         = "unapproved_software_statement"
+	errInvalidClient         = "invalid_client"
+	errInvalidRequest        = "invalid_request"
+	errInvalidScope          = "invalid_scope"
+	errInvalidToken          = "invalid_token"
+	errUnsupportedGrantType  = "unsupported_grant_type"
+	errUnauthorizedClient    = "unauthorized_client"
+	errServerError           = "server_error"
+)
+
+// apiError is an error answer: an HTTP status, an error code and a description. Descriptions
+// never quote tokens, assertions or secrets.
+type apiError struct {
+	status int
+	code   string
+	desc   string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.desc }
+
+func newError(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, desc: fmt.Sprintf(format, args...)}
+}
+
+func badMetadata(format string, args ...any) *apiError {
+	return newError(http.StatusBadRequest, errInvalidClientMetadata, format, args...)
+}
+
+func badSSA(format string, args ...any) *apiError {
+	return newError(http.StatusBadRequest, errInvalidSSA, format, args...)
+}
+
+func unapprovedSSA(format string, args ...any) *apiError {
+	return newError(http.StatusBadRequest, errUnapprovedSSA, format, args...)
+}
+
+func badClient(format string, args ...any) *apiError {
+	return newError(http.StatusUnauthorized, errInvalidClient, format, args...)
+}
+
+func badToken(format string, args ...any) *apiError {
+	return newError(http.StatusUnauthorized, errInvalidToken, format, args...)
+}
+
+// badRedirect is the error for a redirect URI the bank refuses.
+func (b *Bank) badRedirect(format string, args ...any) *apiError {
+	code := errInvalidRedirectURI
+	if b.has("invalid-request-for-redirect") {
+		code = errInvalidRequest
+	}
+	return newError(http.StatusBadRequest, code, format, args...)
+}
+
+// writeError sends e as an RFC 7591 §3.2.2 JSON error; a 401 invalid_token also carries the
+// RFC 6750 WWW-Authenticate challenge.
+func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
+	b.logger.Info("request refused", "method", r.Method, "path", r.URL.Path,
+		"status", e.status, "error", e.code, "error_description", e.desc)
+	if e.code == errInvalidToken && !b.has("no-www-authenticate") {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	if b.has("non-json-error") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(e.status)
+		fmt.Fprintf(w, "%s: %s\n", e.code, e.desc)
+		return
+	}
+	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.desc})
+}
+
+// writeJSON sends v as a JSON body that caches must not keep.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":"server_error","error_description":"cannot encode the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,73 @@
+package bank
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+)
+
+const (
+	maxRegistrationBody = 64 << 10
+	noLimitBody         = 8 << 20 // what the no-body-limit defect still reads, to stay bounded
+)
+
+// registrationRequest is a registration (POST) or update (PUT) body, decoded but not verified.
+type registrationRequest struct {
+	raw    string // the compact JWS; empty for an unsigned JSON body
+	alg    string // the JWS alg header
+	claims claims
+}
+
+// readRegistrationRequest checks the Content-Type and size of a registration body and decodes it.
+func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request) (*registrationRequest, *apiError) {
+	contentType := r.Header.Get("Content-Type")
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mediaType = ""
+	}
+	jsonBody := mediaType == "application/json" && b.has("accept-json-body")
+	if !jsonBody && mediaType != "application/jwt" && mediaType != "application/jose" && !b.has("ignore-content-type") {
+		return nil, newError(http.StatusUnsupportedMediaType, errInvalidClientMetadata,
+			"Content-Type must be application/jwt or application/jose, not %q", contentType)
+	}
+	limit := int64(maxRegistrationBody)
+	if b.has("no-body-limit") {
+		limit = noLimitBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+			return nil, newError(http.StatusRequestEntityTooLarge, errInvalidClientMetadata,
+				"the request body is over %d bytes", limit)
+		}
+		return nil, badMetadata("cannot read the request body")
+	}
+	text := strings.TrimSpace(string(body))
+	if text == "" {
+		return nil, badMetadata("the request body is empty: it must be a signed JWT")
+	}
+	if jsonBody {
+		var c claims
+		d := json.NewDecoder(bytes.NewReader(body))
+		d.UseNumber()
+		if err := d.Decode(&c); err != nil || c == nil {
+			return nil, badMetadata("the request body is not a JSON object")
+		}
+		return &registrationRequest{claims: c}, nil
+	}
+	header, payload, err := joseutil.Decode(text)
+	if err != nil {
+		return nil, badMetadata("the request body is not a compact JWS: %v", err)
+	}
+	if payload == nil {
+		return nil, badMetadata("the request JWT payload is not a JSON object")
+	}
+	alg, _ := header["alg"].(string)
+	return &registrationRequest{raw: text, alg: alg, claims: payload}, nil
+}

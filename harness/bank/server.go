@@ -1,0 +1,245 @@
+// Package bank is the reference bank: a UK OBIE DCR 3.3 authorisation server (registration,
+// client_credentials token endpoint, registration management) that the conformance suites run
+// against by default. A catalogue of named defects (see Defects) each switches off or corrupts
+// exactly one behaviour, so that every suite spec can be shown to catch a real fault.
+package bank
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Bank.
+type Config struct {
+	DirectoryJWKSURL    string         // the directory's own key set, which signs SSAs
+	DirectoryIssuer     string         // expected SSA iss, default "OpenBanking Ltd"
+	ClientCAs           *x509.CertPool // roots that transport (mTLS) client certs must chain to
+	ClientIntermediates *x509.CertPool // optional intermediates
+	HTTPClient          *http.Client   // fetches key sets (default: 10s timeout); reads are capped at 1 MiB
+	Defects             []string       // names of defects to switch on
+	Now                 func() time.Time
+	Logger              *slog.Logger // never given tokens, assertions, secrets or Authorization headers
+}
+
+// Bank is the reference bank. It is safe for concurrent use.
+type Bank struct {
+	cfg        Config
+	defects    map[string]bool
+	httpClient *http.Client
+	now        func() time.Time
+	logger     *slog.Logger
+	store      *store
+	dirKeys    directoryKeys
+
+	mu     sync.RWMutex
+	issuer string
+}
+
+// Paths served by the bank.
+const (
+	discoveryPath = "/.well-known/openid-configuration"
+	registerPath  = "/open-banking/v3.3.0/register"
+	tokenPath     = "/oauth2/token"
+)
+
+// New builds a bank; it fails on a defect name missing from the catalogue.
+func New(cfg Config) (*Bank, error) {
+	defects, err := defectSet(cfg.Defects)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DirectoryIssuer == "" {
+		cfg.DirectoryIssuer = "OpenBanking Ltd"
+	}
+	b := &Bank{cfg: cfg, defects: defects, httpClient: cfg.HTTPClient, now: cfg.Now, logger: cfg.Logger, store: newStore()}
+	if b.httpClient == nil {
+		b.httpClient = &http.Client{Timeout: fetchTimeout}
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.logger == nil {
+		b.logger = slog.New(slog.DiscardHandler)
+	}
+	return b, nil
+}
+
+// SetIssuer sets the bank's base URL (e.g. https://127.0.0.1:43211): the discovery issuer, the
+// base of its endpoints and the aud that registration requests must carry.
+func (b *Bank) SetIssuer(issuer string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.issuer = strings.TrimRight(issuer, "/")
+}
+
+// issuerFor is the configured issuer or, before SetIssuer, one derived from the request's host.
+func (b *Bank) issuerFor(r *http.Request) string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.issuer != "" {
+		return b.issuer
+	}
+	return "https://" + r.Host
+}
+
+// TokenBinding returns the certificate thumbprint (x5t#S256) an access token is bound to; ok is
+// false for an unknown or revoked token.
+func (b *Bank) TokenBinding(token string) (thumbprint string, ok bool) {
+	tok, ok := b.store.token(token)
+	return tok.thumbprint, ok
+}
+
+// ExpireTokens makes every access token issued to the client expired, for tests.
+func (b *Bank) ExpireTokens(clientID string) { b.store.expireTokens(clientID, b.now()) }
+
+// Handler serves the bank's endpoints. Behind a TLS listener it trusts client certificates the
+// listener verified, and verifies merely presented ones against Config.ClientCAs itself.
+func (b *Bank) Handler() http.Handler { return http.HandlerFunc(b.serveHTTP) }
+
+func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			b.writeError(w, r, newError(http.StatusInternalServerError, errServerError, "internal error"))
+		}
+	}()
+	path := r.URL.Path
+	switch {
+	case path == discoveryPath:
+		if allow(w, r, http.MethodGet) {
+			b.serveDiscovery(w, r)
+			return
+		}
+	case path == registerPath:
+		if allow(w, r, http.MethodPost) {
+			b.serveRegister(w, r)
+			return
+		}
+	case path == tokenPath:
+		if allow(w, r, http.MethodPost) {
+			b.serveToken(w, r)
+			return
+		}
+	case strings.HasPrefix(path, registerPath+"/") && validClientID(strings.TrimPrefix(path, registerPath+"/")):
+		if allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
+			b.serveManage(w, r, strings.TrimPrefix(path, registerPath+"/"))
+			return
+		}
+	default:
+		b.writeError(w, r, newError(http.StatusNotFound, "not_found", "no such endpoint: %s", path))
+		return
+	}
+	b.writeError(w, r, newError(http.StatusMethodNotAllowed, errInvalidRequest, "method %s not allowed on %s", r.Method, path))
+}
+
+// allow reports whether r uses one of methods, setting the Allow header for a 405 when not.
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	return false
+}
+
+func validClientID(id string) bool { return id != "" && !strings.Contains(id, "/") && len(id) <= 256 }
+
+// clientCert returns the request's verified transport certificate, or nil.
+func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return nil
+	}
+	leaf := r.TLS.PeerCertificates[0]
+	if len(r.TLS.VerifiedChains) > 0 {
+		return leaf
+	}
+	if b.cfg.ClientCAs == nil {
+		return nil
+	}
+	inter := x509.NewCertPool()
+	if b.cfg.ClientIntermediates != nil {
+		inter = b.cfg.ClientIntermediates.Clone()
+	}
+	for _, c := range r.TLS.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: b.cfg.ClientCAs, Intermediates: inter,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
+		return nil
+	}
+	return leaf
+}
+
+// Server is a bank listening on 127.0.0.1 over TLS.
+type Server struct {
+	URL  string
+	Bank *Bank
+	srv  *http.Server
+	done chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start serves a new bank on 127.0.0.1:<random port> with serverCert, asking for client certificates
+// that chain to cfg.ClientCAs, and sets the bank's issuer to the server's URL.
+func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
+	b, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{serverCert},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    cfg.ClientCAs,
+	}
+	if cfg.ClientIntermediates != nil {
+		// The TLS stack cannot take extra intermediates: ask for a certificate and let the handler
+		// verify it with them.
+		tlsCfg.ClientAuth = tls.RequestClientCert
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bank: listen: %w", err)
+	}
+	s := &Server{
+		URL:  "https://" + ln.Addr().String(),
+		Bank: b,
+		done: make(chan error, 1),
+		srv: &http.Server{
+			Handler:           b.Handler(),
+			TLSConfig:         tlsCfg,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       60 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(b.logger.Handler(), slog.LevelDebug),
+		},
+	}
+	b.SetIssuer(s.URL)
+	go func() { s.done <- s.srv.ServeTLS(ln, "", "") }()
+	return s, nil
+}
+
+// Close stops the server at once. Later calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.srv.Close()
+		if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && s.closeErr == nil {
+			s.closeErr = serveErr
+		}
+	})
+	return s.closeErr
+}

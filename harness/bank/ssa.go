@@ -1,0 +1,125 @@
+package bank
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+)
+
+// ssaInfo is what the bank takes from a valid software statement.
+type ssaInfo struct {
+	softwareID   string
+	orgID        string
+	jwksURI      string // software_jwks_endpoint
+	redirectURIs []string
+	roles        []string
+}
+
+var ssaAlgs = []jose.SignatureAlgorithm{jose.PS256, jose.ES256}
+
+// verifySSA checks the software statement's signature against the directory's key set.
+func (b *Bank) verifySSA(ctx context.Context, token string) (claims, *apiError) {
+	header, payload, err := joseutil.Decode(token)
+	if err != nil || payload == nil {
+		return nil, badSSA("software_statement is not a signed JWT")
+	}
+	alg, _ := header["alg"].(string)
+	switch {
+	case b.has("skip-ssa-signature"):
+		return payload, nil
+	case alg == "none" && b.has("accept-ssa-alg-none"):
+		return payload, nil
+	case alg != "PS256" && alg != "ES256":
+		return nil, badSSA("software_statement alg %q is not allowed: the directory signs with PS256 or ES256", alg)
+	}
+	kid, _ := header["kid"].(string)
+	set, err := b.directoryKeySet(ctx, kid)
+	if err != nil {
+		b.logger.Warn("cannot fetch the directory key set", "error", err)
+		return nil, newError(http.StatusInternalServerError, errServerError, "cannot fetch the directory key set")
+	}
+	verified, _, err := joseutil.Verify(token, set, ssaAlgs)
+	switch {
+	case errors.Is(err, joseutil.ErrUnknownKey) && b.has("accept-ssa-unknown-kid"):
+		return payload, nil
+	case errors.Is(err, joseutil.ErrUnknownKey):
+		return nil, badSSA("software_statement kid %q is not in the directory key set", kid)
+	case err != nil:
+		return nil, badSSA("software_statement signature does not verify against the directory key set")
+	}
+	return verified, nil
+}
+
+// checkSSA checks the software statement's issuer, lifetime, required claims and statuses.
+func (b *Bank) checkSSA(ssa claims) (ssaInfo, *apiError) {
+	now := b.now()
+	if iss, _ := ssa.str("iss"); iss != b.cfg.DirectoryIssuer && !b.has("accept-ssa-wrong-issuer") {
+		return ssaInfo{}, badSSA("software_statement iss %q is not the directory %q", iss, b.cfg.DirectoryIssuer)
+	}
+	if ssa.has("exp") {
+		exp, err := ssa.time("exp")
+		if err != nil {
+			return ssaInfo{}, badSSA("software_statement %v", err)
+		}
+		if !exp.After(now) && !b.has("accept-expired-ssa") {
+			return ssaInfo{}, badSSA("software_statement expired at %s", exp.UTC().Format(timeFormat))
+		}
+	}
+	if ssa.has("iat") {
+		iat, err := ssa.time("iat")
+		if err != nil {
+			return ssaInfo{}, badSSA("software_statement %v", err)
+		}
+		if iat.After(now.Add(clockSkew)) {
+			return ssaInfo{}, badSSA("software_statement iat is in the future")
+		}
+	}
+	info, missing := readSSAInfo(ssa)
+	if len(missing) > 0 && !b.has("accept-ssa-missing-claims") {
+		return ssaInfo{}, badSSA("software_statement lacks required claims or has them malformed: %s", strings.Join(missing, ", "))
+	}
+	if status, present := ssa["org_status"]; present && status != "Active" && !b.has("accept-inactive-org") {
+		return ssaInfo{}, unapprovedSSA("the organisation's status is %v, not Active", status)
+	}
+	if status, present := ssa["software_status"]; present && status != "Active" && !b.has("accept-revoked-software") {
+		return ssaInfo{}, unapprovedSSA("the software's status is %v, not Active", status)
+	}
+	return info, nil
+}
+
+// readSSAInfo takes the claims the bank needs, listing the required ones absent or malformed.
+func readSSAInfo(ssa claims) (info ssaInfo, missing []string) {
+	text := func(name string) string {
+		s, ok := ssa.str(name)
+		if !ok || s == "" {
+			missing = append(missing, name)
+		}
+		return s
+	}
+	info.softwareID = text("software_id")
+	info.orgID = text("org_id")
+	info.jwksURI = text("software_jwks_endpoint")
+	if uris, err := ssa.strings("software_redirect_uris"); err != nil || len(uris) == 0 {
+		missing = append(missing, "software_redirect_uris")
+	} else {
+		info.redirectURIs = uris
+	}
+	switch roles := ssa["software_roles"].(type) {
+	case string: // a single role, as some directories send it
+		info.roles = strings.Fields(roles)
+	default:
+		info.roles, _ = ssa.strings("software_roles")
+	}
+	if len(info.roles) == 0 {
+		missing = append(missing, "software_roles")
+	}
+	if _, ok := ssa.str("org_status"); !ok {
+		missing = append(missing, "org_status")
+	}
+	return info, missing
+}

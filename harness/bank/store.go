@@ -1,0 +1,213 @@
+package bank
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"maps"
+	"sync"
+	"time"
+)
+
+// registration is what a valid registration (POST or PUT) request asks for.
+type registration struct {
+	softwareID   string
+	jwksURI      string   // the SSA's software_jwks_endpoint
+	authMethod   string   // token_endpoint_auth_method
+	signingAlg   string   // token_endpoint_auth_signing_alg, for private_key_jwt
+	subjectDN    string   // tls_client_auth_subject_dn, for tls_client_auth
+	grantTypes   []string // registered grant_types (defaulted)
+	scopes       []string // scopes a token may carry
+	metadata     map[string]any
+	requestIss   string // iss and jti of the request, for replay detection
+	requestJTI   string
+	requestUntil time.Time // when the jti may be forgotten
+}
+
+// client is a registered client. A deleted client stays as a tombstone so that a defect can still
+// find it; a correct bank never serves it.
+type client struct {
+	id       string
+	issuedAt int64
+	reg      registration
+	deleted  bool
+}
+
+// response is the client's metadata as answered on POST, GET and PUT.
+func (c *client) response() map[string]any {
+	out := maps.Clone(c.reg.metadata)
+	out["client_id"] = c.id
+	out["client_id_issued_at"] = c.issuedAt
+	return out
+}
+
+// accessToken is an opaque client_credentials token, bound to a certificate thumbprint.
+type accessToken struct {
+	clientID   string
+	thumbprint string // x5t#S256 of the certificate it was issued over; empty if unbound
+	scope      string
+	expiresAt  time.Time
+}
+
+// store is the bank's in-memory state. All access goes through its methods, under mu.
+type store struct {
+	mu      sync.Mutex
+	clients map[string]*client
+	tokens  map[string]*accessToken
+	seen    map[string]time.Time // used jtis ("kind|issuer|jti") until they expire
+}
+
+func newStore() *store {
+	return &store{clients: map[string]*client{}, tokens: map[string]*accessToken{}, seen: map[string]time.Time{}}
+}
+
+// commitRules says which of the commit-time checks apply.
+type commitRules struct {
+	checkReplay    bool
+	checkDuplicate bool
+}
+
+// register stores a new client unless its request jti was used already or its software already has
+// a live client (as rules say).
+func (s *store) register(reg registration, now time.Time, rules commitRules) (*client, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.checkLocked(reg, "", now, rules); e != nil {
+		return nil, e
+	}
+	c := &client{id: randomID(), issuedAt: now.Unix(), reg: reg}
+	s.clients[c.id] = c
+	return c, nil
+}
+
+// update replaces a live client's registration under the same rules as register, the client's own
+// registration not counting as a duplicate.
+func (s *store) update(id string, reg registration, now time.Time, rules commitRules) (*client, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	if !ok || c.deleted {
+		return nil, badToken("the client does not exist")
+	}
+	if e := s.checkLocked(reg, id, now, rules); e != nil {
+		return nil, e
+	}
+	updated := *c
+	updated.reg = reg
+	s.clients[id] = &updated
+	return &updated, nil
+}
+
+func (s *store) checkLocked(reg registration, self string, now time.Time, rules commitRules) *apiError {
+	if rules.checkReplay && reg.requestJTI != "" {
+		key := "request|" + reg.requestIss + "|" + reg.requestJTI
+		if s.seenLocked(key, now) {
+			return badMetadata("the request jti has been used before")
+		}
+	}
+	if rules.checkDuplicate {
+		for id, c := range s.clients {
+			if id != self && !c.deleted && c.reg.softwareID == reg.softwareID {
+				return badMetadata("software %q is already registered as another client", reg.softwareID)
+			}
+		}
+	}
+	if reg.requestJTI != "" {
+		s.seen["request|"+reg.requestIss+"|"+reg.requestJTI] = reg.requestUntil
+	}
+	return nil
+}
+
+// useJTI records a jti of the given kind and issuer until expiry, and reports whether it was
+// already in use.
+func (s *store) useJTI(key string, until, now time.Time) (replayed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	replayed = s.seenLocked(key, now)
+	s.seen[key] = until
+	return replayed
+}
+
+func (s *store) seenLocked(key string, now time.Time) bool {
+	for k, until := range s.seen {
+		if !until.After(now) {
+			delete(s.seen, k)
+		}
+	}
+	_, ok := s.seen[key]
+	return ok
+}
+
+// client returns a client by id, tombstones included.
+func (s *store) client(id string) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.clients[id]
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	return &cp
+}
+
+// delete turns a live client into a tombstone, revoking its tokens if asked to.
+func (s *store) delete(id string, revokeTokens bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	if !ok || c.deleted {
+		return false
+	}
+	gone := *c
+	gone.deleted = true
+	s.clients[id] = &gone
+	if revokeTokens {
+		for t, tok := range s.tokens {
+			if tok.clientID == id {
+				delete(s.tokens, t)
+			}
+		}
+	}
+	return true
+}
+
+func (s *store) issueToken(tok accessToken) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	value := randomID() + randomID()
+	s.tokens[value] = &tok
+	return value
+}
+
+func (s *store) token(value string) (accessToken, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok, ok := s.tokens[value]
+	if !ok {
+		return accessToken{}, false
+	}
+	return *tok, true
+}
+
+func (s *store) revokeToken(value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, value)
+}
+
+// expireTokens makes every token of the client expired as of now.
+func (s *store) expireTokens(clientID string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tok := range s.tokens {
+		if tok.clientID == clientID {
+			tok.expiresAt = now.Add(-time.Second)
+		}
+	}
+}
+
+// randomID is 128 random bits, base64url.
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,210 @@
+// Package client is the harness's HTTP client: mutual TLS with a per-request client certificate,
+// a timeout on every call, a cap on the bytes read, and a transcript of every exchange.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/transcript"
+)
+
+// Defaults for Options.
+const (
+	DefaultTimeout = 10 * time.Second
+	DefaultMaxBody = 1 << 20
+)
+
+// Options configure a Client.
+type Options struct {
+	Timeout time.Duration  // per request, including reading the body
+	MaxBody int64          // bytes read from a response body at most
+	RootCAs *x509.CertPool // trust for the target's server certificate; nil means the system pool
+}
+
+// Client sends requests, each with its own (or no) client certificate.
+type Client struct {
+	opts Options
+
+	mu         sync.Mutex
+	transports map[*tls.Certificate]*http.Transport
+}
+
+// New returns a Client; zero options take the defaults.
+func New(opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	return &Client{opts: opts, transports: map[*tls.Certificate]*http.Transport{}}
+}
+
+// Timeout is the per-request timeout.
+func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
+
+// Request is one HTTP request. Cert is the client certificate to present; nil presents none.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	Cert   *tls.Certificate
+}
+
+// Response is a fully read HTTP response.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Duration time.Duration
+	Exchange transcript.Exchange // the redacted record of this exchange
+}
+
+// ErrBodyTooLarge means the response body exceeded Options.MaxBody.
+var ErrBodyTooLarge = errors.New("response body too large")
+
+// Do sends req and reads the whole response, recording the exchange in rec (if not nil). A transport
+// failure, a timeout or an oversized body is an error; any HTTP status is not.
+func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	ex := transcript.Exchange{Started: time.Now(), Method: req.Method, URL: req.URL, RequestHeaders: req.Header.Clone(), RequestBody: string(req.Body)}
+	if req.Cert != nil && req.Cert.Leaf != nil {
+		ex.ClientCert = req.Cert.Leaf.Subject.String()
+	}
+	resp, err := c.do(ctx, req)
+	ex.DurationMS = float64(time.Since(ex.Started).Microseconds()) / 1000
+	if resp != nil {
+		ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.Status, resp.Header, string(resp.Body)
+		ex.Truncated = errors.Is(err, ErrBodyTooLarge)
+	}
+	if err != nil {
+		ex.Error = err.Error()
+	}
+	if rec != nil {
+		rec.Add(ex)
+	}
+	if resp != nil {
+		resp.Duration = time.Since(ex.Started)
+		resp.Exchange = ex
+		transcript.Redact(&resp.Exchange)
+	}
+	return resp, err
+}
+
+func (c *Client) do(ctx context.Context, req Request) (*Response, error) {
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", req.Method, req.URL, err)
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hreq.Header.Add(k, v)
+		}
+	}
+	if req.Body == nil {
+		hreq.Body, hreq.ContentLength = http.NoBody, 0
+	}
+	hresp, err := (&http.Client{Transport: c.transport(req.Cert), CheckRedirect: noRedirects}).Do(hreq)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("%s %s: no answer within %s: %w", req.Method, req.URL, c.opts.Timeout, err)
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+	}
+	defer hresp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(hresp.Body, c.opts.MaxBody+1))
+	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: body}
+	if err != nil {
+		return resp, fmt.Errorf("%s %s: reading the response body after status %d: %w", req.Method, req.URL, hresp.StatusCode, err)
+	}
+	if int64(len(body)) > c.opts.MaxBody {
+		resp.Body = body[:c.opts.MaxBody]
+		return resp, fmt.Errorf("%s %s: status %d: %w: more than %d bytes", req.Method, req.URL, hresp.StatusCode, ErrBodyTooLarge, c.opts.MaxBody)
+	}
+	return resp, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func (c *Client) transport(cert *tls.Certificate) *http.Transport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.transports[cert]; ok {
+		return t
+	}
+	cfg := &tls.Config{RootCAs: c.opts.RootCAs, MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	t := &http.Transport{
+		TLSClientConfig:       cfg,
+		TLSHandshakeTimeout:   c.opts.Timeout,
+		ResponseHeaderTimeout: c.opts.Timeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       30 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	c.transports[cert] = t
+	return t
+}
+
+// CloseIdleConnections closes every idle connection of every transport.
+func (c *Client) CloseIdleConnections() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range c.transports {
+		t.CloseIdleConnections()
+	}
+}
+
+// JSONObject decodes a JSON object body. Its error names the status, the content type and an excerpt,
+// so a spec that expected JSON and got something else says what it got.
+func (r *Response) JSONObject() (map[string]any, error) {
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(r.Body))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("status %d: body is not a JSON object (Content-Type %q): %s", r.Status, r.Header.Get("Content-Type"), r.Excerpt(200))
+	}
+	return obj, nil
+}
+
+// IsJSON reports whether the Content-Type is JSON (application/json or +json).
+func (r *Response) IsJSON() bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// Excerpt is at most n bytes of the redacted body, for messages.
+func (r *Response) Excerpt(n int) string {
+	b := r.Exchange.ResponseBody
+	if b == "" {
+		b = string(r.Body)
+		if len(b) > 0 {
+			ex := transcript.Exchange{ResponseBody: b}
+			transcript.Redact(&ex)
+			b = ex.ResponseBody
+		}
+	}
+	if b == "" {
+		return "(empty body)"
+	}
+	if len(b) > n {
+		return b[:n] + "…"
+	}
+	return b
+}

@@ -1,0 +1,299 @@
+// Package config reads the YAML that points dcrconform at an external bank, and turns it into a target.
+// Every error names the field at fault.
+package config
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"sigs.k8s.io/yaml"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/pki"
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+)
+
+// Config is the file given to `dcrconform run --config`.
+type Config struct {
+	Profile   string     `json:"profile"`
+	Target    Target     `json:"target"`
+	Software  *Software  `json:"software,omitempty"`
+	Directory *Directory `json:"directory,omitempty"`
+}
+
+// Target says where the bank is and what it implements.
+type Target struct {
+	Name                 string   `json:"name"`
+	DiscoveryURL         string   `json:"discovery_url"`
+	RegistrationEndpoint string   `json:"registration_endpoint"`
+	TokenEndpoint        string   `json:"token_endpoint"`
+	Issuer               string   `json:"issuer"`
+	Audience             string   `json:"audience"`
+	Scope                string   `json:"scope"`
+	CABundle             string   `json:"ca_bundle"`
+	Timeout              Duration `json:"timeout"`
+	Supports             Supports `json:"supports"`
+}
+
+// Supports lists the optional operations; each defaults to true.
+type Supports struct {
+	Read   *bool `json:"read"`
+	Update *bool `json:"update"`
+	Delete *bool `json:"delete"`
+}
+
+// Software is a software identity the bank already trusts, with its SSA given.
+type Software struct {
+	SoftwareID    string   `json:"software_id"`
+	OrgID         string   `json:"org_id"`
+	TransportCert string   `json:"transport_cert"`
+	TransportKey  string   `json:"transport_key"`
+	SigningKey    string   `json:"signing_key"`
+	SigningKID    string   `json:"signing_kid"`
+	SigningAlg    string   `json:"signing_alg"`
+	RedirectURIs  []string `json:"redirect_uris"`
+	SSA           string   `json:"ssa"`
+	SSAFile       string   `json:"ssa_file"`
+}
+
+// Directory asks the harness to start a mock directory that mints software identities and SSAs; the
+// bank must trust its key set URL and CA.
+type Directory struct {
+	Listen  string `json:"listen"`
+	BaseURL string `json:"base_url"`
+	State   string `json:"state"`
+}
+
+// Duration is a time.Duration written as "10s".
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON reads a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("not a duration like \"10s\": %q", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Profiles known to this version.
+var Profiles = []string{"uk"}
+
+// Load reads and validates a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.resolvePaths(filepath.Dir(path))
+	return c, nil
+}
+
+// Parse reads YAML strictly (an unknown field is an error) and validates it.
+func Parse(data []byte) (*Config, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	var c Config
+	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) resolvePaths(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&c.Target.CABundle)
+	if s := c.Software; s != nil {
+		for _, p := range []*string{&s.TransportCert, &s.TransportKey, &s.SigningKey, &s.SSAFile} {
+			abs(p)
+		}
+	}
+	if c.Directory != nil {
+		abs(&c.Directory.State)
+	}
+}
+
+// Validate checks every field and returns an error naming each one at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.Profile == "" {
+		c.Profile = "uk"
+	}
+	if !contains(Profiles, c.Profile) {
+		bad("profile", "%q is not one of %s", c.Profile, strings.Join(Profiles, ", "))
+	}
+	t := &c.Target
+	if t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
+		bad("target.discovery_url", "required unless both target.registration_endpoint and target.token_endpoint are given")
+	}
+	for field, v := range map[string]string{"target.discovery_url": t.DiscoveryURL, "target.registration_endpoint": t.RegistrationEndpoint, "target.token_endpoint": t.TokenEndpoint} {
+		if v != "" {
+			if err := checkURL(v); err != nil {
+				bad(field, "%v", err)
+			}
+		}
+	}
+	if t.Timeout.Duration < 0 || t.Timeout.Duration > 5*time.Minute {
+		bad("target.timeout", "%s is outside 0 to 5m", t.Timeout.Duration)
+	}
+	switch {
+	case c.Software == nil && c.Directory == nil:
+		bad("software", "either software (with its SSA) or directory (to mint SSAs) is required")
+	case c.Software != nil && c.Directory != nil:
+		bad("directory", "give software or directory, not both")
+	case c.Software != nil:
+		s := c.Software
+		for field, v := range map[string]string{"software.software_id": s.SoftwareID, "software.transport_cert": s.TransportCert, "software.transport_key": s.TransportKey, "software.signing_key": s.SigningKey, "software.signing_kid": s.SigningKID} {
+			if v == "" {
+				bad(field, "required")
+			}
+		}
+		if (s.SSA == "") == (s.SSAFile == "") {
+			bad("software.ssa", "give exactly one of software.ssa and software.ssa_file")
+		}
+		if s.SigningAlg != "" && s.SigningAlg != "PS256" && s.SigningAlg != "ES256" {
+			bad("software.signing_alg", "%q is not PS256 or ES256", s.SigningAlg)
+		}
+		if len(s.RedirectURIs) == 0 {
+			bad("software.redirect_uris", "at least one redirect URI of the SSA is required")
+		}
+	case c.Directory != nil:
+		if c.Directory.Listen != "" {
+			if _, _, err := net.SplitHostPort(c.Directory.Listen); err != nil {
+				bad("directory.listen", "%v", err)
+			}
+		}
+		if c.Directory.BaseURL != "" {
+			if u, err := url.Parse(c.Directory.BaseURL); err != nil || u.Host == "" {
+				bad("directory.base_url", "%q is not an absolute URL", c.Directory.BaseURL)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", v)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// BuildTarget turns the config into a target, loading every file it names. When the config asks for a
+// mock directory, dir is the in-process directory that mints SSAs (the caller serves it).
+func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, error) {
+	t := &c.Target
+	tgt := &target.Target{
+		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.Timeout.Duration,
+		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
+	}
+	if tgt.Name == "" {
+		tgt.Name = "target"
+	}
+	if tgt.Scope == "" {
+		tgt.Scope = "openid accounts payments"
+	}
+	if t.CABundle != "" {
+		pem, err := os.ReadFile(t.CABundle)
+		if err != nil {
+			return nil, fmt.Errorf("target.ca_bundle: %w", err)
+		}
+		certs, err := pki.ParseCertsPEM(pem)
+		if err != nil {
+			return nil, fmt.Errorf("target.ca_bundle: %w", err)
+		}
+		tgt.RootCAs = x509.NewCertPool()
+		for _, cert := range certs {
+			tgt.RootCAs.AddCert(cert)
+		}
+	}
+	if dir != nil {
+		tgt.Directory = target.InProcessDirectory(dir)
+		return tgt, nil
+	}
+	sw, err := c.Software.load()
+	if err != nil {
+		return nil, err
+	}
+	tgt.Software = sw
+	return tgt, nil
+}
+
+func orTrue(b *bool) bool { return b == nil || *b }
+
+func (s *Software) load() (*target.Software, error) {
+	cert, err := tls.LoadX509KeyPair(s.TransportCert, s.TransportKey)
+	if err != nil {
+		return nil, fmt.Errorf("software.transport_cert/transport_key: %w", err)
+	}
+	keyPEM, err := os.ReadFile(s.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("software.signing_key: %w", err)
+	}
+	signer, err := pki.ParseKeyPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("software.signing_key: %w", err)
+	}
+	key, err := joseutil.NewKey(signer)
+	if err != nil {
+		return nil, fmt.Errorf("software.signing_key: %w", err)
+	}
+	key.KeyID = s.SigningKID
+	if s.SigningAlg != "" {
+		key.Alg = jose.SignatureAlgorithm(s.SigningAlg)
+	}
+	ssa := s.SSA
+	if s.SSAFile != "" {
+		b, err := os.ReadFile(s.SSAFile)
+		if err != nil {
+			return nil, fmt.Errorf("software.ssa_file: %w", err)
+		}
+		ssa = strings.TrimSpace(string(b))
+	}
+	if _, _, err := joseutil.Decode(ssa); err != nil {
+		return nil, fmt.Errorf("software.ssa: %w", err)
+	}
+	return &target.Software{ID: s.SoftwareID, OrgID: s.OrgID, SigningKey: key, Transport: &cert, RedirectURIs: s.RedirectURIs, SSA: ssa}, nil
+}

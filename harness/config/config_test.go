@@ -1,0 +1,75 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const validSoftware = `
+software:
+  software_id: abc
+  transport_cert: t.pem
+  transport_key: tk.pem
+  signing_key: s.pem
+  signing_kid: kid1
+  redirect_uris: [https://tpp.example.com/cb]
+  ssa: eyJ.eyJ.sig
+`
+
+func TestParseNamesTheFieldAtFault(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, wantField string
+	}{
+		{"empty", "", "empty"},
+		{"unknown field", "target: {discovery_url: https://b/x}\nbogus: 1\n" + validSoftware, "bogus"},
+		{"no endpoints", "target: {}\n" + validSoftware, "target.discovery_url"},
+		{"bad url", "target: {discovery_url: 'ftp://x'}\n" + validSoftware, "target.discovery_url"},
+		{"bad profile", "profile: mars\ntarget: {discovery_url: https://b/x}\n" + validSoftware, "profile"},
+		{"bad timeout", "target: {discovery_url: https://b/x, timeout: soon}\n" + validSoftware, "timeout"},
+		{"long timeout", "target: {discovery_url: https://b/x, timeout: 1h}\n" + validSoftware, "target.timeout"},
+		{"no identity", "target: {discovery_url: https://b/x}\n", "software"},
+		{"missing kid", "target: {discovery_url: https://b/x}\n" + strings.Replace(validSoftware, "  signing_kid: kid1\n", "", 1), "software.signing_kid"},
+		{"two ssas", "target: {discovery_url: https://b/x}\n" + validSoftware + "  ssa_file: x.jwt\n", "software.ssa"},
+		{"bad alg", "target: {discovery_url: https://b/x}\n" + validSoftware + "  signing_alg: HS256\n", "software.signing_alg"},
+		{"both identities", "target: {discovery_url: https://b/x}\ndirectory: {}\n" + validSoftware, "directory"},
+		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.wantField) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.wantField)
+			}
+		})
+	}
+}
+
+func TestParseValidDefaults(t *testing.T) {
+	c, err := Parse([]byte("target: {discovery_url: https://b/x, supports: {delete: false}}\n" + validSoftware))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt := c.Target.Supports
+	if c.Profile != "uk" || !orTrue(tgt.Read) || orTrue(tgt.Delete) {
+		t.Fatalf("defaults wrong: %+v", c)
+	}
+}
+
+func TestLoadResolvesPathsAndReportsUnreadableFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte("target: {discovery_url: https://b/x}\n"+validSoftware), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Software.TransportCert != filepath.Join(dir, "t.pem") {
+		t.Fatalf("path not resolved: %s", c.Software.TransportCert)
+	}
+	if _, err := c.BuildTarget(nil); err == nil || !strings.Contains(err.Error(), "software.transport_cert") {
+		t.Fatalf("err = %v, want one naming software.transport_cert", err)
+	}
+}

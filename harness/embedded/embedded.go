@@ -1,0 +1,92 @@
+// Package embedded starts the default target in this process: a mock directory and the reference bank
+// on loopback, the bank serving TLS from the directory's CA and trusting its transport certificates.
+package embedded
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+)
+
+// Options configure the embedded default.
+type Options struct {
+	Defects []string // reference bank defects to switch on
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Env is a running embedded default.
+type Env struct {
+	Target    *target.Target
+	Directory *mockdirectory.Directory
+	Bank      *bank.Server
+	DirURL    string
+	dirServer *http.Server
+}
+
+// Start starts the mock directory and the reference bank and describes them as a target.
+func Start(opts Options) (*Env, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	dir, err := mockdirectory.New(mockdirectory.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("mock directory: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("mock directory listener: %w", err)
+	}
+	env := &Env{Directory: dir, DirURL: "http://" + ln.Addr().String()}
+	dir.SetBaseURL(env.DirURL)
+	env.dirServer = &http.Server{Handler: dir.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = env.dirServer.Serve(ln) }()
+
+	serverCert, err := dir.CA().IssueServer("127.0.0.1", "localhost")
+	if err != nil {
+		env.Close()
+		return nil, fmt.Errorf("bank server certificate: %w", err)
+	}
+	env.Bank, err = bank.Start(bank.Config{
+		DirectoryJWKSURL:    env.DirURL + dir.JWKSPath(),
+		DirectoryIssuer:     mockdirectory.UKIssuer,
+		ClientCAs:           dir.CA().Pool(),
+		ClientIntermediates: dir.CA().IntermediatePool(),
+		Defects:             opts.Defects,
+		Logger:              opts.Logger,
+	}, serverCert)
+	if err != nil {
+		env.Close()
+		return nil, fmt.Errorf("reference bank: %w", err)
+	}
+	env.Target = &target.Target{
+		Name:         "embedded reference bank",
+		Profile:      "uk",
+		DiscoveryURL: env.Bank.URL + "/.well-known/openid-configuration",
+		Scope:        "openid accounts payments",
+		RootCAs:      dir.CA().Pool(),
+		Timeout:      opts.Timeout,
+		Directory:    target.InProcessDirectory(dir),
+		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
+	}
+	return env, nil
+}
+
+// Close stops both servers.
+func (e *Env) Close() error {
+	var errs []error
+	if e.Bank != nil {
+		errs = append(errs, e.Bank.Close())
+	}
+	if e.dirServer != nil {
+		errs = append(errs, e.dirServer.Close())
+	}
+	return errors.Join(errs...)
+}

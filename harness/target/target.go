@@ -1,0 +1,127 @@
+// Package target describes the DCR server under test: its endpoints, how to reach it, the software
+// identities the suites register with, and where SSAs come from.
+package target
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+)
+
+// Software is one registered software identity: its keys, transport certificate and SSA.
+type Software struct {
+	ID           string
+	OrgID        string
+	SigningKey   joseutil.Key
+	Transport    *tls.Certificate
+	RedirectURIs []string // the SSA's software_redirect_uris
+	Roles        []string
+	SSA          string // a fixed SSA; empty when Directory mints them
+}
+
+// Directory mints software identities and SSAs. The mock directory implements it; a target whose SSA
+// is given has none, and the specs that need a directory are skipped with that reason.
+type Directory interface {
+	NewSoftware(ctx context.Context, opts SoftwareOptions) (*Software, error)
+	IssueSSA(ctx context.Context, sw *Software, opts mockdirectory.SSAOptions) (string, error)
+	SetSoftwareStatus(ctx context.Context, sw *Software, status string) error
+	SetOrganisationStatus(ctx context.Context, sw *Software, status string) error
+}
+
+// SoftwareOptions shape a new software identity.
+type SoftwareOptions struct {
+	KeyType string // "RSA" (PS256, default) or "EC" (ES256)
+}
+
+// Capabilities are the optional operations the bank implements.
+type Capabilities struct {
+	Read, Update, Delete bool
+}
+
+// Target is a DCR server under test.
+type Target struct {
+	Name         string
+	Profile      string
+	DiscoveryURL string
+	Registration string // registration endpoint URL
+	Token        string // token endpoint URL
+	Issuer       string
+	Audience     string // aud of registration request JWTs; defaults to Issuer
+	Scope        string // scope requested at registration
+	RootCAs      *x509.CertPool
+	Timeout      time.Duration
+	Software     *Software // used when Directory is nil, and as the default identity
+	Other        *Software // a second software, for cross-software negatives; optional
+	Directory    Directory
+	Supports     Capabilities
+}
+
+// Client returns an HTTP client configured for the target.
+func (t *Target) Client() *client.Client {
+	return client.New(client.Options{Timeout: t.Timeout, RootCAs: t.RootCAs})
+}
+
+// Discover fills Registration, Token and Issuer from the discovery document where they are empty.
+func (t *Target) Discover(ctx context.Context) error {
+	if t.DiscoveryURL == "" {
+		if t.Registration == "" || t.Token == "" {
+			return errors.New("target: without a discovery URL, both the registration and token endpoints must be given")
+		}
+	} else {
+		doc, err := t.FetchDiscovery(ctx, t.Client())
+		if err != nil {
+			return err
+		}
+		fill := func(field *string, key string) error {
+			if *field != "" {
+				return nil
+			}
+			s, _ := doc[key].(string)
+			if s == "" {
+				return fmt.Errorf("target: discovery document %s has no %s", t.DiscoveryURL, key)
+			}
+			*field = s
+			return nil
+		}
+		for _, f := range []struct {
+			field *string
+			key   string
+		}{{&t.Registration, "registration_endpoint"}, {&t.Token, "token_endpoint"}, {&t.Issuer, "issuer"}} {
+			if err := fill(f.field, f.key); err != nil {
+				return err
+			}
+		}
+	}
+	if t.Audience == "" {
+		t.Audience = t.Issuer
+	}
+	if t.Audience == "" {
+		t.Audience = strings.TrimSuffix(t.Token, "/token")
+	}
+	return nil
+}
+
+// FetchDiscovery GETs the discovery document and decodes it.
+func (t *Target) FetchDiscovery(ctx context.Context, c *client.Client) (map[string]any, error) {
+	resp, err := c.Do(ctx, client.Request{Method: "GET", URL: t.DiscoveryURL}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("target: discovery: %w", err)
+	}
+	if resp.Status != 200 {
+		return nil, fmt.Errorf("target: discovery %s: status %d: %s", t.DiscoveryURL, resp.Status, resp.Excerpt(200))
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(resp.Body, &doc); err != nil {
+		return nil, fmt.Errorf("target: discovery %s: not a JSON object: %s", t.DiscoveryURL, resp.Excerpt(200))
+	}
+	return doc, nil
+}

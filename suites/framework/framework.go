@@ -1,0 +1,100 @@
+package framework
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/harness/transcript"
+)
+
+// Report entry names under which each spec's scenario and transcript are attached to the Ginkgo report.
+const (
+	EntryScenario   = "dcrconform.scenario"
+	EntryTranscript = "dcrconform.transcript"
+)
+
+var (
+	targetMu      sync.RWMutex
+	currentTarget *target.Target
+	sharedClient  *client.Client
+)
+
+// SetTarget chooses the server the specs run against. Call it before RunSpecs.
+func SetTarget(t *target.Target) {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	currentTarget = t
+	sharedClient = t.Client()
+}
+
+// CurrentTarget is the target set by SetTarget.
+func CurrentTarget() *target.Target {
+	targetMu.RLock()
+	defer targetMu.RUnlock()
+	return currentTarget
+}
+
+// Framework is created afresh for every spec: it knows the target, sends requests with a transcript,
+// and deletes what the spec registered when the spec ends, passed or failed.
+type Framework struct {
+	Ctx      context.Context
+	Scenario Scenario
+	Target   *target.Target
+	Client   *client.Client
+	Record   *transcript.Recorder
+
+	cleanups []func()
+	software *target.Software
+}
+
+func newFramework(ctx context.Context, s Scenario) *Framework {
+	targetMu.RLock()
+	t, c := currentTarget, sharedClient
+	targetMu.RUnlock()
+	if t == nil {
+		ginkgo.Fail("no target: framework.SetTarget was not called before the suite ran")
+	}
+	ginkgo.AddReportEntry(EntryScenario, s, ginkgo.ReportEntryVisibilityNever)
+	return &Framework{Ctx: ctx, Scenario: s, Target: t, Client: c, Record: &transcript.Recorder{}}
+}
+
+// DeferCleanup runs fn when the spec ends, before the transcript is attached; last registered runs first.
+func (f *Framework) DeferCleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+
+func (f *Framework) finish() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					fmt.Fprintf(ginkgo.GinkgoWriter, "cleanup of %s: %v\n", f.Scenario.ID, r)
+				}
+			}()
+			f.cleanups[i]()
+		}()
+	}
+	ginkgo.AddReportEntry(EntryTranscript, f.Record.Exchanges(), ginkgo.ReportEntryVisibilityNever)
+}
+
+// Do sends a request to the target and records it.
+func (f *Framework) Do(req client.Request) (*client.Response, error) {
+	return f.Client.Do(f.Ctx, req, f.Record)
+}
+
+// Skipf skips the spec with a reason that reports show.
+func (f *Framework) Skipf(format string, args ...any) {
+	ginkgo.Skip(fmt.Sprintf(format, args...), 1)
+}
+
+// NewID returns a random identifier, for jti values.
+func NewID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

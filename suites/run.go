@@ -1,0 +1,60 @@
+// Package suites runs the conformance specs of every profile against a target, from the CLI or from
+// go test, with Ginkgo configured in code.
+package suites
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/suites/framework"
+	_ "github.com/dcrconform/dcrconform/suites/uk" // registers the UK specs
+)
+
+// Options select specs and outputs of a run.
+type Options struct {
+	LabelFilter string   // Ginkgo label filter, e.g. "uk && negative"
+	Focus       []string // spec IDs or text fragments; empty runs all
+	JUnitPath   string   // JUnit XML report; empty writes none
+	JSONPath    string   // Ginkgo JSON report; empty writes none
+	Verbose     bool     // print each spec's text as it runs
+	NoColor     bool
+	AfterSuite  func(types.Report) // receives the whole report, e.g. to write our own formats
+}
+
+// T is the minimal testing.T a plain main needs to call RunSpecs.
+type T struct{ Failed bool }
+
+// Fail marks the run failed.
+func (t *T) Fail() { t.Failed = true }
+
+// Run discovers the target's endpoints and runs the selected specs against it. It returns whether
+// every selected spec passed; RunSpecs may be called only once per process.
+func Run(t ginkgo.GinkgoTestingT, tgt *target.Target, opts Options) (bool, error) {
+	if err := tgt.Discover(context.Background()); err != nil {
+		return false, err
+	}
+	framework.SetTarget(tgt)
+	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	suiteCfg.LabelFilter = opts.LabelFilter
+	if _, err := types.ParseLabelFilter(opts.LabelFilter); err != nil {
+		return false, fmt.Errorf("label filter %q: %w", opts.LabelFilter, err)
+	}
+	for _, f := range opts.Focus {
+		suiteCfg.FocusStrings = append(suiteCfg.FocusStrings, regexp.QuoteMeta(f))
+	}
+	suiteCfg.RandomizeAllSpecs = false
+	reporterCfg.JUnitReport = opts.JUnitPath
+	reporterCfg.JSONReport = opts.JSONPath
+	reporterCfg.Verbose = opts.Verbose
+	reporterCfg.Succinct = !opts.Verbose
+	reporterCfg.NoColor = opts.NoColor
+	if opts.AfterSuite != nil {
+		ginkgo.ReportAfterSuite("dcrconform reports", func(r ginkgo.Report) { opts.AfterSuite(r) })
+	}
+	return ginkgo.RunSpecs(t, "dcrconform: "+tgt.Name, suiteCfg, reporterCfg), nil
+}

@@ -1,0 +1,79 @@
+package suites_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/suites"
+)
+
+// Environment of a child process that runs the suite against a defective bank.
+const (
+	envDefects = "DCRCONFORM_TEST_DEFECTS"
+	envReport  = "DCRCONFORM_TEST_REPORT"
+)
+
+// TestConformance runs every spec against the embedded reference bank: all must pass. In a child
+// process started by TestDefectsAreCaught it runs against a defective bank and only writes its report.
+func TestConformance(t *testing.T) {
+	var defects []string
+	if d := os.Getenv(envDefects); d != "" {
+		defects = strings.Split(d, ",")
+	}
+	env, err := embedded.Start(embedded.Options{Defects: defects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if report := os.Getenv(envReport); report != "" {
+		if _, err := suites.Run(&suites.T{}, env.Target, suites.Options{JSONPath: report, NoColor: true}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if _, err := suites.Run(t, env.Target, suites.Options{Verbose: testing.Verbose(), NoColor: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDefectsAreCaught switches on each catalogued defect in turn and requires the specs expected to
+// catch it to fail: this is what makes a negative spec count.
+func TestDefectsAreCaught(t *testing.T) {
+	if os.Getenv(envReport) != "" {
+		t.Skip("child process")
+	}
+	run := func(ctx context.Context, defect, report string) error {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
+		cmd.Env = append(os.Environ(), envDefects+"="+defect, envReport+"="+report)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, tail(out, 2000))
+		}
+		return nil
+	}
+	for _, r := range suites.SelfTest(context.Background(), suites.DefectCatches, run, 2) {
+		switch {
+		case r.Err != nil:
+			t.Errorf("defect %s: the run broke: %v", r.Defect, r.Err)
+		case !r.Caught():
+			t.Errorf("defect %s: expected %v to fail; failed: %v; not caught by: %v", r.Defect, r.Expected, r.Failed, r.Missing)
+		default:
+			t.Logf("defect %-30s caught by %v (%d specs ran, %s)", r.Defect, r.Failed, r.Ran, r.Duration.Round(time.Millisecond))
+		}
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
