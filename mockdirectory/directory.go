@@ -2,11 +2,9 @@ package mockdirectory
 
 import (
 	"crypto"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,11 +42,12 @@ type Directory struct {
 	handler    http.Handler
 
 	mu      sync.RWMutex
-	dirKeys []dirKey             // publication order; the last key of an alg is the active one
+	dirKeys []dirKey              // publication order; the last key of an alg is the active one
 	orgs    map[string]*orgRecord // immutable records, replaced on change
 	sws     map[string]*swEntry   // immutable entries, replaced on change
 	seq     int64                 // creation order of organisations and software
 	sets    map[string][]byte     // served key sets by URL path
+	etags   map[string]string     // their ETags
 
 	rogueMu sync.Mutex
 	rogue   map[string]joseutil.Key // never-published keys for BreakUnpublishedKey, by alg
@@ -114,6 +113,7 @@ func New(cfg Config) (*Directory, error) {
 		orgs:       map[string]*orgRecord{},
 		sws:        map[string]*swEntry{},
 		sets:       map[string][]byte{},
+		etags:      map[string]string{},
 		rogue:      map[string]joseutil.Key{},
 	}
 	if d.now == nil {
@@ -197,7 +197,9 @@ func OrgJWKSPath(orgID string) string { return "/" + orgID + "/" + orgID + ".jwk
 func OrgRevokedJWKSPath(orgID string) string { return "/" + orgID + "/revoked/" + orgID + ".jwks" }
 
 // SoftwareJWKSPath is /{org_id}/{software_id}.jwks.
-func SoftwareJWKSPath(orgID, softwareID string) string { return "/" + orgID + "/" + softwareID + ".jwks" }
+func SoftwareJWKSPath(orgID, softwareID string) string {
+	return "/" + orgID + "/" + softwareID + ".jwks"
+}
 
 // SoftwareRevokedJWKSPath is /{org_id}/revoked/{software_id}.jwks.
 func SoftwareRevokedJWKSPath(orgID, softwareID string) string {
@@ -364,10 +366,7 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 	if _, ok := d.orgs[s.OrgID]; !ok {
 		return Software{}, invalid(prefix+"org_id", "unknown organisation %q", s.OrgID)
 	}
-	for d.idTaken(s.ID) {
-		if taken = true; s.ID != "" && prefix == "" && false {
-			break
-		}
+	if d.idTaken(s.ID) {
 		return Software{}, conflict(prefix+"id", "id %q is already taken", s.ID)
 	}
 	e := &swEntry{
@@ -792,8 +791,3 @@ func cloneSoftware(s Software) Software {
 	s.RedirectURIs = slices.Clone(s.RedirectURIs)
 	return s
 }
-
-// tlsCertificate is a convenience for callers holding Credentials.
-var _ = tls.Certificate{}
-
-var errNoState = errors.New("no state directory")

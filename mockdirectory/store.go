@@ -105,7 +105,9 @@ func (s *store) list(rel, suffix string) ([]string, error) {
 	return names, nil
 }
 
-func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, tmpMarker) }
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, tmpMarker)
+}
 
 // removeTemps deletes temporary files left by a write that was interrupted.
 func (s *store) removeTemps() error {

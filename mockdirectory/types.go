@@ -132,8 +132,8 @@ type Software struct {
 type KeyInfo struct {
 	KeyID      string     `json:"kid"`
 	Alg        string     `json:"alg"`
-	Use        string     `json:"use"`              // sig, or tls for a transport key
-	Status     string     `json:"status"`           // live, revoked (software keys); active, published (directory keys)
+	Use        string     `json:"use"`                // sig, or tls for a transport key
+	Status     string     `json:"status"`             // live, revoked (software keys); active, published (directory keys)
 	X5tS256    string     `json:"x5t#S256,omitempty"` // certificate thumbprint
 	CreatedAt  time.Time  `json:"created_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`

@@ -14,15 +14,15 @@ import (
 )
 
 var (
-	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-	phonePattern   = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{2,31}$`)
-	statePattern   = regexp.MustCompile(`^[A-Z]{2}$`)
-	tokenPattern   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
-	reservedIDs    = []string{"admin", "keystore", "cdr-register", "revoked", "healthz"}
-	validStatuses  = []string{StatusActive, StatusRevoked, StatusWithdrawn, StatusInactive}
-	validRoles     = []string{RoleAISP, RolePISP, RoleCBPII, RoleASPSP}
-	defaultRoles   = []string{RoleAISP, RolePISP, RoleCBPII}
-	contactTypes   = []string{"Technical", "Business", "Billing", "Other"}
+	idPattern       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{2,31}$`)
+	statePattern    = regexp.MustCompile(`^[A-Z]{2}$`)
+	tokenPattern    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	reservedIDs     = []string{"admin", "keystore", "cdr-register", "revoked", "healthz"}
+	validStatuses   = []string{StatusActive, StatusRevoked, StatusWithdrawn, StatusInactive}
+	validRoles      = []string{RoleAISP, RolePISP, RoleCBPII, RoleASPSP}
+	defaultRoles    = []string{RoleAISP, RolePISP, RoleCBPII}
+	contactTypes    = []string{"Technical", "Business", "Billing", "Other"}
 	defaultCDRScope = "openid profile bank:accounts.basic:read bank:accounts.detail:read bank:transactions:read " +
 		"bank:payees:read bank:regular_payments:read common:customer.basic:read common:customer.detail:read cdr:registration"
 )

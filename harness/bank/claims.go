@@ -87,12 +87,3 @@ func stringList(v any, name string) ([]string, error) {
 	}
 	return out, nil
 }
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}

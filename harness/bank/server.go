@@ -205,9 +205,9 @@ func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
 		ClientCAs:    cfg.ClientCAs,
 	}
 	if cfg.ClientIntermediates != nil {
-		// The TLS stack cannot take extra intermediates: ask for a certificate and let the handler
-		// verify it with them.
-		tlsCfg.ClientAuth = tls.RequestClientCert
+		// The TLS stack cannot take extra intermediates: ask for any certificate (naming no CAs, so
+		// that clients sending a leaf alone still send it) and let the handler verify it.
+		tlsCfg.ClientAuth, tlsCfg.ClientCAs = tls.RequestClientCert, nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -75,6 +75,7 @@ func Start(opts Options) (*Env, error) {
 		Timeout:      opts.Timeout,
 		Directory:    target.InProcessDirectory(dir),
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
+		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
 	}
 	return env, nil
 }

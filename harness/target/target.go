@@ -63,6 +63,10 @@ type Target struct {
 	Other        *Software // a second software, for cross-software negatives; optional
 	Directory    Directory
 	Supports     Capabilities
+
+	// ExpireTokens makes every access token of a client expire now. Only a target that lets the harness
+	// control its clock has it (the embedded default); specs that need it are skipped otherwise.
+	ExpireTokens func(clientID string) error
 }
 
 // Client returns an HTTP client configured for the target.

@@ -33,10 +33,11 @@ func (c Claims) Without(key string) Claims {
 
 // Registration is a client the spec registered.
 type Registration struct {
-	ClientID string
-	Software *target.Software
-	Claims   Claims         // what was sent
-	Metadata map[string]any // what the bank answered
+	ClientID      string
+	TLSClientAuth bool // authenticates at the token endpoint with its certificate alone
+	Software      *target.Software
+	Claims        Claims         // what was sent
+	Metadata      map[string]any // what the bank answered
 }
 
 // JWTContentType is the media type of a signed registration request.
@@ -189,6 +190,10 @@ func (f *Framework) PostToken(form url.Values, cert *tls.Certificate) (*client.R
 
 // TryToken requests a client_credentials token for reg with a valid assertion.
 func (f *Framework) TryToken(reg *Registration) (*client.Response, error) {
+	if reg.TLSClientAuth {
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Target.Scope}, "client_id": {reg.ClientID}}
+		return f.PostToken(form, reg.Software.Transport)
+	}
 	assertion, err := joseutil.Sign(f.AssertionClaims(reg), reg.Software.SigningKey, "JWT")
 	if err != nil {
 		f.Failf("to sign the client assertion", "%v", err)
@@ -264,4 +269,24 @@ func (f *Framework) deleteQuietly(reg *Registration) {
 	}
 	tok, _ := body["access_token"].(string)
 	_, _ = f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
+}
+
+// SetSoftwareStatus changes sw's status at the directory, or skips the spec without one.
+func (f *Framework) SetSoftwareStatus(sw *target.Software, status string) {
+	if f.Target.Directory == nil {
+		f.Skipf("needs a mock directory to change a software's status")
+	}
+	if err := f.Target.Directory.SetSoftwareStatus(f.Ctx, sw, status); err != nil {
+		f.Failf("the mock directory to set the software's status to "+status, "%v", err)
+	}
+}
+
+// SetOrganisationStatus changes the status of sw's organisation, or skips the spec without a directory.
+func (f *Framework) SetOrganisationStatus(sw *target.Software, status string) {
+	if f.Target.Directory == nil {
+		f.Skipf("needs a mock directory to change an organisation's status")
+	}
+	if err := f.Target.Directory.SetOrganisationStatus(f.Ctx, sw, status); err != nil {
+		f.Failf("the mock directory to set the organisation's status to "+status, "%v", err)
+	}
 }

@@ -2,6 +2,8 @@ package framework
 
 import (
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +16,23 @@ import (
 // Failf fails the spec with a message that names the scenario, its requirement, what was expected and
 // what was seen, and the last exchange with the target.
 func (f *Framework) Failf(expected, actualFormat string, args ...any) {
-	ginkgo.Fail(f.failure(expected, fmt.Sprintf(actualFormat, args...)), 1)
+	ginkgo.Fail(f.failure(expected, fmt.Sprintf(actualFormat, args...)), framesToSpec())
+}
+
+// framesToSpec is the Fail skip that makes the reported location the spec's own line, not a helper's.
+func framesToSpec() int {
+	_, self, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(self)
+	for skip := 1; skip < 32; skip++ {
+		_, file, _, ok := runtime.Caller(skip + 1)
+		if !ok {
+			break
+		}
+		if filepath.Dir(file) != dir {
+			return skip
+		}
+	}
+	return 1
 }
 
 func (f *Framework) failure(expected, actual string) string {

@@ -92,7 +92,7 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 	if collecting {
 		return
 	}
-	ginkgo.It(s.SpecText(), ginkgo.Label(s.AllLabels()...), func(ctx ginkgo.SpecContext) {
+	ginkgo.It(s.SpecText(), ginkgo.Label(s.AllLabels()...), ginkgo.Offset(1), func(ctx ginkgo.SpecContext) {
 		f := newFramework(ctx, s)
 		ginkgo.DeferCleanup(f.finish)
 		body(f)

@@ -3,8 +3,56 @@ package uk
 import (
 	"net/http"
 
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
+
+// operation is a management operation: its HTTP method, scenario operation label and requirement.
+type operation struct {
+	method, label, prefix, req string
+	require                    func(f *framework.Framework)
+}
+
+var operations = []operation{
+	{"GET", "read", "UK-GET", "RFC7592-2.1", (*framework.Framework).RequireRead},
+	{"PUT", "update", "UK-PUT", "RFC7592-2.2", (*framework.Framework).RequireUpdate},
+	{"DELETE", "delete", "UK-DEL", "RFC7592-2.3", (*framework.Framework).RequireDelete},
+}
+
+// body is what the operation sends: for PUT a valid full update, for GET and DELETE nothing.
+func (op operation) body(f *framework.Framework, reg *framework.Registration) string {
+	if op.method != "PUT" {
+		return ""
+	}
+	return f.Sign(reg.Software, f.BaselineClaims(reg.Software))
+}
+
+// credentialFault is a bad bearer credential presented to a management endpoint.
+type credentialFault struct {
+	suffix, title string
+	// token returns the token to present and the ClientId to address.
+	token func(f *framework.Framework, reg *framework.Registration) (token, clientID string)
+}
+
+var credentialFaults = []credentialFault{
+	{"N02", "without an access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, string) {
+		return "", reg.ClientID
+	}},
+	{"N03", "with a malformed access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, string) {
+		return "not-a-token-" + framework.NewID(), reg.ClientID
+	}},
+	{"N04", "with an expired access token is 401", func(f *framework.Framework, reg *framework.Registration) (string, string) {
+		tok := f.AccessToken(reg)
+		f.ExpireTokens(reg.ClientID)
+		return tok, reg.ClientID
+	}},
+	{"N05", "with another client's access token is 401", func(f *framework.Framework, reg *framework.Registration) (string, string) {
+		other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+		otherReg := f.Register(other, f.BaselineClaims(other))
+		return f.AccessToken(otherReg), reg.ClientID
+	}},
+}
 
 var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 	framework.ConformanceIt(positive("UK-GET-001", "read", "RFC7592-2.1",
@@ -12,8 +60,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 		func(f *framework.Framework) {
 			f.RequireRead()
 			reg := f.RegisterBaseline()
-			tok := f.AccessToken(reg)
-			resp, err := f.Manage("GET", reg.ClientID, tok, "", reg.Software.Transport)
+			resp, err := f.Manage("GET", reg.ClientID, f.AccessToken(reg), "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusOK)
 			got := f.ExpectJSON(resp)
 			if got["client_id"] != reg.ClientID {
@@ -35,7 +82,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			changed := f.BaselineClaims(sw).With("redirect_uris", []string{sw.RedirectURIs[1]})
 			resp, err := f.Manage("PUT", reg.ClientID, tok, f.Sign(sw, changed), sw.Transport)
 			f.ExpectStatus(resp, err, http.StatusOK)
-			f.ExpectJSON(resp)
+			expectEchoedMetadata(f, &framework.Registration{ClientID: reg.ClientID, Claims: changed, Metadata: f.ExpectJSON(resp)})
 			if !f.Target.Supports.Read {
 				return
 			}
@@ -59,15 +106,112 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 
-	framework.ConformanceIt(negative("UK-GET-N01", "read", "OBIE-DCR-3.3-GET-401",
-		"GET of an unknown ClientId is 401, and the access token presented is revoked", "401, then the token is refused"),
+	for _, op := range operations {
+		framework.ConformanceIt(negative(op.prefix+"-N01", op.label, "OBIE-DCR-3.3-UNKNOWN-CLIENT",
+			op.method+" of an unknown ClientId is 401, and the access token presented is revoked", "401, then the token is refused"),
+			func(f *framework.Framework) {
+				op.require(f)
+				f.RequireRead()
+				reg := f.RegisterBaseline()
+				tok := f.AccessToken(reg)
+				resp, err := f.Manage(op.method, "unknown-"+framework.NewID(), tok, op.body(f, reg), reg.Software.Transport)
+				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				resp, err = f.Manage("GET", reg.ClientID, tok, "", reg.Software.Transport)
+				if err == nil && resp.Status != http.StatusUnauthorized {
+					f.Failf("the token presented for an unknown ClientId to be revoked: a later GET is 401", "a later GET with it is %d", resp.Status)
+				}
+				f.ExpectNoTransportError(err)
+			})
+
+		for _, fault := range credentialFaults {
+			framework.ConformanceIt(negative(op.prefix+"-"+fault.suffix, op.label, "RFC6750-3.1",
+				op.method+" "+fault.title, "401"),
+				func(f *framework.Framework) {
+					op.require(f)
+					reg := f.RegisterBaseline()
+					tok, id := fault.token(f, reg)
+					resp, err := f.Manage(op.method, id, tok, op.body(f, reg), reg.Software.Transport)
+					f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				})
+		}
+
+		framework.ConformanceIt(negative(op.prefix+"-N06", op.label, "RFC6750-3",
+			"a 401 from "+op.method+" carries a WWW-Authenticate: Bearer challenge", "401 with WWW-Authenticate: Bearer"),
+			func(f *framework.Framework) {
+				op.require(f)
+				reg := f.RegisterBaseline()
+				resp, err := f.Manage(op.method, reg.ClientID, "", op.body(f, reg), reg.Software.Transport)
+				f.ExpectUnauthorized(resp, err, true)
+			})
+	}
+
+	framework.ConformanceIt(negative("UK-PUT-N07", "update", "OBIE-DCR-3.3-UPDATE",
+		"PUT changing software_id is refused", "400 invalid_client_metadata"),
 		func(f *framework.Framework) {
-			f.RequireRead()
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, f.BaselineClaims(sw).With("software_id", "another-software-id")), sw.Transport)
+			f.ExpectError(resp, err, status400, badMetadata...)
+		})
+
+	framework.ConformanceIt(negative("UK-PUT-N08", "update", "OBIE-DCR-3.3-UPDATE",
+		"PUT with a request JWT signed by a key not in the software's key set is refused", "400 invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			body, err := joseutil.Sign(f.BaselineClaims(sw), f.RogueKey(sw), "JWT")
+			if err != nil {
+				f.Failf("to sign the update", "%v", err)
+			}
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), body, sw.Transport)
+			f.ExpectError(resp, err, status400, badMetadata...)
+		})
+
+	framework.ConformanceIt(negative("UK-PUT-N09", "update", "RFC7591-3.2.2",
+		"PUT with a redirect URI outside the SSA is refused", "400 invalid_redirect_uri"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			changed := f.BaselineClaims(sw).With("redirect_uris", []string{"https://attacker.example/cb"})
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, changed), sw.Transport)
+			f.ExpectError(resp, err, status400, badRedirect...)
+		})
+
+	framework.ConformanceIt(negative("UK-PUT-N10", "update", "OBIE-DCR-3.3-UPDATE",
+		"PUT missing the software_statement (an update carries every claim) is refused", "400 invalid_software_statement|invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, f.BaselineClaims(sw).Without("software_statement")), sw.Transport)
+			f.ExpectError(resp, err, status400, "invalid_software_statement", "invalid_client_metadata")
+		})
+
+	framework.ConformanceIt(negative("UK-DEL-N07", "delete", "RFC7592-2.3",
+		"DELETE twice: the second is 401", "204, then 401"),
+		func(f *framework.Framework) {
+			f.RequireDelete()
 			reg := f.RegisterBaseline()
 			tok := f.AccessToken(reg)
-			resp, err := f.Manage("GET", "unknown-"+framework.NewID(), tok, "", reg.Software.Transport)
+			resp, err := f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
+			f.ExpectStatus(resp, err, http.StatusNoContent)
+			resp, err = f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
-			resp, err = f.Manage("GET", reg.ClientID, tok, "", reg.Software.Transport)
+		})
+
+	framework.ConformanceIt(negative("UK-DEL-N08", "delete", "OBIE-DCR-3.3-DELETE",
+		"after DELETE, every access token of the client is refused", "204, then 401 for every token"),
+		func(f *framework.Framework) {
+			f.RequireDelete()
+			f.RequireRead()
+			reg := f.RegisterBaseline()
+			first, second := f.AccessToken(reg), f.AccessToken(reg)
+			resp, err := f.Manage("DELETE", reg.ClientID, first, "", reg.Software.Transport)
+			f.ExpectStatus(resp, err, http.StatusNoContent)
+			resp, err = f.Manage("GET", reg.ClientID, second, "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 })

@@ -2,11 +2,9 @@ package uk
 
 import (
 	"fmt"
-	"net/http"
 	"reflect"
-	"time"
 
-	"github.com/dcrconform/dcrconform/mockdirectory"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -18,31 +16,45 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			expectEchoedMetadata(f, reg)
 		})
 
-	framework.ConformanceIt(negative("UK-REG-N01", "register", "RFC7591-3.2.2",
-		"an SSA with a bad signature is refused", "400 invalid_software_statement"),
+	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2",
+		"tls_client_auth with the certificate's subject DN is accepted", "201 with tls_client_auth"),
 		func(f *framework.Framework) {
-			sw := f.Software()
-			claims := f.BaselineClaims(sw).With("software_statement", f.SSA(sw, mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature}))
-			resp, err := f.TryRegister(sw, claims)
-			f.ExpectError(resp, err, []int{http.StatusBadRequest}, "invalid_software_statement")
+			expectEchoedMetadata(f, registerTLSClientAuth(f))
 		})
 
-	framework.ConformanceIt(negative("UK-REG-N02", "register", "RFC7519-4.1.4",
-		"an expired registration request JWT is refused", "400 invalid_client_metadata"),
+	framework.ConformanceIt(positive("UK-REG-003", "register", "OBIE-DCR-3.3-ALGS",
+		"a software with an ES256 key registers with ES256 request and auth signing", "201"),
 		func(f *framework.Framework) {
-			sw := f.Software()
-			claims := f.BaselineClaims(sw).With("exp", time.Now().Add(-10*time.Minute).Unix())
-			resp, err := f.TryRegister(sw, claims)
-			f.ExpectError(resp, err, []int{http.StatusBadRequest}, "invalid_client_metadata")
+			sw := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+			expectEchoedMetadata(f, f.Register(sw, f.BaselineClaims(sw)))
 		})
 
-	framework.ConformanceIt(negative("UK-REG-N03", "register", "RFC7591-3.2.2",
-		"a redirect URI that is not among the SSA's software_redirect_uris is refused", "400 invalid_redirect_uri"),
+	framework.ConformanceIt(positive("UK-REG-004", "register", "RFC7591-2",
+		"several redirect URIs from the SSA are accepted and echoed", "201 with every redirect URI"),
 		func(f *framework.Framework) {
 			sw := f.Software()
-			claims := f.BaselineClaims(sw).With("redirect_uris", []string{"https://attacker.example/cb"})
-			resp, err := f.TryRegister(sw, claims)
-			f.ExpectError(resp, err, []int{http.StatusBadRequest}, "invalid_redirect_uri")
+			if len(sw.RedirectURIs) < 2 {
+				f.Skipf("the software's SSA has a single redirect URI")
+			}
+			expectEchoedMetadata(f, f.Register(sw, f.BaselineClaims(sw).With("redirect_uris", sw.RedirectURIs)))
+		})
+
+	framework.ConformanceIt(positive("UK-REG-005", "register", "RFC7591-3.2.1",
+		"a private_key_jwt client is not issued a client_secret", "201 without client_secret"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			if _, issued := reg.Metadata["client_secret"]; issued {
+				f.Failf("no client_secret for a private_key_jwt client", "client_secret issued")
+			}
+		})
+
+	framework.ConformanceIt(positive("UK-REG-006", "register", "RFC7591-3.2.1",
+		"the 201 answer returns the software_statement unmodified", "201 with the same software_statement"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			if got := reg.Metadata["software_statement"]; got != reg.Claims["software_statement"] {
+				f.Failf("the software_statement returned unmodified", "software_statement %.60v…", got)
+			}
 		})
 })
 

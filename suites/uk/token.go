@@ -2,27 +2,157 @@ package uk
 
 import (
 	"net/http"
+	"net/url"
+	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
+
+var (
+	status400or401Token = []int{http.StatusBadRequest, http.StatusUnauthorized}
+	invalidClient       = []string{"invalid_client"}
+)
+
+// tokenFault is a negative token spec: a client assertion or form that differs from a valid one in one way.
+type tokenFault struct {
+	id, req, title string
+	assertion      func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string
+	form           func(form url.Values)
+	codes          []string
+}
+
+func assertionWith(claim string, value func(f *framework.Framework, reg *framework.Registration) any) func(*framework.Framework, *framework.Registration, framework.Claims) string {
+	return func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+		return signAssertion(f, reg.Software.SigningKey, "", c.With(claim, value(f, reg)))
+	}
+}
+
+func signAssertion(f *framework.Framework, key joseutil.Key, alg jose.SignatureAlgorithm, c framework.Claims) string {
+	if alg == "" {
+		alg = key.Alg
+	}
+	s, err := joseutil.SignAs(c, key, alg, "JWT")
+	if err != nil {
+		f.Failf("to sign the client assertion", "%v", err)
+	}
+	return s
+}
+
+var tokenFaults = []tokenFault{
+	{"UK-TOK-N02", "RFC7523-3", "a client assertion whose aud is not the token endpoint is refused",
+		assertionWith("aud", func(*framework.Framework, *framework.Registration) any {
+			return "https://another-bank.example.com/token"
+		}), nil, invalidClient},
+	{"UK-TOK-N03", "RFC7523-3", "an expired client assertion is refused",
+		assertionWith("exp", func(*framework.Framework, *framework.Registration) any {
+			return time.Now().Add(-5 * time.Minute).Unix()
+		}), nil, invalidClient},
+	{"UK-TOK-N04", "RFC7523-3", "a client assertion whose sub is not its iss (the client_id) is refused",
+		assertionWith("sub", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
+	{"UK-TOK-N06", "RFC7523-3", "a client assertion signed by a key not in the software's key set is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			return signAssertion(f, f.RogueKey(reg.Software), "", c)
+		}, nil, invalidClient},
+	{"UK-TOK-N07", "OIDC-CORE-9", "a client assertion signed with an alg other than the registered token_endpoint_auth_signing_alg is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			if reg.Software.SigningKey.Alg != jose.PS256 {
+				f.Skipf("the software's key is not RSA; no second alg to try")
+			}
+			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
+		}, nil, invalidClient},
+	{"UK-TOK-N08", "RFC7521-4.2", "a token request without client_assertion_type is refused",
+		nil, func(form url.Values) { form.Del("client_assertion_type") }, []string{"invalid_request", "invalid_client"}},
+}
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) {
+			f.AccessToken(f.RegisterBaseline())
+		})
+
+	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1",
+		"a tls_client_auth client gets a token with its own certificate", "200 with access_token"),
+		func(f *framework.Framework) {
+			f.AccessToken(registerTLSClientAuth(f))
+		})
+
+	for _, fault := range tokenFaults {
+		framework.ConformanceIt(negative(fault.id, "token", fault.req, fault.title, expectText(status400or401Token, fault.codes)),
+			func(f *framework.Framework) {
+				reg := f.RegisterBaseline()
+				assertion := signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg))
+				if fault.assertion != nil {
+					assertion = fault.assertion(f, reg, f.AssertionClaims(reg))
+				}
+				form := f.TokenForm(reg, assertion)
+				if fault.form != nil {
+					fault.form(form)
+				}
+				resp, err := f.PostToken(form, reg.Software.Transport)
+				f.ExpectError(resp, err, status400or401Token, fault.codes...)
+			})
+	}
+
+	framework.ConformanceIt(negative("UK-TOK-N05", "token", "RFC7523-3",
+		"a replayed client assertion (same jti) is refused", "400/401 invalid_client|invalid_grant"),
+		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
-			f.AccessToken(reg)
+			form := f.TokenForm(reg, signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg)))
+			resp, err := f.PostToken(form, reg.Software.Transport)
+			f.ExpectStatus(resp, err, http.StatusOK)
+			resp, err = f.PostToken(form, reg.Software.Transport)
+			f.ExpectError(resp, err, status400or401Token, "invalid_client", "invalid_grant")
 		})
 
 	framework.ConformanceIt(negative("UK-TOK-N01", "token", "OBIE-DCR-3.3-DELETE",
-		"a token request for a deleted client is refused", "401 invalid_client"),
+		"a token request for a deleted client is refused", "400/401 invalid_client"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
 			reg := f.RegisterBaseline()
-			tok := f.AccessToken(reg)
-			resp, err := f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
+			resp, err := f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusNoContent)
 			resp, err = f.TryToken(reg)
-			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, "invalid_client")
+			f.ExpectError(resp, err, status400or401Token, invalidClient...)
+		})
+
+	framework.ConformanceIt(negative("UK-TOK-N09", "token", "RFC8705-2.1.2",
+		"a tls_client_auth client presenting another software's certificate is refused", "400/401 invalid_client"),
+		func(f *framework.Framework) {
+			reg := registerTLSClientAuth(f)
+			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+			form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Target.Scope}, "client_id": {reg.ClientID}}
+			resp, err := f.PostToken(form, other.Transport)
+			f.ExpectError(resp, err, status400or401Token, invalidClient...)
+		})
+
+	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3",
+		"a certificate-bound access token presented with another certificate is refused", "401"),
+		func(f *framework.Framework) {
+			f.RequireRead()
+			sw := f.Software()
+			reg := f.Register(sw, f.BaselineClaims(sw).With("tls_client_certificate_bound_access_tokens", true))
+			tok := f.AccessToken(reg)
+			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+			resp, err := f.Manage("GET", reg.ClientID, tok, "", other.Transport)
+			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 })
+
+// registerTLSClientAuth registers the spec's software for tls_client_auth with its certificate's subject,
+// and is a token-request helper that sends no assertion.
+func registerTLSClientAuth(f *framework.Framework) *framework.Registration {
+	if !f.Advertised("token_endpoint_auth_methods_supported", "tls_client_auth") {
+		f.Skipf("the bank does not advertise tls_client_auth")
+	}
+	sw := f.Software()
+	reg := f.Register(sw, f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").
+		With("token_endpoint_auth_method", "tls_client_auth").
+		With("tls_client_auth_subject_dn", sw.Transport.Leaf.Subject.String()))
+	reg.TLSClientAuth = true
+	return reg
+}

@@ -1,0 +1,515 @@
+package bank
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+)
+
+// scenario is one interaction with a bank, summarised as an outcome string; defects maps a defect to
+// the outcome the scenario has on a bank with (only) that defect.
+type scenario struct {
+	name    string
+	want    string
+	defects map[string]string
+	run     func(t *testing.T, f *fixture, s *Server) string
+}
+
+// registerWith registers a fresh software whose request is edited by edit.
+func registerWith(edit editFunc) func(*testing.T, *fixture, *Server) string {
+	return func(t *testing.T, f *fixture, s *Server) string {
+		sw := f.newSoftware(t, false)
+		return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, edit)).outcome()
+	}
+}
+
+// registerBody registers a fresh software with a body of its own making.
+func registerBody(contentType string, body func(t *testing.T, f *fixture, s *Server, sw *software) string) func(*testing.T, *fixture, *Server) string {
+	return func(t *testing.T, f *fixture, s *Server) string {
+		sw := f.newSoftware(t, false)
+		return do(t, sw.client, http.MethodPost, s.URL+registerPath, contentType, "", strings.NewReader(body(t, f, s, sw))).outcome()
+	}
+}
+
+// signedRequest signs a fresh software's (edited) request with sign.
+func signedRequest(rsaKey bool, sign func(t *testing.T, claims map[string]any, sw *software) (string, error)) func(*testing.T, *fixture, *Server) string {
+	return func(t *testing.T, f *fixture, s *Server) string {
+		sw := f.newSoftware(t, rsaKey)
+		token, err := sign(t, f.requestPayload(t, sw, s.URL, nil), sw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return register(t, s, sw.client, token).outcome()
+	}
+}
+
+// ssaSigned replaces the SSA by sign's token over the SSA claims.
+func ssaSigned(t *testing.T, sign func(ssa map[string]any) (string, error)) editFunc {
+	return func(ssa, req map[string]any) {
+		token, err := sign(ssa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req["software_statement"] = token
+	}
+}
+
+func set(name string, v any) editFunc { return func(_, req map[string]any) { req[name] = v } }
+func unset(name string) editFunc      { return func(_, req map[string]any) { delete(req, name) } }
+func setSSA(name string, v any) editFunc {
+	return func(ssa, _ map[string]any) { ssa[name] = v }
+}
+
+const (
+	created  = "201"
+	badMeta  = "400 invalid_client_metadata"
+	badSSAc  = "400 invalid_software_statement"
+	unapprov = "400 unapproved_software_statement"
+	badRedir = "400 invalid_redirect_uri"
+	noClient = "401 invalid_client"
+	noToken  = "401 invalid_token"
+)
+
+func registrationScenarios() []scenario {
+	past := time.Now().Add(-time.Hour).Unix()
+	future := time.Now().Add(time.Hour).Unix()
+	return []scenario{
+		{name: "valid registration", want: created, run: registerWith(nil)},
+		{name: "aud as an array naming the bank", want: created, run: func(t *testing.T, f *fixture, s *Server) string {
+			return registerWith(func(_, req map[string]any) { req["aud"] = []string{"https://other.example", s.URL} })(t, f, s)
+		}},
+		{name: "no client certificate", want: noClient, defects: map[string]string{"no-mtls-register": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				return register(t, s, f.httpClient(t, nil), f.requestJWT(t, sw, s.URL, nil)).outcome()
+			}},
+		{name: "certificate of another software", want: badMeta, defects: map[string]string{"accept-other-software-cert": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw, other := f.newSoftware(t, false), f.newSoftware(t, false)
+				return register(t, s, other.client, f.requestJWT(t, sw, s.URL, nil)).outcome()
+			}},
+		{name: "text/plain content type", want: "415 invalid_client_metadata", defects: map[string]string{"ignore-content-type": created},
+			run: registerBody("text/plain", func(t *testing.T, f *fixture, s *Server, sw *software) string {
+				return f.requestJWT(t, sw, s.URL, nil)
+			})},
+		{name: "application/jose; charset", want: created,
+			run: registerBody("application/jose; charset=UTF-8", func(t *testing.T, f *fixture, s *Server, sw *software) string {
+				return f.requestJWT(t, sw, s.URL, nil)
+			})},
+		{name: "unsigned JSON body", want: "415 invalid_client_metadata", defects: map[string]string{"accept-json-body": created},
+			run: registerBody("application/json", func(t *testing.T, f *fixture, s *Server, sw *software) string {
+				return mustJSON(t, f.requestPayload(t, sw, s.URL, nil))
+			})},
+		{name: "body over 64 KiB", want: "413 invalid_client_metadata", defects: map[string]string{"no-body-limit": created},
+			run: registerWith(set("padding", strings.Repeat("x", 70<<10)))},
+		{name: "empty body", want: badMeta, run: registerBody("application/jwt", func(*testing.T, *fixture, *Server, *software) string { return "" })},
+		{name: "not a JWT", want: badMeta, run: registerBody("application/jwt", func(*testing.T, *fixture, *Server, *software) string { return "not-a-jwt" })},
+		{name: "JWT payload an array", want: badMeta, run: registerBody("application/jwt", func(*testing.T, *fixture, *Server, *software) string {
+			return "eyJhbGciOiJQUzI1NiJ9.WzEsMl0.c2ln"
+		})},
+		{name: "request alg none", want: badMeta, defects: map[string]string{"accept-request-alg-none": created},
+			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) { return joseutil.SignNone(c, sw.key.KeyID) })},
+		{name: "request alg HS256", want: badMeta, defects: map[string]string{"accept-request-hs256": created},
+			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.SignHS256(c, sw.key.KeyID, []byte("a shared secret"))
+			})},
+		{name: "request alg RS256", want: badMeta, defects: map[string]string{"accept-request-rs256": created},
+			run: signedRequest(true, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.SignAs(c, sw.key, jose.RS256, "JWT")
+			})},
+		{name: "request signed by a key outside the software key set", want: badMeta,
+			defects: map[string]string{"skip-request-signature": created},
+			run: signedRequest(false, func(t *testing.T, c map[string]any, _ *software) (string, error) {
+				return joseutil.Sign(c, newECKey(t), "JWT")
+			})},
+		{name: "request signature tampered", want: badMeta, defects: map[string]string{"skip-request-signature": created},
+			run: signedRequest(false, func(t *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.Tamper(mustSign(t, c, sw.key)), nil
+			})},
+
+		{name: "SSA missing", want: badSSAc, run: registerWith(unset("software_statement"))},
+		{name: "SSA not a string", want: badSSAc, run: registerWith(set("software_statement", 42))},
+		{name: "SSA signature tampered", want: badSSAc, defects: map[string]string{"skip-ssa-signature": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) {
+					return joseutil.Tamper(mustSign(t, ssa, f.dir)), nil
+				}))(t, f, s)
+			}},
+		{name: "SSA signed by an unknown key", want: badSSAc, defects: map[string]string{"accept-ssa-unknown-kid": created, "skip-ssa-signature": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.Sign(ssa, newECKey(t), "JWT") }))(t, f, s)
+			}},
+		{name: "SSA alg none", want: badSSAc, defects: map[string]string{"accept-ssa-alg-none": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.SignNone(ssa, f.dir.KeyID) }))(t, f, s)
+			}},
+		{name: "SSA alg HS256 keyed with the directory's public key", want: badSSAc,
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				pub, err := x509.MarshalPKIXPublicKey(f.dir.Signer.Public())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.SignHS256(ssa, f.dir.KeyID, pub) }))(t, f, s)
+			}},
+		{name: "SSA from another issuer", want: badSSAc, defects: map[string]string{"accept-ssa-wrong-issuer": created},
+			run: registerWith(setSSA("iss", "Some Other Directory"))},
+		{name: "SSA expired", want: badSSAc, defects: map[string]string{"accept-expired-ssa": created}, run: registerWith(setSSA("exp", past))},
+		{name: "SSA iat in the future", want: badSSAc, run: registerWith(setSSA("iat", future))},
+		{name: "SSA without org_id", want: badSSAc, defects: map[string]string{"accept-ssa-missing-claims": created},
+			run: registerWith(func(ssa, _ map[string]any) { delete(ssa, "org_id") })},
+		{name: "SSA software revoked", want: unapprov, defects: map[string]string{"accept-revoked-software": created},
+			run: registerWith(setSSA("software_status", "Revoked"))},
+		{name: "SSA organisation withdrawn", want: unapprov, defects: map[string]string{"accept-inactive-org": created},
+			run: registerWith(setSSA("org_status", "Withdrawn"))},
+
+		{name: "request expired", want: badMeta, defects: map[string]string{"ignore-request-exp": created}, run: registerWith(set("exp", past))},
+		{name: "request iat in the future", want: badMeta, defects: map[string]string{"ignore-request-iat-future": created}, run: registerWith(set("iat", future))},
+		{name: "request without iss", want: badMeta, defects: map[string]string{"accept-missing-iss": created}, run: registerWith(unset("iss"))},
+		{name: "request without aud", want: badMeta, defects: map[string]string{"accept-missing-aud": created}, run: registerWith(unset("aud"))},
+		{name: "request without exp", want: badMeta, defects: map[string]string{"accept-missing-exp": created}, run: registerWith(unset("exp"))},
+		{name: "request without iat", want: badMeta, defects: map[string]string{"accept-missing-iat": created}, run: registerWith(unset("iat"))},
+		{name: "request without jti", want: badMeta, defects: map[string]string{"accept-missing-jti": created}, run: registerWith(unset("jti"))},
+		{name: "request for another bank", want: badMeta, defects: map[string]string{"ignore-aud": created, "non-json-error": "400"},
+			run: registerWith(set("aud", "https://another-bank.example"))},
+		{name: "request aud a number", want: badMeta, run: registerWith(set("aud", 7))},
+		{name: "request exp a string", want: badMeta, run: registerWith(set("exp", "tomorrow"))},
+		{name: "request iss not the software_id", want: badMeta, defects: map[string]string{"ignore-iss-mismatch": created},
+			run: registerWith(set("iss", "SomeoneElse"))},
+		{name: "request software_id not the SSA's", want: badMeta, run: registerWith(set("software_id", "SomeoneElse"))},
+
+		{name: "redirect URI outside the SSA", want: badRedir,
+			defects: map[string]string{"ignore-redirect-subset": created, "invalid-request-for-redirect": "400 invalid_request"},
+			run:     registerWith(set("redirect_uris", []string{"https://evil.example/cb"}))},
+		{name: "http redirect URI", want: badRedir, defects: map[string]string{"allow-http-redirect": created},
+			run: registerWith(set("redirect_uris", []string{"http://tpp.example/plain"}))},
+		{name: "redirect_uris missing", want: badRedir, run: registerWith(unset("redirect_uris"))},
+		{name: "redirect_uris a string", want: badRedir, run: registerWith(set("redirect_uris", "https://tpp.example/cb"))},
+		{name: "auth method client_secret_basic", want: badMeta, defects: map[string]string{"accept-unsupported-auth-method": created},
+			run: registerWith(set("token_endpoint_auth_method", "client_secret_basic"))},
+		{name: "private_key_jwt without signing alg", want: badMeta, defects: map[string]string{"accept-missing-signing-alg": created},
+			run: registerWith(unset("token_endpoint_auth_signing_alg"))},
+		{name: "signing alg RS256", want: badMeta, run: registerWith(set("token_endpoint_auth_signing_alg", "RS256"))},
+		{name: "tls_client_auth with the certificate's subject, reordered", want: created, run: func(t *testing.T, f *fixture, s *Server) string {
+			sw := f.newSoftware(t, false)
+			dn := fmt.Sprintf("C=GB, O=OpenBanking, OU=%s, CN=%s", sw.org, sw.id)
+			return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, tlsClientAuth(dn))).outcome()
+		}},
+		{name: "tls_client_auth with another subject", want: badMeta, defects: map[string]string{"ignore-tls-subject-dn": created},
+			run: registerWith(tlsClientAuth("CN=someone,OU=else,O=OpenBanking,C=GB"))},
+		{name: "tls_client_auth without subject", want: badMeta, run: registerWith(tlsClientAuth(""))},
+		{name: "grant type password", want: badMeta, defects: map[string]string{"accept-unsupported-grant-type": created},
+			run: registerWith(set("grant_types", []string{"client_credentials", "password"}))},
+		{name: "response type token", want: badMeta, defects: map[string]string{"accept-unsupported-response-type": created},
+			run: registerWith(set("response_types", []string{"token"}))},
+		{name: "application type native", want: badMeta, defects: map[string]string{"accept-bad-application-type": created},
+			run: registerWith(set("application_type", "native"))},
+		{name: "id_token alg none", want: badMeta, run: registerWith(set("id_token_signed_response_alg", "none"))},
+		{name: "scope beyond the software roles", want: badMeta, defects: map[string]string{"ignore-scope-roles": created},
+			run: registerWith(set("scope", "openid accounts fundsconfirmations"))},
+		{name: "scope a list", want: badMeta, run: registerWith(set("scope", []string{"accounts"}))},
+
+		{name: "duplicate registration", want: badMeta, defects: map[string]string{"allow-duplicate-registration": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				f.mustRegister(t, s, sw, nil)
+				return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, nil)).outcome()
+			}},
+		{name: "request replayed after delete", want: badMeta, defects: map[string]string{"allow-jti-replay": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				body := f.requestJWT(t, sw, s.URL, nil)
+				id := mustRegisterBody(t, s, sw, body)
+				if r := manage(t, s, sw.client, http.MethodDelete, id, mustToken(t, s, sw, id), ""); r.status != http.StatusNoContent {
+					t.Fatalf("delete: %s", r.outcome())
+				}
+				return register(t, s, sw.client, body).outcome()
+			}},
+		{name: "201 response", want: "201 issued_at:true secret:false redirects:echoed",
+			defects: map[string]string{
+				"status-200-on-register":             "200 issued_at:true secret:false redirects:echoed",
+				"register-omits-client-id-issued-at": "201 issued_at:false secret:false redirects:echoed",
+				"client-secret-for-pkjwt":            "201 issued_at:true secret:true redirects:echoed",
+				"echo-wrong-metadata":                "201 issued_at:true secret:false redirects:changed",
+			},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				r := register(t, s, sw.client, f.requestJWT(t, sw, s.URL, nil))
+				_, issued := r.body["client_id_issued_at"].(float64)
+				_, secret := r.body["client_secret"]
+				redirects := "changed"
+				if fmt.Sprint(r.body["redirect_uris"]) == "[https://tpp.example/cb]" {
+					redirects = "echoed"
+				}
+				return fmt.Sprintf("%d issued_at:%v secret:%v redirects:%s", r.status, issued, secret, redirects)
+			}},
+	}
+}
+
+func tlsClientAuth(dn string) editFunc {
+	return func(_, req map[string]any) {
+		req["token_endpoint_auth_method"] = "tls_client_auth"
+		delete(req, "token_endpoint_auth_signing_alg")
+		if dn != "" {
+			req["tls_client_auth_subject_dn"] = dn
+		}
+	}
+}
+
+func mustRegisterBody(t *testing.T, s *Server, sw *software, body string) string {
+	t.Helper()
+	r := register(t, s, sw.client, body)
+	id, _ := r.body["client_id"].(string)
+	if r.status != http.StatusCreated || id == "" {
+		t.Fatalf("registration: %s %s", r.outcome(), r.raw)
+	}
+	return id
+}
+
+// tokenWith registers a private_key_jwt client and asks for a token with an edited assertion and form.
+func tokenWith(rsaKey bool, edit func(t *testing.T, s *Server, sw *software, a map[string]any) string,
+	editForm func(form map[string][]string)) func(*testing.T, *fixture, *Server) string {
+	return func(t *testing.T, f *fixture, s *Server) string {
+		sw := f.newSoftware(t, rsaKey)
+		id := f.mustRegister(t, s, sw, nil)
+		a := assertion(s, id)
+		signed := ""
+		if edit != nil {
+			signed = edit(t, s, sw, a)
+		}
+		if signed == "" {
+			signed = mustSign(t, a, sw.key)
+		}
+		form := tokenForm(id, signed)
+		if editForm != nil {
+			editForm(form)
+		}
+		return requestToken(t, s, sw.client, form).outcome()
+	}
+}
+
+func setAssertion(name string, v any) func(*testing.T, *Server, *software, map[string]any) string {
+	return func(_ *testing.T, _ *Server, _ *software, a map[string]any) string { a[name] = v; return "" }
+}
+
+func tokenScenarios() []scenario {
+	return []scenario{
+		{name: "token for a valid assertion", want: "200", run: tokenWith(false, nil, nil)},
+		{name: "token without a certificate", want: noClient, run: func(t *testing.T, f *fixture, s *Server) string {
+			sw := f.newSoftware(t, false)
+			id := f.mustRegister(t, s, sw, nil)
+			return requestToken(t, s, f.httpClient(t, nil), tokenForm(id, mustSign(t, assertion(s, id), sw.key))).outcome()
+		}},
+		{name: "token grant password", want: "400 unsupported_grant_type", run: tokenWith(false, nil, func(form map[string][]string) {
+			form["grant_type"] = []string{"password"}
+		})},
+		{name: "token unknown client", want: noClient, run: tokenWith(false, func(t *testing.T, s *Server, sw *software, a map[string]any) string {
+			a["iss"], a["sub"] = "nobody", "nobody"
+			return ""
+		}, func(form map[string][]string) { form["client_id"] = []string{"nobody"} })},
+		{name: "token scope not registered", want: "400 invalid_scope", run: tokenWith(false, nil, func(form map[string][]string) {
+			form["scope"] = []string{"fundsconfirmations"}
+		})},
+		{name: "assertion expired", want: noClient, defects: map[string]string{"token-accept-expired-assertion": "200"},
+			run: tokenWith(false, setAssertion("exp", time.Now().Add(-time.Minute).Unix()), nil)},
+		{name: "assertion for another audience", want: noClient, defects: map[string]string{"token-ignore-aud": "200"},
+			run: tokenWith(false, setAssertion("aud", "https://another-bank.example/token"), nil)},
+		{name: "assertion sub not the client", want: noClient, defects: map[string]string{"token-ignore-sub-mismatch": "200"},
+			run: tokenWith(false, setAssertion("sub", "someone-else"), nil)},
+		{name: "assertion signed by another key", want: noClient, defects: map[string]string{"token-accept-wrong-key": "200"},
+			run: tokenWith(false, func(t *testing.T, _ *Server, _ *software, a map[string]any) string { return mustSign(t, a, newECKey(t)) }, nil)},
+		{name: "assertion RS256 for a PS256 client", want: noClient, defects: map[string]string{"token-accept-any-alg": "200"},
+			run: tokenWith(true, func(t *testing.T, _ *Server, sw *software, a map[string]any) string {
+				token, err := joseutil.SignAs(a, sw.key, jose.RS256, "JWT")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return token
+			}, nil)},
+		{name: "assertion type missing", want: "400 invalid_request", defects: map[string]string{"token-accept-missing-assertion-type": "200"},
+			run: tokenWith(false, nil, func(form map[string][]string) { delete(form, "client_assertion_type") })},
+		{name: "assertion replayed", want: noClient, defects: map[string]string{"token-allow-assertion-replay": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, nil)
+				form := tokenForm(id, mustSign(t, assertion(s, id), sw.key))
+				if r := requestToken(t, s, sw.client, form); r.status != http.StatusOK {
+					t.Fatalf("first token: %s", r.outcome())
+				}
+				return requestToken(t, s, sw.client, form).outcome()
+			}},
+		{name: "tls_client_auth token", want: "200", run: func(t *testing.T, f *fixture, s *Server) string {
+			sw := f.newSoftware(t, false)
+			id := f.mustRegister(t, s, sw, tlsClientAuth(sw.leaf.Subject.String()))
+			return requestToken(t, s, sw.client, map[string][]string{"grant_type": {"client_credentials"}, "client_id": {id}}).outcome()
+		}},
+		{name: "tls_client_auth token over another software's certificate", want: noClient,
+			defects: map[string]string{"token-accept-other-cert-tls-auth": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw, other := f.newSoftware(t, false), f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, tlsClientAuth(sw.leaf.Subject.String()))
+				return requestToken(t, s, other.client, map[string][]string{"grant_type": {"client_credentials"}, "client_id": {id}}).outcome()
+			}},
+	}
+}
+
+// managed registers a client and gets a token, then runs fn.
+func managed(fn func(t *testing.T, f *fixture, s *Server, sw *software, id, token string) string) func(*testing.T, *fixture, *Server) string {
+	return func(t *testing.T, f *fixture, s *Server) string {
+		sw := f.newSoftware(t, false)
+		id := f.mustRegister(t, s, sw, nil)
+		return fn(t, f, s, sw, id, mustToken(t, s, sw, id))
+	}
+}
+
+func deleted(t *testing.T, s *Server, sw *software, id, token string) {
+	t.Helper()
+	if r := manage(t, s, sw.client, http.MethodDelete, id, token, ""); r.status/100 != 2 {
+		t.Fatalf("delete: %s", r.outcome())
+	}
+}
+
+func managementScenarios() []scenario {
+	return []scenario{
+		{name: "GET own registration", want: "200", run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+			return manage(t, s, sw.client, http.MethodGet, id, tok, "").outcome()
+		})},
+		{name: "GET without a certificate", want: noClient, run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
+			return manage(t, s, f.httpClient(t, nil), http.MethodGet, id, tok, "").outcome()
+		})},
+		{name: "GET without a token", want: noToken + ` Bearer error="invalid_token"`,
+			defects: map[string]string{"accept-no-token": "200 ", "no-www-authenticate": noToken + " "},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {
+				r := manage(t, s, sw.client, http.MethodGet, id, "", "")
+				return r.outcome() + " " + r.header.Get("WWW-Authenticate")
+			})},
+		{name: "GET with an expired token", want: noToken, defects: map[string]string{"accept-expired-token": "200"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				s.Bank.ExpireTokens(id)
+				return manage(t, s, sw.client, http.MethodGet, id, tok, "").outcome()
+			})},
+		{name: "GET with an unknown token", want: noToken, run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {
+			return manage(t, s, sw.client, http.MethodGet, id, "not-a-token", "").outcome()
+		})},
+		{name: "GET with the token over another certificate", want: noToken, defects: map[string]string{"token-unbound": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
+				return manage(t, s, f.newSoftware(t, false).client, http.MethodGet, id, tok, "").outcome()
+			})},
+		{name: "GET another client's registration", want: noToken, defects: map[string]string{"accept-other-client-token": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, _, tok string) string {
+				other := f.newSoftware(t, false)
+				otherID := f.mustRegister(t, s, other, nil)
+				return manage(t, s, sw.client, http.MethodGet, otherID, tok, "").outcome()
+			})},
+		{name: "token revoked after use on an unknown client", want: noToken, defects: map[string]string{"no-revoke-on-unknown-client": "200"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				if r := manage(t, s, sw.client, http.MethodGet, "unknown-client", tok, ""); r.outcome() != noToken {
+					t.Fatalf("GET unknown client: %s", r.outcome())
+				}
+				return manage(t, s, sw.client, http.MethodGet, id, tok, "").outcome()
+			})},
+		{name: "PUT then GET shows the change", want: "200 openid accounts", defects: map[string]string{"put-ignores-changes": "200 openid accounts payments"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, set("scope", "openid accounts"))
+				if r := manage(t, s, sw.client, http.MethodPut, id, tok, body); r.status != http.StatusOK {
+					t.Fatalf("PUT: %s %s", r.outcome(), r.raw)
+				}
+				r := manage(t, s, sw.client, http.MethodGet, id, tok, "")
+				return fmt.Sprintf("%d %v", r.status, r.body["scope"])
+			})},
+		{name: "PUT redirect outside the SSA", want: badRedir, defects: map[string]string{"put-skip-validation-redirect": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, set("redirect_uris", []string{"https://evil.example/cb"}))
+				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
+			})},
+		{name: "PUT to another software", want: badMeta, defects: map[string]string{"put-allow-software-id-change": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				other := f.newSoftware(t, false)
+				return manage(t, s, sw.client, http.MethodPut, id, tok, f.requestJWT(t, other, s.URL, nil)).outcome()
+			})},
+		{name: "PUT signed by another key", want: badMeta, defects: map[string]string{"put-skip-signature": "200", "skip-request-signature": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := mustSign(t, f.requestPayload(t, sw, s.URL, nil), newECKey(t))
+				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
+			})},
+		{name: "PUT replayed", want: badMeta, defects: map[string]string{"allow-jti-replay": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, nil)
+				if r := manage(t, s, sw.client, http.MethodPut, id, tok, body); r.status != http.StatusOK {
+					t.Fatalf("PUT: %s %s", r.outcome(), r.raw)
+				}
+				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
+			})},
+		{name: "DELETE", want: "204", defects: map[string]string{"delete-returns-200": "200"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				return manage(t, s, sw.client, http.MethodDelete, id, tok, "").outcome()
+			})},
+		{name: "DELETE twice", want: noToken, run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+			deleted(t, s, sw, id, tok)
+			return manage(t, s, sw.client, http.MethodDelete, id, tok, "").outcome()
+		})},
+		{name: "GET after DELETE", want: noToken, defects: map[string]string{"delete-keeps-tokens": "200", "get-after-delete-200": "200"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				deleted(t, s, sw, id, tok)
+				return manage(t, s, sw.client, http.MethodGet, id, tok, "").outcome()
+			})},
+		{name: "token after DELETE", want: noClient, defects: map[string]string{"token-for-deleted-client": "200"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				deleted(t, s, sw, id, tok)
+				return requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key))).outcome()
+			})},
+		{name: "unknown path", want: "404 not_found", run: func(t *testing.T, f *fixture, s *Server) string {
+			return do(t, f.httpClient(t, nil), http.MethodGet, s.URL+"/nowhere", "", "", nil).outcome()
+		}},
+		{name: "wrong method", want: "405 invalid_request", run: func(t *testing.T, f *fixture, s *Server) string {
+			return do(t, f.httpClient(t, nil), http.MethodGet, s.URL+registerPath, "", "", nil).outcome()
+		}},
+	}
+}
+
+func allScenarios() []scenario {
+	return append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...)
+}
+
+// TestScenarios runs every scenario against the correct bank and against each defect said to change
+// its outcome.
+func TestScenarios(t *testing.T) {
+	f := newFixture(t)
+	for _, sc := range allScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := sc.run(t, f, f.startBank(t)); got != sc.want {
+				t.Errorf("correct bank: got %q, want %q", got, sc.want)
+			}
+			for defect, want := range sc.defects {
+				if got := sc.run(t, f, f.startBank(t, defect)); got != want {
+					t.Errorf("with %s: got %q, want %q", defect, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryDefectIsExercised checks that each catalogued defect changes the outcome of some scenario.
+func TestEveryDefectIsExercised(t *testing.T) {
+	exercised := map[string]bool{}
+	for _, sc := range allScenarios() {
+		for d := range sc.defects {
+			if _, ok := defectCatalogue[d]; !ok {
+				t.Errorf("scenario %q names unknown defect %q", sc.name, d)
+			}
+			exercised[d] = true
+		}
+	}
+	for _, d := range Defects() {
+		if !exercised[d.Name] {
+			t.Errorf("defect %s is exercised by no scenario", d.Name)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package bank
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/pki"
+)
+
+const (
+	jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	tokenLifetime          = time.Hour
+	maxFormBody            = 64 << 10
+)
+
+// anyAsymmetricAlg is what the token-accept-any-alg defect verifies assertions with.
+var anyAsymmetricAlg = []jose.SignatureAlgorithm{
+	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
+}
+
+// serveToken handles POST /oauth2/token for the client_credentials grant, authenticating clients
+// by private_key_jwt (RFC 7523) or tls_client_auth (RFC 8705) and binding tokens to the certificate.
+func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
+	cert := b.clientCert(r)
+	if cert == nil {
+		b.writeError(w, r, badClient("the token endpoint needs a transport (mTLS) client certificate that the bank trusts"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRequest, "the body must be an application/x-www-form-urlencoded form"))
+		return
+	}
+	form := r.PostForm
+	switch grant := form.Get("grant_type"); grant {
+	case "client_credentials":
+	case "":
+		b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRequest, "grant_type is required"))
+		return
+	default:
+		b.writeError(w, r, newError(http.StatusBadRequest, errUnsupportedGrantType, "grant_type %q is not supported here: use client_credentials", grant))
+		return
+	}
+	c, e := b.authenticateClient(r.Context(), form.Get("client_id"), form.Get("client_assertion_type"),
+		form.Get("client_assertion"), cert, b.issuerFor(r))
+	if e != nil {
+		b.writeError(w, r, e)
+		return
+	}
+	if !slices.Contains(c.reg.grantTypes, "client_credentials") {
+		b.writeError(w, r, newError(http.StatusBadRequest, errUnauthorizedClient, "the client is not registered for client_credentials"))
+		return
+	}
+	scope := strings.Join(c.reg.scopes, " ")
+	if requested := strings.Fields(form.Get("scope")); len(requested) > 0 {
+		for _, s := range requested {
+			if !slices.Contains(c.reg.scopes, s) {
+				b.writeError(w, r, newError(http.StatusBadRequest, errInvalidScope, "scope %q is not registered for the client", s))
+				return
+			}
+		}
+		scope = strings.Join(requested, " ")
+	}
+	tok := accessToken{clientID: c.id, scope: scope, expiresAt: b.now().Add(tokenLifetime)}
+	if !b.has("token-unbound") {
+		tok.thumbprint = pki.Thumbprint(cert)
+	}
+	value := b.store.issueToken(tok)
+	b.logger.Info("access token issued", "client_id", c.id)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": value,
+		"token_type":   "Bearer",
+		"expires_in":   int(tokenLifetime / time.Second),
+		"scope":        scope,
+	})
+}
+
+// authenticateClient finds the client (by client_id or the assertion's iss) and authenticates it
+// by its registered method over the presented certificate.
+func (b *Bank) authenticateClient(ctx context.Context, clientID, assertionType, assertion string,
+	cert *x509.Certificate, issuer string) (*client, *apiError) {
+	if clientID == "" && assertion != "" {
+		if _, payload, err := joseutil.Decode(assertion); err == nil {
+			clientID, _ = payload["iss"].(string)
+		}
+	}
+	if clientID == "" {
+		return nil, badClient("the client is not identified: send client_id or a client_assertion")
+	}
+	c := b.store.client(clientID)
+	if c == nil {
+		return nil, badClient("unknown client")
+	}
+	if c.deleted && !b.has("token-for-deleted-client") {
+		return nil, badClient("the client has been deleted")
+	}
+	switch c.reg.authMethod {
+	case "private_key_jwt":
+		if cert.Subject.CommonName != c.reg.softwareID {
+			return nil, badClient("the transport certificate (CN %q) is not one of the client's software", cert.Subject.CommonName)
+		}
+		if assertionType != jwtBearerAssertionType && !b.has("token-accept-missing-assertion-type") {
+			return nil, newError(http.StatusBadRequest, errInvalidRequest, "client_assertion_type must be %s", jwtBearerAssertionType)
+		}
+		if e := b.checkAssertion(ctx, assertion, c, issuer); e != nil {
+			return nil, e
+		}
+	case "tls_client_auth":
+		// The registered subject includes CN=<software_id>, so this also ties the certificate to the software.
+		if !sameDN(c.reg.subjectDN, cert.Subject.String()) && !b.has("token-accept-other-cert-tls-auth") {
+			return nil, badClient("the certificate subject is not the client's tls_client_auth_subject_dn")
+		}
+	default:
+		return nil, badClient("the client's token_endpoint_auth_method is not supported")
+	}
+	return c, nil
+}
+
+// checkAssertion verifies a private_key_jwt client assertion (RFC 7523 §3).
+func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, issuer string) *apiError {
+	if assertion == "" {
+		return badClient("client_assertion is required for private_key_jwt")
+	}
+	algs := []jose.SignatureAlgorithm{jose.PS256, jose.ES256}
+	if c.reg.signingAlg != "" {
+		algs = []jose.SignatureAlgorithm{jose.SignatureAlgorithm(c.reg.signingAlg)}
+	}
+	if b.has("token-accept-any-alg") {
+		algs = anyAsymmetricAlg
+	}
+	var ac claims
+	if b.has("token-accept-wrong-key") {
+		jws, err := jose.ParseSigned(strings.TrimSpace(assertion), algs)
+		if err != nil {
+			return badClient("client_assertion is not a JWS signed with %v", algs)
+		}
+		d := json.NewDecoder(bytes.NewReader(jws.UnsafePayloadWithoutVerification()))
+		d.UseNumber()
+		if err := d.Decode(&ac); err != nil || ac == nil {
+			return badClient("client_assertion claims are not a JSON object")
+		}
+	} else {
+		set, err := b.fetchKeySet(ctx, c.reg.jwksURI)
+		if err != nil {
+			b.logger.Info("cannot fetch a software key set", "url", c.reg.jwksURI, "error", err)
+			return badClient("cannot fetch the client's key set")
+		}
+		verified, _, err := joseutil.Verify(assertion, set, algs)
+		if err != nil {
+			return badClient("client_assertion does not verify against the client's key set with %v: %v", algs, err)
+		}
+		ac = verified
+	}
+
+	now := b.now()
+	if iss, _ := ac.str("iss"); iss != c.id {
+		return badClient("client_assertion iss is not the client_id")
+	}
+	if sub, _ := ac.str("sub"); sub != c.id && !b.has("token-ignore-sub-mismatch") {
+		return badClient("client_assertion sub is not the client_id")
+	}
+	if !ac.audience(issuer+tokenPath, issuer) && !b.has("token-ignore-aud") {
+		return badClient("client_assertion aud must be the token endpoint %q", issuer+tokenPath)
+	}
+	exp, err := ac.time("exp")
+	if err != nil {
+		return badClient("client_assertion needs exp: %v", err)
+	}
+	if !exp.After(now) && !b.has("token-accept-expired-assertion") {
+		return badClient("client_assertion expired at %s", exp.UTC().Format(timeFormat))
+	}
+	jti, _ := ac.str("jti")
+	if jti == "" {
+		return badClient("client_assertion needs a jti")
+	}
+	until := exp
+	if until.Before(now) {
+		until = now.Add(tokenLifetime)
+	}
+	if replayed := b.store.useJTI("assertion|"+c.id+"|"+jti, until, now); replayed && !b.has("token-allow-assertion-replay") {
+		return badClient("client_assertion jti has been used before")
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+// Package reports turns a conformance run into the reports a bank's engineer reads: a versioned JSON
+// report (the source of truth, see SCHEMA.md), JUnit XML for CI, and a self-contained HTML page. Every
+// writer masks secrets again before writing, whatever the run it is given.
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/transcript"
+)
+
+// SchemaVersion identifies the JSON report format. See SCHEMA.md for the version policy.
+const SchemaVersion = "dcrconform.report/v1"
+
+// Outcomes of a spec.
+const (
+	OutcomePassed      = "passed"
+	OutcomeFailed      = "failed"
+	OutcomeSkipped     = "skipped"
+	OutcomePending     = "pending"
+	OutcomePanicked    = "panicked"
+	OutcomeInterrupted = "interrupted"
+)
+
+// Run is one conformance run: the JSON report's top-level object.
+type Run struct {
+	SchemaVersion string    `json:"schema_version"`
+	ToolVersion   string    `json:"tool_version"`
+	Target        Target    `json:"target"`
+	StartedAt     time.Time `json:"started_at"`
+	DurationMS    float64   `json:"duration_ms"`
+	Summary       Summary   `json:"summary"`
+	Specs         []Spec    `json:"specs"`
+}
+
+// Target is the server the run was against.
+type Target struct {
+	Name            string `json:"name"`
+	Profile         string `json:"profile"`
+	DiscoveryURL    string `json:"discovery_url,omitempty"`
+	RegistrationURL string `json:"registration_url,omitempty"`
+	TokenURL        string `json:"token_url,omitempty"`
+}
+
+// Summary counts specs by outcome. Failed includes panicked and interrupted; Skipped includes pending.
+type Summary struct {
+	Total   int `json:"total"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// Spec is the result of one conformance spec (or of a failed suite-level node, see FromGinkgo).
+type Spec struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Requirement string   `json:"requirement"`
+	Profile     string   `json:"profile"`
+	Operation   string   `json:"operation"`
+	Kind        string   `json:"kind"`
+	Labels      []string `json:"labels"`
+	Expect      string   `json:"expect"` // the scenario's declared expectation
+	Outcome     string   `json:"outcome"`
+	Reason      string   `json:"reason,omitempty"` // failure message or skip reason
+	// Expected and Actual are the "expected:" and "actual:" lines of a framework failure message.
+	Expected      string                `json:"expected,omitempty"`
+	Actual        string                `json:"actual,omitempty"`
+	Location      string                `json:"location,omitempty"`
+	StartedAt     time.Time             `json:"started_at,omitzero"`
+	DurationMS    float64               `json:"duration_ms"`
+	ErrorCodeSeen string                `json:"error_code_seen,omitempty"`
+	Exchanges     []transcript.Exchange `json:"exchanges"`
+}
+
+// Failed reports whether the outcome counts as a failure.
+func (s Spec) Failed() bool {
+	return s.Outcome == OutcomeFailed || s.Outcome == OutcomePanicked || s.Outcome == OutcomeInterrupted
+}
+
+// Skipped reports whether the spec did not run to a verdict (skipped or pending).
+func (s Spec) Skipped() bool { return s.Outcome == OutcomeSkipped || s.Outcome == OutcomePending }
+
+// Group is "profile/operation", the unit reports are grouped by.
+func (s Spec) Group() string { return s.Profile + "/" + s.Operation }
+
+// Summarize recomputes r.Summary from r.Specs.
+func (r *Run) Summarize() {
+	var s Summary
+	for _, sp := range r.Specs {
+		s.Total++
+		switch {
+		case sp.Failed():
+			s.Failed++
+		case sp.Skipped():
+			s.Skipped++
+		case sp.Outcome == OutcomePassed:
+			s.Passed++
+		}
+	}
+	r.Summary = s
+}
+
+// WriteJSON writes the run as indented JSON, secrets masked.
+func WriteJSON(w io.Writer, r *Run) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r.redacted())
+}
+
+// ReadJSON reads a run written by WriteJSON. It rejects any schema version other than SchemaVersion.
+func ReadJSON(rd io.Reader) (*Run, error) {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, err
+	}
+	trimmed := strings.TrimSpace(string(data))
+	if strings.HasPrefix(trimmed, "[") {
+		return nil, errors.New("not a dcrconform report: a JSON array (a Ginkgo JSON report?), want an object with schema_version " + SchemaVersion)
+	}
+	var head struct {
+		SchemaVersion *string `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("not a dcrconform report: %w", err)
+	}
+	switch {
+	case head.SchemaVersion == nil:
+		return nil, errors.New("not a dcrconform report: no schema_version (want " + SchemaVersion + ")")
+	case *head.SchemaVersion != SchemaVersion:
+		return nil, fmt.Errorf("unsupported report schema_version %q: this dcrconform reads %s only", *head.SchemaVersion, SchemaVersion)
+	}
+	var r Run
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("dcrconform report: %w", err)
+	}
+	return &r, nil
+}
+
+// WriteAll writes the JSON, JUnit and HTML reports to whichever paths are non-empty, creating parent
+// directories. It writes each file in full or not at all (temporary file, then rename).
+func WriteAll(r *Run, jsonPath, junitPath, htmlPath string) error {
+	writers := []struct {
+		path  string
+		write func(io.Writer, *Run) error
+	}{{jsonPath, WriteJSON}, {junitPath, WriteJUnit}, {htmlPath, WriteHTML}}
+	var errs []error
+	for _, wr := range writers {
+		if wr.path == "" {
+			continue
+		}
+		if err := writeFile(wr.path, func(w io.Writer) error { return wr.write(w, r) }); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", wr.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // no-op after the rename
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,233 @@
+package uk
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// request is a registration request as sent: body, content type and the client certificate presented.
+type request struct {
+	body        string
+	contentType string
+	cert        *tls.Certificate
+}
+
+// registrationFault is a negative registration spec: a request that differs from the valid baseline in
+// exactly one way, and the refusal it must get.
+type registrationFault struct {
+	id, req, title string
+	build          func(f *framework.Framework, sw *target.Software, base framework.Claims) request
+	statuses       []int
+	codes          []string
+}
+
+var (
+	status400        = []int{http.StatusBadRequest}
+	badMetadata      = []string{"invalid_client_metadata"}
+	badSSA           = []string{"invalid_software_statement"}
+	unapprovedSSA    = []string{"unapproved_software_statement", "invalid_software_statement"}
+	badRedirect      = []string{"invalid_redirect_uri"}
+	badRedirectOrMD  = []string{"invalid_redirect_uri", "invalid_client_metadata"}
+	status400or415   = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType}
+	status400or413   = []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge}
+	status400or401   = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}
+	badMetadataOrReq = []string{"invalid_client_metadata", "invalid_request"}
+)
+
+// signed is the baseline request shape: claims signed with sw's key, as application/jwt, with sw's certificate.
+func signed(f *framework.Framework, sw *target.Software, c framework.Claims) request {
+	return request{f.Sign(sw, c), framework.JWTContentType, sw.Transport}
+}
+
+// claimsChange builds a fault that changes only the claims.
+func claimsChange(change func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims) func(*framework.Framework, *target.Software, framework.Claims) request {
+	return func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
+		return signed(f, sw, change(f, sw, base))
+	}
+}
+
+func without(claim string) func(*framework.Framework, *target.Software, framework.Claims) request {
+	return claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+		return c.Without(claim)
+	})
+}
+
+func with(claim string, value any) func(*framework.Framework, *target.Software, framework.Claims) request {
+	return claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+		return c.With(claim, value)
+	})
+}
+
+// withSSA replaces the SSA with one the directory minted as opts asks.
+func withSSA(opts mockdirectory.SSAOptions) func(*framework.Framework, *target.Software, framework.Claims) request {
+	return claimsChange(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+		return c.With("software_statement", f.SSA(sw, opts))
+	})
+}
+
+// signedAs signs the baseline with a header or key that differs from the registered one.
+func signedAs(sign func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error)) func(*framework.Framework, *target.Software, framework.Claims) request {
+	return func(f *framework.Framework, sw *target.Software, c framework.Claims) request {
+		body, err := sign(f, sw, c)
+		if err != nil {
+			f.Failf("to sign the request", "%v", err)
+		}
+		return request{body, framework.JWTContentType, sw.Transport}
+	}
+}
+
+var registrationFaults = []registrationFault{
+	{"UK-REG-N01", "RFC7591-3.2.2", "an SSA with a bad signature is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature}), status400, badSSA},
+	{"UK-REG-N02", "RFC7519-4.1.4", "an expired registration request JWT is refused",
+		with("exp", time.Now().Add(-10*time.Minute).Unix()), status400, badMetadata},
+	{"UK-REG-N03", "RFC7591-3.2.2", "a redirect URI that is not among the SSA's software_redirect_uris is refused",
+		with("redirect_uris", []string{"https://attacker.example/cb"}), status400, badRedirect},
+	{"UK-REG-N04", "OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by a key not in the software's key set is refused",
+		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			return joseutil.Sign(c, f.RogueKey(sw), "JWT")
+		}), status400, badMetadata},
+	{"UK-REG-N05", "RFC7515-4.1.1", "a request JWT with alg none is refused",
+		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			return joseutil.SignNone(c, sw.SigningKey.KeyID)
+		}), status400, badMetadata},
+	{"UK-REG-N06", "OBIE-DCR-3.3-ALGS", "a request JWT signed with HS256 (keyed with the public key) is refused",
+		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			pub, err := json.Marshal(sw.SigningKey.PublicJWK())
+			if err != nil {
+				return "", err
+			}
+			return joseutil.SignHS256(c, sw.SigningKey.KeyID, pub)
+		}), status400, badMetadata},
+	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
+		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			if sw.SigningKey.Alg != jose.PS256 {
+				f.Skipf("the software's key is not RSA, so RS256 cannot be tried")
+			}
+			return joseutil.SignAs(c, sw.SigningKey, jose.RS256, "JWT")
+		}), status400, badMetadata},
+	{"UK-REG-N08", "RFC7519-4.1.6", "a request JWT issued in the future is refused",
+		with("iat", time.Now().Add(time.Hour).Unix()), status400, badMetadata},
+	{"UK-REG-N09", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT without iss is refused", without("iss"), status400, badMetadata},
+	{"UK-REG-N10", "OBIE-DCR-3.3-CLAIMS-AUD", "a request JWT without aud is refused", without("aud"), status400, badMetadata},
+	{"UK-REG-N11", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT without iat is refused", without("iat"), status400, badMetadata},
+	{"UK-REG-N12", "OBIE-DCR-3.3-CLAIMS-EXP", "a request JWT without exp is refused", without("exp"), status400, badMetadata},
+	{"UK-REG-N13", "OBIE-DCR-3.3-CLAIMS-JTI", "a request JWT without jti is refused", without("jti"), status400, badMetadata},
+	{"UK-REG-N14", "RFC7519-4.1.3", "a request JWT whose aud is not the bank is refused",
+		with("aud", "https://another-bank.example.com"), status400, badMetadata},
+	{"UK-REG-N15", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT whose iss is not the SSA's software_id is refused",
+		with("iss", "not-the-software-id"), status400, badMetadata},
+	{"UK-REG-N17", "RFC7591-3.2.2", "an SSA signed by a key the directory never published is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakUnpublishedKey}), status400, badSSA},
+	{"UK-REG-N18", "RFC7591-3.2.2", "an expired SSA is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakExpired}), status400, badSSA},
+	{"UK-REG-N19", "RFC7591-3.2.2", "an SSA issued in the future is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakFuture}), status400, badSSA},
+	{"UK-REG-N20", "RFC7591-3.2.2", "an SSA with alg none is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakAlgNone}), status400, badSSA},
+	{"UK-REG-N21", "RFC7591-3.2.2", "an SSA from an issuer other than the directory is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakWrongIssuer}), status400, unapprovedSSA},
+	{"UK-REG-N22", "OBIE-DCR-3.3-SSA-CLAIMS", "an SSA without software_jwks_endpoint is refused",
+		withSSA(mockdirectory.SSAOptions{Remove: []string{"software_jwks_endpoint"}}), status400, badSSA},
+	{"UK-REG-N25", "RFC7591-3.2.2", "an SSA signed with HS256 keyed with the directory's public key is refused",
+		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakHS256}), status400, badSSA},
+	{"UK-REG-N26", "RFC7591-2", "a non-https redirect URI is refused, even when the SSA lists it",
+		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
+			insecure := "http://tpp.example.com/insecure"
+			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{insecure}, sw.RedirectURIs...)}})
+			return signed(f, sw, base.With("software_statement", ssa).With("redirect_uris", []string{insecure}))
+		}, status400, badRedirectOrMD},
+	{"UK-REG-N27", "RFC7591-2", "an unsupported token_endpoint_auth_method is refused",
+		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			for _, m := range []string{"client_secret_basic", "client_secret_post", "client_secret_jwt", "none"} {
+				if !f.Advertised("token_endpoint_auth_methods_supported", m) {
+					return c.With("token_endpoint_auth_method", m)
+				}
+			}
+			f.Skipf("the bank advertises every token_endpoint_auth_method this spec could use")
+			return c
+		}), status400, badMetadata},
+	{"UK-REG-N28", "OBIE-DCR-3.3-AUTH-SIGNING-ALG", "private_key_jwt without token_endpoint_auth_signing_alg is refused",
+		without("token_endpoint_auth_signing_alg"), status400, badMetadata},
+	{"UK-REG-N29", "RFC7591-2.1", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
+	{"UK-REG-N30", "RFC7591-2.1", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
+	{"UK-REG-N31", "OBIE-DCR-3.3-APPLICATION-TYPE", "application_type other than web is refused", with("application_type", "native"), status400, badMetadata},
+	{"UK-REG-N32", "OBIE-DCR-3.3-SCOPE", "a scope beyond the software's roles is refused",
+		claimsChange(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+			if slicesContain(sw.Roles, "CBPII") {
+				f.Skipf("the software holds every role; no scope lies beyond them")
+			}
+			return c.With("scope", strings.TrimSpace(f.Target.Scope+" fundsconfirmations"))
+		}), status400, badMetadata},
+	{"UK-REG-N34", "RFC7515-7.1", "a body that is not a JWT is refused",
+		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
+			return request{"this.is-not.a-jwt!", framework.JWTContentType, sw.Transport}
+		}, status400, badMetadataOrReq},
+	{"UK-REG-N35", "OBIE-DCR-3.3-CONTENT-TYPE", "a JSON body where a signed JWT is required is refused",
+		func(_ *framework.Framework, sw *target.Software, base framework.Claims) request {
+			b, _ := json.Marshal(base)
+			return request{string(b), "application/json", sw.Transport}
+		}, status400or415, badMetadataOrReq},
+	{"UK-REG-N36", "OBIE-DCR-3.3-CONTENT-TYPE", "a signed JWT sent with Content-Type text/plain is refused",
+		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
+			return request{f.Sign(sw, base), "text/plain", sw.Transport}
+		}, status400or415, badMetadataOrReq},
+	{"UK-REG-N37", "RFC7591-3.2.2", "an empty body is refused",
+		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
+			return request{"", framework.JWTContentType, sw.Transport}
+		}, status400, badMetadataOrReq},
+	{"UK-REG-N38", "OBIE-DCR-3.3-SIZE", "an oversized (1 MiB) request is refused",
+		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.With("client_name", strings.Repeat("x", 1<<20))
+		}), status400or413, badMetadataOrReq},
+	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS", "a registration presenting another software's transport certificate is refused",
+		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
+			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+			return request{f.Sign(sw, base), framework.JWTContentType, other.Transport}
+		}, status400or401, []string{"invalid_client_metadata", "invalid_client", "unapproved_software_statement"}},
+	{"UK-REG-N41", "RFC8705-2.1.2", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
+		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
+				With("tls_client_auth_subject_dn", "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")
+		}), status400, badMetadata},
+}
+
+func slicesContain(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = framework.Describe("UK OBIE DCR 3.3: registration refused", func() {
+	for _, fault := range registrationFaults {
+		expect := expectText(fault.statuses, fault.codes)
+		framework.ConformanceIt(negative(fault.id, "register", fault.req, fault.title, expect), func(f *framework.Framework) {
+			sw := f.Software()
+			r := fault.build(f, sw, f.BaselineClaims(sw))
+			resp, err := f.PostRegistration(sw, r.body, r.contentType, r.cert)
+			f.ExpectError(resp, err, fault.statuses, fault.codes...)
+		})
+	}
+})
+
+func expectText(statuses []int, codes []string) string {
+	parts := make([]string, len(statuses))
+	for i, s := range statuses {
+		parts[i] = strconv.Itoa(s)
+	}
+	return strings.Join(parts, "/") + " " + strings.Join(codes, "|")
+}

@@ -1,0 +1,85 @@
+package uk
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// Negative registration specs that need more than one request or a directory-side change.
+var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", func() {
+	framework.ConformanceIt(negative("UK-REG-N16", "register", "RFC7519-4.1.7",
+		"a replayed request JWT (same jti) is refused after its first registration was deleted", "400 invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RequireDelete()
+			sw := f.Software()
+			body := f.Sign(sw, f.BaselineClaims(sw))
+			resp, err := f.PostRegistration(sw, body, framework.JWTContentType, sw.Transport)
+			f.ExpectStatus(resp, err, http.StatusCreated)
+			reg := &framework.Registration{ClientID: clientID(f, resp), Software: sw}
+			resp, err = f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", sw.Transport)
+			f.ExpectStatus(resp, err, http.StatusNoContent)
+			resp, err = f.PostRegistration(sw, body, framework.JWTContentType, sw.Transport)
+			f.ExpectError(resp, err, status400, badMetadata...)
+		})
+
+	framework.ConformanceIt(negative("UK-REG-N23", "register", "OBIE-DCR-3.3-SSA-STATUS",
+		"an SSA of revoked software is refused", "400 unapproved_software_statement|invalid_software_statement"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			f.SetSoftwareStatus(sw, "Revoked")
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+			f.ExpectError(resp, err, status400, unapprovedSSA...)
+		})
+
+	framework.ConformanceIt(negative("UK-REG-N24", "register", "OBIE-DCR-3.3-SSA-STATUS",
+		"an SSA of an inactive organisation is refused", "400 unapproved_software_statement|invalid_software_statement"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			f.SetOrganisationStatus(sw, "Inactive")
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+			f.ExpectError(resp, err, status400, unapprovedSSA...)
+		})
+
+	framework.ConformanceIt(negative("UK-REG-N33", "register", "OBIE-DCR-3.3-DUPLICATE",
+		"a second registration of the same software is refused", "400 invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RegisterBaseline()
+			sw := f.Software()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+			f.ExpectError(resp, err, status400, badMetadata...)
+		})
+
+	framework.ConformanceIt(negative("UK-REG-N39", "register", "OBIE-DCR-3.3-MTLS",
+		"a registration without a client certificate is refused (handshake refused or 401)", "TLS handshake refused or 401"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			resp, err := f.PostRegistration(sw, f.Sign(sw, f.BaselineClaims(sw)), framework.JWTContentType, nil)
+			if err != nil && isTLSRefusal(err) {
+				return // the server refused the handshake: that is a pass
+			}
+			f.ExpectStatus(resp, err, http.StatusUnauthorized, http.StatusForbidden)
+		})
+})
+
+func clientID(f *framework.Framework, resp interface {
+	JSONObject() (map[string]any, error)
+}) string {
+	obj, err := resp.JSONObject()
+	if err != nil {
+		f.Failf("a JSON 201 body", "%v", err)
+	}
+	id, _ := obj["client_id"].(string)
+	if id == "" {
+		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "none")
+	}
+	return id
+}
+
+// isTLSRefusal reports whether err is the server refusing the TLS handshake (an alert such as
+// "certificate required"), as opposed to the server being unreachable.
+func isTLSRefusal(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "remote error: tls:")
+}
