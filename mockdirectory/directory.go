@@ -35,6 +35,7 @@ type Directory struct {
 	now        func() time.Time
 	log        *slog.Logger
 	adminToken string
+	keySource  func(keyType string) (crypto.Signer, error)
 	st         *store // nil: in memory
 	ca         *pki.CA
 	caBundle   []byte
@@ -110,6 +111,7 @@ func New(cfg Config) (*Directory, error) {
 		now:        cfg.Now,
 		log:        cfg.Logger,
 		adminToken: cfg.AdminToken,
+		keySource:  cfg.KeySource,
 		orgs:       map[string]*orgRecord{},
 		sws:        map[string]*swEntry{},
 		sets:       map[string][]byte{},
@@ -400,9 +402,12 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string) (joseutil.Key, error) {
 	var signer crypto.Signer
 	var err error
-	if keyType == KeyTypeEC {
+	switch {
+	case d.keySource != nil:
+		signer, err = d.keySource(keyType)
+	case keyType == KeyTypeEC:
 		signer, err = pki.NewECKey()
-	} else {
+	default:
 		signer, err = pki.NewRSAKey()
 	}
 	if err != nil {

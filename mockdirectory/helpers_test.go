@@ -2,7 +2,9 @@ package mockdirectory
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -221,3 +223,9 @@ func (c *fixedClock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.t
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -116,6 +116,8 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	srv := &http.Server{
 		Handler:           logRequests(log, d.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

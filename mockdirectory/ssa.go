@@ -202,6 +202,10 @@ func randomHex(n int) string {
 // ukClaims are the claims of a UK directory SSA (seeds 000, 002, 003) plus software_status.
 func (d *Directory) ukClaims(s *Software, o *Organisation, now time.Time) map[string]any {
 	base := d.BaseURL()
+	contacts := o.Contacts
+	if contacts == nil {
+		contacts = []Contact{}
+	}
 	return map[string]any{
 		"iss":                         UKIssuer,
 		"iat":                         now.Unix(),
@@ -226,7 +230,7 @@ func (d *Directory) ukClaims(s *Software, o *Organisation, now time.Time) map[st
 		"org_status":                     o.Status,
 		"org_id":                         o.ID,
 		"org_name":                       o.Name,
-		"org_contacts":                   o.Contacts,
+		"org_contacts":                   contacts,
 		"org_jwks_endpoint":              base + OrgJWKSPath(o.ID),
 		"org_jwks_revoked_endpoint":      base + OrgRevokedJWKSPath(o.ID),
 		"software_jwks_endpoint":         base + SoftwareJWKSPath(o.ID, s.ID),

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -29,6 +30,9 @@ import (
 // record are ignored.
 
 const caName = "OpenBanking Mock"
+
+// kidPattern matches the RFC 7638 thumbprints used as kids (and as file names).
+var kidPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func (d *Directory) saveJSON(rel string, v any) error {
 	if d.st == nil {
@@ -219,6 +223,9 @@ func (d *Directory) loadDirectoryKeys() error {
 			return err
 		}
 		for _, r := range idx.Keys {
+			if !kidPattern.MatchString(r.KID) {
+				return fmt.Errorf("state: keys/index.json: malformed kid %q", r.KID)
+			}
 			k, err := d.loadKeyFiles("keys/"+r.KID, r.KID)
 			if err != nil {
 				return err
@@ -279,6 +286,7 @@ func (d *Directory) loadParticipants() error {
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
+		fillOrganisationDefaults(&o)
 		rec.Organisation = o
 		d.orgs[rec.ID] = &rec
 		d.seq = max(d.seq, rec.Seq)
@@ -307,6 +315,9 @@ func (d *Directory) loadParticipants() error {
 		rec.Software = s
 		e := &swEntry{rec: rec, keys: map[string]joseutil.Key{}}
 		for _, kr := range rec.Keys {
+			if !kidPattern.MatchString(kr.KID) || (kr.Use != "sig" && kr.Use != "tls") || (kr.Status != keyLive && kr.Status != keyRevoked) {
+				return fmt.Errorf("state: %s: malformed key record %+v", rel, kr)
+			}
 			k, err := d.loadKeyFiles("software/"+rec.ID+"/"+kr.KID, kr.KID)
 			if err != nil {
 				return err

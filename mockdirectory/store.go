@@ -24,8 +24,8 @@ const tmpMarker = ".tmp-"
 func (s *store) writeFile(rel string, data []byte, perm os.FileMode) (err error) {
 	path := filepath.Join(s.dir, filepath.FromSlash(rel))
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("state: %w", err)
+	if err := ensureDir(dir); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+tmpMarker+"*")
 	if err != nil {
@@ -54,6 +54,26 @@ func (s *store) writeFile(rel string, data []byte, perm os.FileMode) (err error)
 		return fmt.Errorf("state: rename %s: %w", rel, err)
 	}
 	return syncDir(dir)
+}
+
+// ensureDir creates dir and its missing parents, syncing each parent so that the new entries are durable.
+func ensureDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("state: %s is not a directory", dir)
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := ensureDir(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("state: %w", err)
+	}
+	return syncDir(parent)
 }
 
 func syncDir(dir string) error {

@@ -1,10 +1,7 @@
-// Package mockdirectory is a mock Open Banking directory (UK keystore layout) and CDR register: it keeps
-// organisations and software, issues their keys and certificates from its own CA, publishes key sets, and
-// signs software statement assertions (SSAs), valid or broken on request. It serves over HTTP standalone
-// (dcrconform directory) and embeds in-process for the suites.
 package mockdirectory
 
 import (
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -76,6 +73,9 @@ type Config struct {
 	SeedFile   string // optional YAML/JSON seed of organisations and software
 	Now        func() time.Time
 	Logger     *slog.Logger // optional; nil discards
+	// KeySource, when set, supplies software keys ("RSA" or "EC") instead of generating each one:
+	// throwaway runs use a pre-generated pool, since RSA generation dominates their time.
+	KeySource func(keyType string) (crypto.Signer, error)
 }
 
 // Contact is an organisation contact, as in the UK SSA's org_contacts.

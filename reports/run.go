@@ -141,6 +141,7 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("dcrconform report: %w", err)
 	}
+	r.Summarize()
 	return &r, nil
 }
 

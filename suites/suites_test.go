@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/suites"
 )
 
@@ -17,7 +19,24 @@ import (
 const (
 	envDefects = "DCRCONFORM_TEST_DEFECTS"
 	envReport  = "DCRCONFORM_TEST_REPORT"
+	envKeyPool = "DCRCONFORM_TEST_KEYPOOL"
 )
+
+// testKeys returns the key pool a parent test saved for its children, or a new one.
+func testKeys(t *testing.T) *keypool.Pool {
+	if path := os.Getenv(envKeyPool); path != "" {
+		p, err := keypool.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p, err := keypool.New(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // TestConformance runs every spec against the embedded reference bank: all must pass. In a child
 // process started by TestDefectsAreCaught it runs against a defective bank and only writes its report.
@@ -26,7 +45,7 @@ func TestConformance(t *testing.T) {
 	if d := os.Getenv(envDefects); d != "" {
 		defects = strings.Split(d, ",")
 	}
-	env, err := embedded.Start(embedded.Options{Defects: defects})
+	env, err := embedded.Start(embedded.Options{Defects: defects, KeySource: testKeys(t).Key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +67,15 @@ func TestDefectsAreCaught(t *testing.T) {
 	if os.Getenv(envReport) != "" {
 		t.Skip("child process")
 	}
+	poolPath := filepath.Join(t.TempDir(), "pool.pem")
+	if err := testKeys(t).Save(poolPath); err != nil {
+		t.Fatal(err)
+	}
 	run := func(ctx context.Context, defect, report string) error {
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
-		cmd.Env = append(os.Environ(), envDefects+"="+defect, envReport+"="+report)
+		cmd.Env = append(os.Environ(), envDefects+"="+defect, envReport+"="+report, envKeyPool+"="+poolPath)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%w: %s", err, tail(out, 2000))

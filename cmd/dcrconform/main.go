@@ -23,6 +23,7 @@ Usage:
   dcrconform list [--format text|markdown]                                       print the scenario catalogue
   dcrconform directory [--addr ADDR] [--state DIR] ...                           serve the mock directory
   dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)
+  dcrconform selftest [--parallel N] [--defects a,b]                              run the suites once per reference bank defect; print the catch matrix
   dcrconform version
 
 Run "dcrconform COMMAND -h" for a command's flags.
@@ -44,6 +45,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runDirectory(args[1:], stdout, stderr)
 	case "bank":
 		return runBank(args[1:], stdout, stderr)
+	case "selftest":
+		return runSelfTest(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "dcrconform", version)
 		return exitOK

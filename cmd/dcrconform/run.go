@@ -14,6 +14,7 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/suites"
@@ -34,6 +35,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", true, "print every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
+	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
@@ -48,14 +50,23 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage
 	}
-	if *configPath != "" && len(defects) > 0 {
-		fmt.Fprintln(stderr, "run: --defect applies to the embedded reference bank only, not with --config")
+	if *configPath != "" && (len(defects) > 0 || *keyPool != "") {
+		fmt.Fprintln(stderr, "run: --defect and --key-pool apply to the embedded reference bank only, not with --config")
 		return exitUsage
 	}
 
 	var tgt *target.Target
 	if *configPath == "" {
-		env, err := embedded.Start(embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)})
+		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)}
+		if *keyPool != "" {
+			pool, err := keypool.Load(*keyPool)
+			if err != nil {
+				fmt.Fprintf(stderr, "run: --key-pool: %v\n", err)
+				return exitUsage
+			}
+			opts.KeySource = pool.Key
+		}
+		env, err := embedded.Start(opts)
 		if err != nil {
 			fmt.Fprintf(stderr, "run: %v\n", err)
 			return exitUsage

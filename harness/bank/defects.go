@@ -54,17 +54,16 @@ var defectCatalogue = map[string]string{
 	"ignore-tls-subject-dn":            "accepts a tls_client_auth_subject_dn that does not match the transport certificate",
 
 	// Registration transport and response.
-	"accept-json-body":                   "accepts an unsigned application/json registration body carrying the claims",
-	"ignore-content-type":                "accepts a registration with any Content-Type (e.g. text/plain)",
-	"no-body-limit":                      "accepts registration bodies far over 64 KiB (up to 8 MiB)",
-	"no-mtls-register":                   "registers without a client certificate",
-	"accept-other-software-cert":         "accepts a transport certificate whose CN is not the software_id being registered",
-	"status-200-on-register":             "answers a successful registration with 200 instead of 201",
-	"client-secret-for-pkjwt":            "returns a client_secret to private_key_jwt clients",
-	"invalid-request-for-redirect":       "answers invalid_request where invalid_redirect_uri is due",
-	"non-json-error":                     "sends error bodies as text/plain instead of a JSON object",
-	"register-omits-client-id-issued-at": "leaves client_id_issued_at out of the 201 response",
-	"echo-wrong-metadata":                "reports different redirect_uris in the 201 response than were requested",
+	"accept-json-body":             "accepts an unsigned application/json registration body carrying the claims",
+	"ignore-content-type":          "accepts a registration with any Content-Type (e.g. text/plain)",
+	"no-body-limit":                "accepts registration bodies far over 64 KiB (up to 8 MiB)",
+	"no-mtls-register":             "registers without a client certificate",
+	"accept-other-software-cert":   "accepts a transport certificate whose CN is not the software_id being registered",
+	"status-200-on-register":       "answers a successful registration with 200 instead of 201",
+	"client-secret-for-pkjwt":      "returns a client_secret to private_key_jwt clients",
+	"invalid-request-for-redirect": "answers invalid_request where invalid_redirect_uri is due",
+	"non-json-error":               "sends error bodies as text/plain instead of a JSON object",
+	"echo-wrong-metadata":          "reports different redirect_uris in the 201 response than were requested",
 
 	// Token endpoint.
 	"token-accept-expired-assertion":      "accepts a client assertion whose exp has passed",

@@ -30,7 +30,7 @@ var (
 	rsaErr  error
 )
 
-func sharedRSAKey(t *testing.T, i int) joseutil.Key {
+func sharedRSAKey(t testing.TB, i int) joseutil.Key {
 	t.Helper()
 	rsaOnce.Do(func() {
 		for n := range rsaKeys {
@@ -49,7 +49,7 @@ func sharedRSAKey(t *testing.T, i int) joseutil.Key {
 	return k
 }
 
-func newECKey(t *testing.T) joseutil.Key {
+func newECKey(t testing.TB) joseutil.Key {
 	t.Helper()
 	ec, err := pki.NewECKey()
 	if err != nil {
@@ -75,7 +75,7 @@ type fixture struct {
 	sets map[string]jose.JSONWebKeySet // by URL path
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ca, err := pki.NewCA("Test Directory")
 	if err != nil {
@@ -122,7 +122,7 @@ func (f *fixture) config(defects ...string) Config {
 }
 
 // startBank serves a bank with the given defects for the rest of the test.
-func (f *fixture) startBank(t *testing.T, defects ...string) *Server {
+func (f *fixture) startBank(t testing.TB, defects ...string) *Server {
 	t.Helper()
 	s, err := Start(f.config(defects...), f.serverCert)
 	if err != nil {
@@ -143,7 +143,7 @@ type software struct {
 }
 
 // newSoftware makes a software with an ES256 key, or the shared RSA (PS256) key if rsaKey.
-func (f *fixture) newSoftware(t *testing.T, rsaKey bool) *software {
+func (f *fixture) newSoftware(t testing.TB, rsaKey bool) *software {
 	t.Helper()
 	n := f.seq.Add(1)
 	sw := &software{
@@ -174,7 +174,7 @@ func (f *fixture) newSoftware(t *testing.T, rsaKey bool) *software {
 }
 
 // httpClient trusts the bank's CA and presents cert, if any.
-func (f *fixture) httpClient(t *testing.T, cert *tls.Certificate) *http.Client {
+func (f *fixture) httpClient(t testing.TB, cert *tls.Certificate) *http.Client {
 	cfg := &tls.Config{RootCAs: f.ca.Pool(), MinVersion: tls.VersionTLS12}
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
@@ -215,7 +215,7 @@ func requestClaims(sw *software, issuer string) map[string]any {
 	}
 }
 
-func mustSign(t *testing.T, claims any, k joseutil.Key) string {
+func mustSign(t testing.TB, claims any, k joseutil.Key) string {
 	t.Helper()
 	token, err := joseutil.Sign(claims, k, "JWT")
 	if err != nil {
@@ -229,12 +229,12 @@ func mustSign(t *testing.T, claims any, k joseutil.Key) string {
 type editFunc func(ssa, req map[string]any)
 
 // requestJWT is a registration request for sw, signed by sw's key.
-func (f *fixture) requestJWT(t *testing.T, sw *software, issuer string, edit editFunc) string {
+func (f *fixture) requestJWT(t testing.TB, sw *software, issuer string, edit editFunc) string {
 	t.Helper()
 	return mustSign(t, f.requestPayload(t, sw, issuer, edit), sw.key)
 }
 
-func (f *fixture) requestPayload(t *testing.T, sw *software, issuer string, edit editFunc) map[string]any {
+func (f *fixture) requestPayload(t testing.TB, sw *software, issuer string, edit editFunc) map[string]any {
 	t.Helper()
 	ssa, req := f.ssaClaims(sw), requestClaims(sw, issuer)
 	req["jti"] = fmt.Sprint("req-", f.seq.Add(1))
@@ -264,7 +264,7 @@ func (r result) outcome() string {
 	return fmt.Sprint(r.status)
 }
 
-func do(t *testing.T, c *http.Client, method, url, contentType, token string, body io.Reader) result {
+func do(t testing.TB, c *http.Client, method, url, contentType, token string, body io.Reader) result {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
@@ -290,13 +290,13 @@ func do(t *testing.T, c *http.Client, method, url, contentType, token string, bo
 	return r
 }
 
-func register(t *testing.T, s *Server, c *http.Client, body string) result {
+func register(t testing.TB, s *Server, c *http.Client, body string) result {
 	t.Helper()
 	return do(t, c, http.MethodPost, s.URL+registerPath, "application/jwt", "", strings.NewReader(body))
 }
 
 // mustRegister registers sw (edited) and returns its client_id.
-func (f *fixture) mustRegister(t *testing.T, s *Server, sw *software, edit editFunc) string {
+func (f *fixture) mustRegister(t testing.TB, s *Server, sw *software, edit editFunc) string {
 	t.Helper()
 	r := register(t, s, sw.client, f.requestJWT(t, sw, s.URL, edit))
 	id, _ := r.body["client_id"].(string)
@@ -323,13 +323,13 @@ func tokenForm(clientID, signedAssertion string) url.Values {
 	}
 }
 
-func requestToken(t *testing.T, s *Server, c *http.Client, form url.Values) result {
+func requestToken(t testing.TB, s *Server, c *http.Client, form url.Values) result {
 	t.Helper()
 	return do(t, c, http.MethodPost, s.URL+tokenPath, "application/x-www-form-urlencoded", "", strings.NewReader(form.Encode()))
 }
 
 // mustToken gets an access token for the private_key_jwt client clientID of sw.
-func mustToken(t *testing.T, s *Server, sw *software, clientID string) string {
+func mustToken(t testing.TB, s *Server, sw *software, clientID string) string {
 	t.Helper()
 	r := requestToken(t, s, sw.client, tokenForm(clientID, mustSign(t, assertion(s, clientID), sw.key)))
 	tok, _ := r.body["access_token"].(string)
@@ -339,7 +339,7 @@ func mustToken(t *testing.T, s *Server, sw *software, clientID string) string {
 	return tok
 }
 
-func manage(t *testing.T, s *Server, c *http.Client, method, clientID, token string, body string) result {
+func manage(t testing.TB, s *Server, c *http.Client, method, clientID, token string, body string) result {
 	t.Helper()
 	ct := ""
 	if body != "" {
@@ -347,3 +347,14 @@ func manage(t *testing.T, s *Server, c *http.Client, method, clientID, token str
 	}
 	return do(t, c, method, s.URL+registerPath+"/"+clientID, ct, token, strings.NewReader(body))
 }
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func sprint(v any) string { return fmt.Sprint(v) }

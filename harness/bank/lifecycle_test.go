@@ -164,10 +164,10 @@ func TestDiscovery(t *testing.T) {
 		"token_endpoint":                        s.URL + "/oauth2/token",
 		"token_endpoint_auth_methods_supported": "[private_key_jwt tls_client_auth]",
 		"token_endpoint_auth_signing_alg_values_supported": "[PS256 ES256]",
-		"grant_types_supported":                      "[authorization_code client_credentials refresh_token]",
-		"response_types_supported":                   "[code id_token code]",
-		"scopes_supported":                           "[openid accounts payments fundsconfirmations]",
-		"tls_client_certificate_bound_access_tokens": "true",
+		"grant_types_supported":                            "[authorization_code client_credentials refresh_token]",
+		"response_types_supported":                         "[code id_token code]",
+		"scopes_supported":                                 "[openid accounts payments fundsconfirmations]",
+		"tls_client_certificate_bound_access_tokens":       "true",
 	}
 	for k, v := range want {
 		if got := sprint(r.body[k]); got != v {

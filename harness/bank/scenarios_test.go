@@ -115,7 +115,9 @@ func registrationScenarios() []scenario {
 			return "eyJhbGciOiJQUzI1NiJ9.WzEsMl0.c2ln"
 		})},
 		{name: "request alg none", want: badMeta, defects: map[string]string{"accept-request-alg-none": created},
-			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) { return joseutil.SignNone(c, sw.key.KeyID) })},
+			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.SignNone(c, sw.key.KeyID)
+			})},
 		{name: "request alg HS256", want: badMeta, defects: map[string]string{"accept-request-hs256": created},
 			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.SignHS256(c, sw.key.KeyID, []byte("a shared secret"))
@@ -233,10 +235,9 @@ func registrationScenarios() []scenario {
 			}},
 		{name: "201 response", want: "201 issued_at:true secret:false redirects:echoed",
 			defects: map[string]string{
-				"status-200-on-register":             "200 issued_at:true secret:false redirects:echoed",
-				"register-omits-client-id-issued-at": "201 issued_at:false secret:false redirects:echoed",
-				"client-secret-for-pkjwt":            "201 issued_at:true secret:true redirects:echoed",
-				"echo-wrong-metadata":                "201 issued_at:true secret:false redirects:changed",
+				"status-200-on-register":  "200 issued_at:true secret:false redirects:echoed",
+				"client-secret-for-pkjwt": "201 issued_at:true secret:true redirects:echoed",
+				"echo-wrong-metadata":     "201 issued_at:true secret:false redirects:changed",
 			},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				sw := f.newSoftware(t, false)
@@ -323,7 +324,9 @@ func tokenScenarios() []scenario {
 		{name: "assertion sub not the client", want: noClient, defects: map[string]string{"token-ignore-sub-mismatch": "200"},
 			run: tokenWith(false, setAssertion("sub", "someone-else"), nil)},
 		{name: "assertion signed by another key", want: noClient, defects: map[string]string{"token-accept-wrong-key": "200"},
-			run: tokenWith(false, func(t *testing.T, _ *Server, _ *software, a map[string]any) string { return mustSign(t, a, newECKey(t)) }, nil)},
+			run: tokenWith(false, func(t *testing.T, _ *Server, _ *software, a map[string]any) string {
+				return mustSign(t, a, newECKey(t))
+			}, nil)},
 		{name: "assertion RS256 for a PS256 client", want: noClient, defects: map[string]string{"token-accept-any-alg": "200"},
 			run: tokenWith(true, func(t *testing.T, _ *Server, sw *software, a map[string]any) string {
 				token, err := joseutil.SignAs(a, sw.key, jose.RS256, "JWT")

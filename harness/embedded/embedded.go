@@ -3,6 +3,7 @@
 package embedded
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,8 @@ type Options struct {
 	Defects []string // reference bank defects to switch on
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// KeySource supplies software keys from a pool instead of generating each (see harness/keypool).
+	KeySource func(keyType string) (crypto.Signer, error)
 }
 
 // Env is a running embedded default.
@@ -36,7 +39,7 @@ func Start(opts Options) (*Env, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	dir, err := mockdirectory.New(mockdirectory.Config{})
+	dir, err := mockdirectory.New(mockdirectory.Config{KeySource: opts.KeySource})
 	if err != nil {
 		return nil, fmt.Errorf("mock directory: %w", err)
 	}

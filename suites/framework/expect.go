@@ -122,7 +122,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		}
 	}
 	if len(codes) > 1 {
-		ginkgo.AddReportEntry("error code seen", code)
+		ginkgo.AddReportEntry("error code seen", code, ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	}
 	return code
 }

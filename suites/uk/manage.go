@@ -1,6 +1,7 @@
 package uk
 
 import (
+	"crypto/tls"
 	"net/http"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
@@ -28,29 +29,29 @@ func (op operation) body(f *framework.Framework, reg *framework.Registration) st
 	return f.Sign(reg.Software, f.BaselineClaims(reg.Software))
 }
 
-// credentialFault is a bad bearer credential presented to a management endpoint.
+// credentialFault is a bad bearer credential presented to a management endpoint for reg.
 type credentialFault struct {
 	suffix, title string
-	// token returns the token to present and the ClientId to address.
-	token func(f *framework.Framework, reg *framework.Registration) (token, clientID string)
+	// present returns the token to present and the certificate to present it over.
+	present func(f *framework.Framework, reg *framework.Registration) (token string, cert *tls.Certificate)
 }
 
 var credentialFaults = []credentialFault{
-	{"N02", "without an access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, string) {
-		return "", reg.ClientID
+	{"N02", "without an access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, *tls.Certificate) {
+		return "", reg.Software.Transport
 	}},
-	{"N03", "with a malformed access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, string) {
-		return "not-a-token-" + framework.NewID(), reg.ClientID
+	{"N03", "with a malformed access token is 401", func(_ *framework.Framework, reg *framework.Registration) (string, *tls.Certificate) {
+		return "not-a-token-" + framework.NewID(), reg.Software.Transport
 	}},
-	{"N04", "with an expired access token is 401", func(f *framework.Framework, reg *framework.Registration) (string, string) {
+	{"N04", "with an expired access token is 401", func(f *framework.Framework, reg *framework.Registration) (string, *tls.Certificate) {
 		tok := f.AccessToken(reg)
 		f.ExpireTokens(reg.ClientID)
-		return tok, reg.ClientID
+		return tok, reg.Software.Transport
 	}},
-	{"N05", "with another client's access token is 401", func(f *framework.Framework, reg *framework.Registration) (string, string) {
+	{"N05", "with another client's access token (over that client's own certificate) is 401", func(f *framework.Framework, _ *framework.Registration) (string, *tls.Certificate) {
 		other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 		otherReg := f.Register(other, f.BaselineClaims(other))
-		return f.AccessToken(otherReg), reg.ClientID
+		return f.AccessToken(otherReg), other.Transport
 	}},
 }
 
@@ -129,8 +130,8 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 				func(f *framework.Framework) {
 					op.require(f)
 					reg := f.RegisterBaseline()
-					tok, id := fault.token(f, reg)
-					resp, err := f.Manage(op.method, id, tok, op.body(f, reg), reg.Software.Transport)
+					tok, cert := fault.present(f, reg)
+					resp, err := f.Manage(op.method, reg.ClientID, tok, op.body(f, reg), cert)
 					f.ExpectStatus(resp, err, http.StatusUnauthorized)
 				})
 		}
@@ -146,13 +147,13 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 	}
 
 	framework.ConformanceIt(negative("UK-PUT-N07", "update", "OBIE-DCR-3.3-UPDATE",
-		"PUT changing software_id is refused", "400 invalid_client_metadata"),
+		"PUT moving the registration to another software (its SSA, signed with its key) is refused", "400/401/403 invalid_client_metadata"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
 			reg := f.RegisterBaseline()
-			sw := reg.Software
-			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, f.BaselineClaims(sw).With("software_id", "another-software-id")), sw.Transport)
-			f.ExpectError(resp, err, status400, badMetadata...)
+			other := f.NewSoftware(target.SoftwareOptions{})
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(other, f.BaselineClaims(other)), reg.Software.Transport)
+			f.ExpectError(resp, err, status400or401, "invalid_client_metadata", "invalid_software_statement", "invalid_client", "unapproved_software_statement")
 		})
 
 	framework.ConformanceIt(negative("UK-PUT-N08", "update", "OBIE-DCR-3.3-UPDATE",

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/suites"
+)
+
+// runSelfTest runs the whole suite against the reference bank once per defect, each run a child
+// process of this binary, and prints which specs caught which defect and the catch rate.
+func runSelfTest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	parallel := fs.Int("parallel", 2, "defect runs at once")
+	only := fs.String("defects", "", "comma-separated defects to run (default: all)")
+	runTimeout := fs.Duration("run-timeout", 3*time.Minute, "limit for one defect's run")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *parallel < 1 {
+		fmt.Fprintln(stderr, "selftest: --parallel must be at least 1")
+		return exitUsage
+	}
+	catches, err := selectDefects(*only)
+	if err != nil {
+		fmt.Fprintf(stderr, "selftest: %v\n", err)
+		return exitUsage
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "selftest: %v\n", err)
+		return exitUsage
+	}
+	pool, err := keypool.New(16)
+	if err != nil {
+		fmt.Fprintf(stderr, "selftest: %v\n", err)
+		return exitUsage
+	}
+	poolDir, err := os.MkdirTemp("", "dcrconform-keys-")
+	if err != nil {
+		fmt.Fprintf(stderr, "selftest: %v\n", err)
+		return exitUsage
+	}
+	defer os.RemoveAll(poolDir)
+	poolPath := filepath.Join(poolDir, "pool.pem")
+	if err := pool.Save(poolPath); err != nil {
+		fmt.Fprintf(stderr, "selftest: %v\n", err)
+		return exitUsage
+	}
+	run := func(ctx context.Context, defect, report string) error {
+		ctx, cancel := context.WithTimeout(ctx, *runTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, self, "run", "--defect", defect, "--key-pool", poolPath, "--ginkgo-json", report, "--junit", "", "-v=false", "--no-color")
+		out, err := cmd.CombinedOutput()
+		if ctx.Err() != nil {
+			return fmt.Errorf("no result within %s", *runTimeout)
+		}
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == exitFailed {
+			return nil // specs failed: that is what a defect should cause
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, lastLines(string(out), 5))
+		}
+		return nil
+	}
+	start := time.Now()
+	results := suites.SelfTest(context.Background(), catches, run, *parallel)
+	caught := 0
+	fmt.Fprintf(stdout, "%-38s %-7s %s\n", "DEFECT", "CAUGHT", "SPECS THAT FAILED (expected marked *)")
+	for _, r := range results {
+		mark := "no"
+		if r.Caught() {
+			mark = "yes"
+			caught++
+		}
+		detail := markExpected(r.Failed, r.Expected)
+		if r.Err != nil {
+			detail = "run broke: " + r.Err.Error()
+		} else if len(r.Missing) > 0 {
+			detail += "; expected but passed: " + strings.Join(r.Missing, ", ")
+		}
+		fmt.Fprintf(stdout, "%-38s %-7s %s\n", r.Defect, mark, detail)
+	}
+	fmt.Fprintf(stdout, "\ncatch rate: %d/%d defects (%.0f%%) in %s\n", caught, len(results), 100*float64(caught)/float64(max(len(results), 1)), time.Since(start).Round(time.Second))
+	if caught != len(results) {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func selectDefects(only string) (map[string][]string, error) {
+	known := map[string]bool{}
+	var names []string
+	for _, d := range bank.Defects() {
+		known[d.Name] = true
+		names = append(names, d.Name)
+	}
+	if only != "" {
+		names = strings.Split(only, ",")
+	}
+	out := map[string][]string{}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		if !known[name] {
+			return nil, fmt.Errorf("--defects: unknown defect %q (dcrconform bank --list-defects lists them)", name)
+		}
+		expected, ok := suites.DefectCatches[name]
+		if !ok {
+			return nil, fmt.Errorf("defect %s names no expected specs in suites.DefectCatches", name)
+		}
+		out[name] = expected
+	}
+	return out, nil
+}
+
+func markExpected(failed, expected []string) string {
+	parts := make([]string, len(failed))
+	for i, id := range failed {
+		parts[i] = id
+		for _, e := range expected {
+			if e == id {
+				parts[i] = id + "*"
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "(none)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

@@ -1,0 +1,298 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/dcrconform/dcrconform/harness/transcript"
+)
+
+// Report entry names attached by suites/framework (framework.EntryScenario, framework.EntryTranscript)
+// and by framework.ExpectError.
+const (
+	entryScenario   = "dcrconform.scenario"
+	entryTranscript = "dcrconform.transcript"
+	entryErrorCode  = "error code seen"
+)
+
+// Meta is what a run's report needs beyond the Ginkgo report.
+type Meta struct {
+	ToolVersion     string
+	TargetName      string
+	Profile         string
+	DiscoveryURL    string
+	RegistrationURL string
+	TokenURL        string
+	// Catalogue, if set, describes specs that ended before their scenario was attached (filtered out,
+	// or skipped in a BeforeEach). reports.Scenario(s) converts a framework.Scenario.
+	Catalogue []Scenario
+}
+
+// Scenario mirrors framework.Scenario field for field (and its JSON form), so that a
+// framework.Scenario converts to it, and this package does not depend on the suites.
+type Scenario struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Requirement string   `json:"requirement"`
+	Profile     string   `json:"profile"`
+	Operation   string   `json:"operation"`
+	Kind        string   `json:"kind"`
+	Expect      string   `json:"expect"`
+	Labels      []string `json:"labels,omitempty"`
+}
+
+// FromGinkgo builds the run's report from a Ginkgo report, either the in-process one (entry values
+// are Go values) or one decoded from Ginkgo's JSON report (entry values are JSON). It reports every It
+// spec, and every failed suite-level node (BeforeSuite, AfterSuite, ...) as a failed pseudo-spec.
+// Secrets are masked again.
+func FromGinkgo(r types.Report, meta Meta) *Run {
+	run := &Run{
+		SchemaVersion: SchemaVersion,
+		ToolVersion:   meta.ToolVersion,
+		Target: Target{
+			Name:            meta.TargetName,
+			Profile:         meta.Profile,
+			DiscoveryURL:    meta.DiscoveryURL,
+			RegistrationURL: meta.RegistrationURL,
+			TokenURL:        meta.TokenURL,
+		},
+		StartedAt:  r.StartTime,
+		DurationMS: millis(r.RunTime),
+		Specs:      []Spec{},
+	}
+	if run.Target.Name == "" {
+		run.Target.Name = strings.TrimPrefix(r.SuiteDescription, "dcrconform: ")
+	}
+	catalogue := map[string]Scenario{}
+	for _, s := range meta.Catalogue {
+		catalogue[s.ID] = s
+	}
+	var end time.Time
+	for _, sr := range r.SpecReports {
+		if sr.EndTime.After(end) {
+			end = sr.EndTime
+		}
+		switch {
+		case sr.LeafNodeType == types.NodeTypeIt:
+			run.Specs = append(run.Specs, specFrom(sr, r, meta, catalogue))
+		case sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && sr.State.Is(types.SpecStateFailureStates):
+			run.Specs = append(run.Specs, suiteNodeFrom(sr, meta))
+		}
+	}
+	if run.DurationMS == 0 && !r.StartTime.IsZero() && end.After(r.StartTime) {
+		run.DurationMS = millis(end.Sub(r.StartTime))
+	}
+	run.Summarize()
+	return run.redacted()
+}
+
+var specTextRE = regexp.MustCompile(`^\[([^\]]+)\]\s*(.*)$`)
+
+func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[string]Scenario) Spec {
+	sc, ok := scenarioOf(sr)
+	if !ok {
+		id, title := sr.LeafNodeText, sr.LeafNodeText
+		if m := specTextRE.FindStringSubmatch(sr.LeafNodeText); m != nil {
+			id, title = m[1], m[2]
+		}
+		if sc, ok = catalogue[id]; !ok {
+			sc = inferScenario(id, title, sr.LeafNodeLabels, meta.Profile)
+		}
+	}
+	s := Spec{
+		ID:          sc.ID,
+		Title:       sc.Title,
+		Requirement: sc.Requirement,
+		Profile:     sc.Profile,
+		Operation:   sc.Operation,
+		Kind:        sc.Kind,
+		Labels:      sr.Labels(),
+		Expect:      sc.Expect,
+		Location:    sr.LeafNodeLocation.String(),
+		StartedAt:   sr.StartTime,
+		DurationMS:  millis(sr.RunTime),
+		Exchanges:   transcriptOf(sr),
+	}
+	if len(s.Labels) == 0 {
+		s.Labels = append([]string{sc.Profile, sc.Operation, sc.Kind, sc.ID}, sc.Labels...)
+	}
+	s.Outcome, s.Reason = outcomeOf(sr, r)
+	if s.Failed() {
+		s.Location = sr.Failure.Location.String()
+		s.Expected, s.Actual = expectedActual(s.Reason)
+	}
+	var code string
+	if entryValue(sr, entryErrorCode, &code) {
+		s.ErrorCodeSeen = code
+	}
+	return s
+}
+
+// inferScenario describes a spec that has no scenario entry from its "[ID] title" text and its labels
+// (profile, operation, kind, ID, as framework.ConformanceIt sets them).
+func inferScenario(id, title string, labels []string, profile string) Scenario {
+	sc := Scenario{ID: id, Title: title, Profile: profile, Operation: "unknown"}
+	if len(labels) >= 4 && labels[3] == id {
+		sc.Profile, sc.Operation, sc.Kind = labels[0], labels[1], labels[2]
+	}
+	if sc.Profile == "" {
+		sc.Profile = "unknown"
+	}
+	return sc
+}
+
+func suiteNodeFrom(sr types.SpecReport, meta Meta) Spec {
+	node := sr.LeafNodeType.String()
+	title := node + " failed"
+	if sr.LeafNodeText != "" {
+		title += ": " + sr.LeafNodeText
+	}
+	profile := meta.Profile
+	if profile == "" {
+		profile = "suite"
+	}
+	s := Spec{
+		ID:         "SUITE-" + strings.ToUpper(node),
+		Title:      title,
+		Profile:    profile,
+		Operation:  "suite",
+		Labels:     []string{},
+		Expect:     node + " to succeed",
+		Location:   sr.Failure.Location.String(),
+		StartedAt:  sr.StartTime,
+		DurationMS: millis(sr.RunTime),
+		Exchanges:  transcriptOf(sr),
+	}
+	s.Outcome, s.Reason = outcomeOf(sr, types.Report{})
+	s.Expected, s.Actual = expectedActual(s.Reason)
+	return s
+}
+
+func outcomeOf(sr types.SpecReport, r types.Report) (outcome, reason string) {
+	switch sr.State {
+	case types.SpecStatePassed:
+		return OutcomePassed, ""
+	case types.SpecStatePending:
+		return OutcomePending, "pending: the spec is marked pending in the suite"
+	case types.SpecStateSkipped:
+		if sr.Failure.Message != "" {
+			return OutcomeSkipped, sr.Failure.Message
+		}
+		return OutcomeSkipped, notRunReason(r)
+	case types.SpecStatePanicked:
+		return OutcomePanicked, failureText(sr)
+	case types.SpecStateInterrupted, types.SpecStateAborted:
+		return OutcomeInterrupted, failureText(sr)
+	default: // failed, timed out
+		return OutcomeFailed, failureText(sr)
+	}
+}
+
+func notRunReason(r types.Report) string {
+	if len(r.SpecialSuiteFailureReasons) > 0 {
+		return "not run: the run ended early (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"
+	}
+	var sel []string
+	if f := r.SuiteConfig.LabelFilter; f != "" {
+		sel = append(sel, fmt.Sprintf("label filter %q", f))
+	}
+	if f := r.SuiteConfig.FocusStrings; len(f) > 0 {
+		sel = append(sel, fmt.Sprintf("focus %q", strings.Join(f, ", ")))
+	}
+	if len(sel) > 0 {
+		return "not selected by the run's " + strings.Join(sel, " and ")
+	}
+	return "not run"
+}
+
+func failureText(sr types.SpecReport) string {
+	msg := sr.Failure.Message
+	if sr.State == types.SpecStateTimedout {
+		msg = "timed out: " + msg
+	}
+	if p := sr.Failure.ForwardedPanic; p != "" {
+		msg += "\npanic: " + p
+	}
+	for _, af := range sr.AdditionalFailures {
+		msg += fmt.Sprintf("\n\nalso %s in %s: %s", af.State, af.Failure.FailureNodeType, af.Failure.Message)
+	}
+	return strings.TrimSpace(msg)
+}
+
+// expectedActual picks the "expected:" and "actual:" lines of a framework failure message.
+func expectedActual(reason string) (expected, actual string) {
+	for _, line := range strings.Split(reason, "\n") {
+		if v, ok := strings.CutPrefix(line, "expected:"); ok && expected == "" {
+			expected = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(line, "actual:"); ok && actual == "" {
+			actual = strings.TrimSpace(v)
+		}
+	}
+	return expected, actual
+}
+
+func scenarioOf(sr types.SpecReport) (Scenario, bool) {
+	var sc Scenario
+	if !entryValue(sr, entryScenario, &sc) || sc.ID == "" {
+		return Scenario{}, false
+	}
+	return sc, true
+}
+
+func transcriptOf(sr types.SpecReport) []transcript.Exchange {
+	var exs []transcript.Exchange
+	for i := len(sr.ReportEntries) - 1; i >= 0; i-- {
+		e := sr.ReportEntries[i]
+		if e.Name != entryTranscript {
+			continue
+		}
+		if raw, ok := e.GetRawValue().([]transcript.Exchange); ok && e.Value.AsJSON == "" {
+			exs = append([]transcript.Exchange(nil), raw...)
+		} else {
+			_ = decodeEntry(e, &exs)
+		}
+		break
+	}
+	if exs == nil {
+		exs = []transcript.Exchange{}
+	}
+	return exs
+}
+
+// entryValue decodes the last report entry called name into v.
+func entryValue(sr types.SpecReport, name string, v any) bool {
+	for i := len(sr.ReportEntries) - 1; i >= 0; i-- {
+		if sr.ReportEntries[i].Name == name {
+			return decodeEntry(sr.ReportEntries[i], v) == nil
+		}
+	}
+	return false
+}
+
+// decodeEntry decodes an entry's value through JSON: Value.AsJSON when the report was read from JSON,
+// else the in-process Go value, marshalled.
+func decodeEntry(e types.ReportEntry, v any) error {
+	data := []byte(e.Value.AsJSON)
+	if len(data) == 0 {
+		raw := e.GetRawValue()
+		if raw == nil {
+			return fmt.Errorf("report entry %q has no value", e.Name)
+		}
+		var err error
+		if data, err = json.Marshal(raw); err != nil {
+			return err
+		}
+	}
+	return json.Unmarshal(data, v)
+}
+
+// millis is d in milliseconds, to the microsecond.
+func millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}

@@ -1,0 +1,121 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeHTMLFile(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("DCRCONFORM_REPORT_DIR") // set it to keep the reports (and a screenshot) for a look
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	run := FromGinkgo(syntheticReport(), testMeta())
+	p := filepath.Join(dir, "report.html")
+	if err := WriteAll(run, filepath.Join(dir, "run.json"), filepath.Join(dir, "junit.xml"), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, FromGinkgo(syntheticReport(), testMeta())); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, bad := range []string{"<script", "<link", " src=", "@import", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page contains %q: not self-contained", bad)
+		}
+	}
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if !strings.HasPrefix(m[1], "#") {
+			t.Errorf("link to %q leaves the page", m[1])
+		}
+	}
+}
+
+// chromium finds Debian's headless browser; its absence fails the test (CI installs it).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("chromium is missing: the HTML report is checked in a real headless Chromium; install it with apt-get install -y chromium")
+	return ""
+}
+
+func runChromium(t *testing.T, args ...string) []byte {
+	t.Helper()
+	bin := chromium(t)
+	profile := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+		"--user-data-dir=" + profile, "--hide-scrollbars"}
+	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+profile)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+func TestHTMLRendersInHeadlessChromium(t *testing.T) {
+	page := writeHTMLFile(t)
+	start := time.Now()
+	dom := string(runChromium(t, "--dump-dom", "file://"+page))
+	t.Logf("chromium rendered the report in %v", time.Since(start).Round(time.Millisecond))
+
+	must := func(what, pattern string) {
+		t.Helper()
+		if !regexp.MustCompile(pattern).MatchString(dom) {
+			t.Errorf("rendered page lacks %s (/%s/)", what, pattern)
+		}
+	}
+	must("the verdict", `FAILED: 4 failed, 1 passed, 3 skipped of 8 specs`)
+	must("the summary row of uk/register", `<td>uk</td><td>register</td><td class="n">3</td>`)
+	must("the requirement matrix row", `OBIE-DCR-3.3-SSA-SIGNATURE</span></td><td><span class="badge failed">failed</span>`)
+	must("the failing spec opened", `<details class="spec failed" id="spec-UK-REG-N01" open="">`)
+	must("the failing spec's ID, title and requirement", `UK-REG-N01</span> An SSA whose signature does not verify is rejected <span class="req">OBIE-DCR-3.3-SSA-SIGNATURE</span>`)
+	must("expected", `<th>Expected</th><td>status 400 with error "invalid_software_statement"</td>`)
+	must("actual", `<th>Actual</th><td>status 201</td>`)
+	must("the exchange", `POST https://bank.example/register → HTTP 201 · 31 ms · client certificate CN=tpp-transport,O=TPP`)
+	must("the JWT body folded", `<summary>compact JWT, \d+ characters: decoded below</summary>`)
+	must("a decoded SSA claim", `"software_id": "sw-ABC123"`)
+	must("a decoded client assertion claim", `"jti": "j-1"`)
+	must("a masked secret", `"client_secret": "REDACTED_21_chars"`)
+	must("the passed spec, collapsed", `<details class="spec passed" id="spec-UK-REG-P01">`)
+	must("a visible skip reason", `Skipped: the target's software has a fixed SSA`)
+	for _, s := range allSecrets {
+		if strings.Contains(dom, s) {
+			t.Errorf("rendered page shows the secret %q", s)
+		}
+	}
+
+	shot := filepath.Join(filepath.Dir(page), "report.png")
+	runChromium(t, "--window-size=1280,2600", "--screenshot="+shot, "file://"+page)
+	if fi, err := os.Stat(shot); err != nil || fi.Size() < 20_000 {
+		t.Errorf("screenshot %s: %v (size %d), want a rendered page", shot, err, sizeOf(fi))
+	}
+}
+
+func sizeOf(fi os.FileInfo) int64 {
+	if fi == nil {
+		return 0
+	}
+	return fi.Size()
+}

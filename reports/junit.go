@@ -1,0 +1,185 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// JUnit XML in the Jenkins (Ant) dialect, which allows <properties> on <testsuite> only: each spec's
+// requirement, kind, expectation and labels are suite properties named "<ID>.requirement" and so on,
+// and the requirement also leads each failure message.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+
+	profile, operation string
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+// junitText is element text written as CDATA, so multi-line output stays readable in the file.
+type junitText struct {
+	Text string `xml:",cdata"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",cdata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the run as JUnit XML: one <testsuite> per profile/operation ("uk/register"), one
+// <testcase name="[ID] title" classname="profile.operation"> per spec. Failed specs carry <failure>
+// (panicked and interrupted ones <error>) whose message names the requirement, expected and actual,
+// and whose text is the failure message and a transcript summary; skipped and pending specs carry
+// <skipped message="reason">; every spec's <system-out> is its transcript. Secrets are masked.
+func WriteJUnit(w io.Writer, run *Run) error {
+	r := run.redacted()
+	out := junitSuites{Name: "dcrconform: " + r.Target.Name, Time: seconds(r.DurationMS)}
+	index := map[string]int{}
+	var suiteMS []float64
+	for _, s := range r.Specs {
+		i, ok := index[s.Group()]
+		if !ok {
+			i = len(out.Suites)
+			index[s.Group()] = i
+			suiteMS = append(suiteMS, 0)
+			out.Suites = append(out.Suites, junitSuite{
+				Name:       s.Group(),
+				profile:    s.Profile,
+				operation:  s.Operation,
+				Properties: []junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", r.Target.Name}, {"tool_version", r.ToolVersion}},
+			})
+		}
+		suite := &out.Suites[i]
+		if !s.StartedAt.IsZero() && (suite.Timestamp == "" || s.StartedAt.UTC().Format(junitTime) < suite.Timestamp) {
+			suite.Timestamp = s.StartedAt.UTC().Format(junitTime)
+		}
+		for _, p := range []junitProperty{
+			{s.ID + ".requirement", s.Requirement},
+			{s.ID + ".kind", s.Kind},
+			{s.ID + ".expect", s.Expect},
+			{s.ID + ".labels", strings.Join(s.Labels, ",")},
+			{s.ID + ".outcome", s.Outcome},
+		} {
+			if p.Value != "" {
+				suite.Properties = append(suite.Properties, p)
+			}
+		}
+		c := junitCase{
+			Name:      "[" + s.ID + "] " + s.Title,
+			Classname: s.Profile + "." + s.Operation,
+			Time:      seconds(s.DurationMS),
+			SystemOut: &junitText{xmlText(transcriptText(s.Exchanges))},
+		}
+		switch {
+		case s.Failed():
+			p := &junitProblem{Message: failureHeadline(s), Type: s.Outcome, Body: xmlText(failureBody(s))}
+			if s.Outcome == OutcomeFailed {
+				c.Failure = p
+				suite.Failures++
+				out.Failures++
+			} else {
+				c.Error = p
+				suite.Errors++
+				out.Errors++
+			}
+		case s.Skipped():
+			c.Skipped = &junitSkipped{Message: s.Reason}
+			suite.Skipped++
+		}
+		suite.Tests++
+		out.Tests++
+		suiteMS[i] += s.DurationMS
+		suite.Time = seconds(suiteMS[i])
+		suite.Cases = append(suite.Cases, c)
+	}
+	slices.SortStableFunc(out.Suites, func(a, b junitSuite) int {
+		return compareGroups(a.profile, a.operation, b.profile, b.operation)
+	})
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+const junitTime = "2006-01-02T15:04:05"
+
+func failureBody(s Spec) string {
+	var b strings.Builder
+	b.WriteString(s.Reason)
+	b.WriteString("\n\n")
+	fmt.Fprintf(&b, "requirement: %s\n", s.Requirement)
+	fmt.Fprintf(&b, "scenario expects: %s\n", s.Expect)
+	if s.ErrorCodeSeen != "" {
+		fmt.Fprintf(&b, "error code seen: %s\n", s.ErrorCodeSeen)
+	}
+	if s.Location != "" {
+		fmt.Fprintf(&b, "location: %s\n", s.Location)
+	}
+	b.WriteString("\n")
+	b.WriteString(transcriptSummary(s.Exchanges))
+	return b.String()
+}
+
+// xmlText drops what XML 1.0 cannot carry (control characters, invalid UTF-8); encoding/xml writes
+// CDATA as it is.
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == utf8.RuneError, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+// seconds formats milliseconds as JUnit's seconds.
+func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
