@@ -19,10 +19,12 @@ var version = "dev"
 const usage = `dcrconform: conformance harness for Open Banking Dynamic Client Registration
 
 Usage:
-  dcrconform run [--config FILE] [--labels FILTER] [--focus ID] [--junit PATH]   run the suites (default: the embedded reference bank)
+  dcrconform run [--config FILE] [--labels FILTER] [--focus ID]                  run the suites (default: the embedded reference bank)
+                 [--junit PATH] [--json PATH] [--html PATH]
   dcrconform list [--format text|markdown]                                       print the scenario catalogue
   dcrconform directory [--addr ADDR] [--state DIR] ...                           serve the mock directory
   dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)
+  dcrconform report --in run.json [--html F] [--junit F] [--json F]              regenerate reports from a JSON report
   dcrconform selftest [--parallel N] [--defects a,b]                              run the suites once per reference bank defect; print the catch matrix
   dcrconform version
 
@@ -45,6 +47,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runDirectory(args[1:], stdout, stderr)
 	case "bank":
 		return runBank(args[1:], stdout, stderr)
+	case "report":
+		return runReport(args[1:], stdout, stderr)
 	case "selftest":
 		return runSelfTest(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/onsi/ginkgo/v2"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +18,9 @@ import (
 	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites"
+	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
 type stringList []string
@@ -31,7 +34,9 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
 	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
-	jsonOut := fs.String("ginkgo-json", "", "Ginkgo JSON report path (empty: none)")
+	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
+	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
+	ginkgoJSON := fs.String("ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
 	verbose := fs.Bool("v", true, "print every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
@@ -101,18 +106,39 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	}
 
 	t := &suites.T{}
-	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: *labels, Focus: focus, JUnitPath: *junit, JSONPath: *jsonOut, Verbose: *verbose, NoColor: *noColor})
+	var reportErr error
+	writeReports := func(r ginkgo.Report) {
+		run := reports.FromGinkgo(r, reportMeta(tgt))
+		reportErr = reports.WriteAll(run, *jsonOut, *junit, *htmlOut)
+	}
+	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: *labels, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
-	if *junit != "" {
-		fmt.Fprintf(stdout, "dcrconform: JUnit report: %s\n", *junit)
+	if reportErr != nil {
+		fmt.Fprintf(stderr, "run: writing reports: %v\n", reportErr)
+		return exitFailed
+	}
+	for _, out := range []struct{ kind, path string }{{"JUnit", *junit}, {"JSON", *jsonOut}, {"HTML", *htmlOut}} {
+		if out.path != "" {
+			fmt.Fprintf(stdout, "dcrconform: %s report: %s\n", out.kind, out.path)
+		}
 	}
 	if !passed || t.Failed {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// reportMeta describes the run for the reports, with the catalogue for specs that never started.
+func reportMeta(tgt *target.Target) reports.Meta {
+	var cat []reports.Scenario
+	for _, s := range framework.Catalogue() {
+		cat = append(cat, reports.Scenario(s))
+	}
+	return reports.Meta{ToolVersion: version, TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
+		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat}
 }
 
 // serveConfiguredDirectory starts the mock directory a config asks for and serves it until stop.

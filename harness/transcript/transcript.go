@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,9 +45,24 @@ type Recorder struct {
 	exchanges []Exchange
 }
 
-// Add records ex after masking its secrets.
+// Limits on what a transcript keeps, so that an oversized exchange does not swell every report.
+const (
+	maxRecordedBody  = 64 << 10
+	maxRecordedClaim = 4 << 10
+)
+
+// Add records ex after masking its secrets and trimming oversized bodies and claims.
 func (r *Recorder) Add(ex Exchange) {
 	Redact(&ex)
+	ex.RequestBody = clip(ex.RequestBody, maxRecordedBody)
+	ex.ResponseBody = clip(ex.ResponseBody, maxRecordedBody)
+	for _, j := range ex.JWTs {
+		for k, v := range j.Claims {
+			if s, ok := v.(string); ok {
+				j.Claims[k] = clip(s, maxRecordedClaim)
+			}
+		}
+	}
 	r.mu.Lock()
 	r.exchanges = append(r.exchanges, ex)
 	r.mu.Unlock()
@@ -69,13 +85,23 @@ func (r *Recorder) Last() (Exchange, bool) {
 	return r.exchanges[len(r.exchanges)-1], true
 }
 
+// clip keeps the first n bytes of s and says how many were dropped.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…[" + strconv.Itoa(len(s)-n) + " more bytes not recorded]"
+}
+
 // Mask replaces a secret value, keeping only its length.
 func Mask(secret string) string {
-	if secret == "" {
-		return ""
+	if secret == "" || maskedPattern.MatchString(secret) {
+		return secret
 	}
 	return "REDACTED_" + strconv.Itoa(len(secret)) + "_chars"
 }
+
+var maskedPattern = regexp.MustCompile(`^REDACTED_[0-9]+_chars$`)
 
 // secretFields are JSON members and form fields whose values are credentials.
 var secretFields = map[string]bool{
