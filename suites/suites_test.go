@@ -3,9 +3,12 @@ package suites_test
 import (
 	"context"
 	"fmt"
+	"github.com/dcrconform/dcrconform/reports"
+	"github.com/onsi/ginkgo/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +48,8 @@ func TestConformance(t *testing.T) {
 	if d := os.Getenv(envDefects); d != "" {
 		defects = strings.Split(d, ",")
 	}
-	env, err := embedded.Start(embedded.Options{Defects: defects, KeySource: testKeys(t).Key})
+	keys := testKeys(t)
+	env, err := embedded.Start(embedded.Options{Defects: defects, KeySource: keys.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +60,61 @@ func TestConformance(t *testing.T) {
 		}
 		return
 	}
-	if _, err := suites.Run(t, env.Target, suites.Options{Verbose: testing.Verbose(), NoColor: true}); err != nil {
+	out := t.TempDir()
+	var reportErr error
+	writeReports := func(r ginkgo.Report) {
+		run := reports.FromGinkgo(r, reports.Meta{TargetName: env.Target.Name})
+		reportErr = reports.WriteAll(run, filepath.Join(out, "run.json"), filepath.Join(out, "junit.xml"), filepath.Join(out, "run.html"))
+	}
+	if _, err := suites.Run(t, env.Target, suites.Options{Verbose: testing.Verbose(), NoColor: true, AfterSuite: writeReports}); err != nil {
 		t.Fatal(err)
+	}
+	if reportErr != nil {
+		t.Fatal(reportErr)
+	}
+	expectNoSecrets(t, out, env.Bank.Bank.IssuedTokens(), keys)
+}
+
+// Shapes of secrets that must never reach a report: a JWT with its signature, a bearer credential,
+// a private JWK member.
+var secretShapes = map[string]*regexp.Regexp{
+	"signed JWT":  regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}`),
+	"bearer":      regexp.MustCompile(`Bearer [A-Za-z0-9._~+/-]{16,}`),
+	"private JWK": regexp.MustCompile(`"(d|p|q|dp|dq|qi)"\s*:\s*"[A-Za-z0-9_-]{16,}"`),
+}
+
+// expectNoSecrets proves that no access token the bank issued, no private key of the run and no
+// secret-shaped string appears in any file the run wrote.
+func expectNoSecrets(t *testing.T, dir string, tokens []string, keys *keypool.Pool) {
+	t.Helper()
+	if len(tokens) < 50 {
+		t.Fatalf("the run issued only %d access tokens: the redaction check would prove little", len(tokens))
+	}
+	secrets := append([]string(nil), tokens...)
+	secrets = append(secrets, keys.PrivateMaterial()...)
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("report files = %v, %v", files, err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		for _, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s contains a secret of the run (%.8s…)", filepath.Base(file), secret)
+			}
+		}
+		for shape, re := range secretShapes {
+			for _, m := range re.FindAllString(text, -1) {
+				if !strings.Contains(m, "REDACTED_") {
+					t.Errorf("%s contains a %s: %.40s…", filepath.Base(file), shape, m)
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -54,6 +54,7 @@ type store struct {
 	clients map[string]*client
 	tokens  map[string]*accessToken
 	seen    map[string]time.Time // used jtis ("kind|issuer|jti") until they expire
+	issued  []string             // every access token ever issued, for redaction tests
 }
 
 func newStore() *store {
@@ -175,6 +176,7 @@ func (s *store) issueToken(tok accessToken) string {
 	defer s.mu.Unlock()
 	value := randomID() + randomID()
 	s.tokens[value] = &tok
+	s.issued = append(s.issued, value)
 	return value
 }
 
@@ -210,4 +212,12 @@ func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never returns an error
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// IssuedTokens returns every access token the bank has issued, revoked or not, so that a test can
+// prove none of them reached a report or a log.
+func (b *Bank) IssuedTokens() []string {
+	b.store.mu.Lock()
+	defer b.store.mu.Unlock()
+	return append([]string(nil), b.store.issued...)
 }

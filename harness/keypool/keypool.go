@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -97,4 +99,17 @@ func Load(path string) (*Pool, error) {
 		return nil, fmt.Errorf("keypool %s: no keys", path)
 	}
 	return p, nil
+}
+
+// PrivateMaterial returns, for every key of the pool, the strings that would give it away if they
+// appeared in a file: the JWK "d" member (base64url) and the body of its PEM encoding.
+func (p *Pool) PrivateMaterial() []string {
+	var out []string
+	for _, k := range p.rsa {
+		out = append(out, base64.RawURLEncoding.EncodeToString(k.D.Bytes()))
+		if der, err := x509.MarshalPKCS8PrivateKey(k); err == nil {
+			out = append(out, base64.StdEncoding.EncodeToString(der)[:64])
+		}
+	}
+	return out
 }

@@ -69,6 +69,10 @@ func newFramework(ctx context.Context, s Scenario) *Framework {
 func (f *Framework) DeferCleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
 
 func (f *Framework) finish() {
+	// The spec's context ends with its body; cleanup gets a context of its own.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*f.Client.Timeout())
+	defer cancel()
+	f.Ctx = ctx
 	for i := len(f.cleanups) - 1; i >= 0; i-- {
 		func() {
 			defer func() {
