@@ -353,11 +353,11 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 	}
 	fillSoftwareDefaults(&s, org.Organisation)
 	// Keys are made outside the lock: RSA key generation must not stall SSA issuance.
-	signing, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "sig")
+	signing, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "sig", nil)
 	if err != nil {
 		return Software{}, err
 	}
-	transport, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "tls")
+	transport, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "tls", func(kid string) bool { return kid == signing.KeyID })
 	if err != nil {
 		return Software{}, err
 	}
@@ -399,12 +399,21 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 
 // newSoftwareKey makes a key of keyType for use "sig" (signing certificate) or "tls" (mTLS client
 // certificate), with a subject shaped like the UK directory's: CN=<software_id>, OU=<org_id>, O=OpenBanking, C=GB.
-func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string) (joseutil.Key, error) {
+// A key from Config.KeySource that the software already has (used reports it) is replaced by a fresh one.
+func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string, used func(kid string) bool) (joseutil.Key, error) {
 	var signer crypto.Signer
 	var err error
-	switch {
-	case d.keySource != nil:
+	if d.keySource != nil {
 		signer, err = d.keySource(keyType)
+		if err == nil && used != nil {
+			if kid, terr := joseutil.Thumbprint(signer.Public()); terr != nil || used(kid) {
+				signer = nil
+			}
+		}
+	}
+	switch {
+	case err != nil:
+	case signer != nil:
 	case keyType == KeyTypeEC:
 		signer, err = pki.NewECKey()
 	default:
@@ -591,7 +600,10 @@ func (d *Directory) RevokeSoftwareKey(softwareID, kid string) error {
 	if rec.Status == keyRevoked {
 		return conflict("kid", "key %q is already revoked", kid)
 	}
-	fresh, err := d.newSoftwareKey(e.rec.OrgID, softwareID, e.rec.KeyType, rec.Use)
+	fresh, err := d.newSoftwareKey(e.rec.OrgID, softwareID, e.rec.KeyType, rec.Use, func(kid string) bool {
+		_, used := findKey(e.rec.Keys, kid)
+		return used
+	})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package mockdirectory
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,10 +14,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
 const testToken = "s3cret-admin-token"
@@ -81,11 +85,46 @@ func populate(d *Directory) (*fixture, error) {
 	return &fixture{d: d, org: org, rsaSW: rsaSW, ecSW: ecSW}, nil
 }
 
-// newFixture is a fresh directory (with cfg) served over loopback, closed with the test.
+var (
+	poolOnce sync.Once
+	poolKeys []crypto.Signer
+	poolNext atomic.Uint64
+)
+
+// testKeys is a KeySource handing out 12 pre-generated RSA keys in rotation (fresh EC keys), so that
+// fixtures do not spend their time on RSA key generation under -race.
+func testKeys(keyType string) (crypto.Signer, error) {
+	if keyType == KeyTypeEC {
+		return pki.NewECKey()
+	}
+	poolOnce.Do(func() {
+		poolKeys = make([]crypto.Signer, 12)
+		var wg sync.WaitGroup
+		for i := range poolKeys {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k, err := pki.NewRSAKey()
+				if err != nil {
+					panic(err)
+				}
+				poolKeys[i] = k
+			}()
+		}
+		wg.Wait()
+	})
+	return poolKeys[(poolNext.Add(1)-1)%uint64(len(poolKeys))], nil
+}
+
+// newFixture is a fresh directory (with cfg) served over loopback, closed with the test. Its software
+// keys come from testKeys unless cfg says otherwise.
 func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	if cfg.AdminToken == "" {
 		cfg.AdminToken = testToken
+	}
+	if cfg.KeySource == nil {
+		cfg.KeySource = testKeys
 	}
 	d, err := New(cfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 package mockdirectory
 
 import (
+	"crypto"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -259,5 +260,38 @@ func TestCredentials(t *testing.T) {
 	}
 	if _, err := f.d.Credentials("nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown software: %v", err)
+	}
+}
+
+// TestKeySourceReuse: a key source that hands out the same key again never gives a software two records
+// with one kid.
+func TestKeySourceReuse(t *testing.T) {
+	k, err := pki.NewECKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Config{KeySource: func(string) (crypto.Signer, error) { return k, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := d.CreateOrganisation(Organisation{Name: "Pool"})
+	sw, err := d.CreateSoftware(Software{OrgID: org.ID, ClientName: "Pooled", KeyType: KeyTypeEC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := d.Credentials(sw.ID)
+	if err := d.RevokeSoftwareKey(sw.ID, c.SigningKey.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := d.SoftwareKeys(sw.ID)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k.KeyID] {
+			t.Errorf("kid %s twice: %+v", k.KeyID, keys)
+		}
+		seen[k.KeyID] = true
+	}
+	if len(keys) != 3 {
+		t.Errorf("%d keys, want 3", len(keys))
 	}
 }

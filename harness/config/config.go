@@ -42,7 +42,7 @@ type Target struct {
 	Audience             string   `json:"audience"`
 	Scope                string   `json:"scope"`
 	CABundle             string   `json:"ca_bundle"`
-	Timeout              Duration `json:"timeout"`
+	Timeout              string   `json:"timeout"` // a Go duration such as "10s"
 	Supports             Supports `json:"supports"`
 }
 
@@ -75,18 +75,10 @@ type Directory struct {
 	State   string `json:"state"`
 }
 
-// Duration is a time.Duration written as "10s".
-type Duration struct{ time.Duration }
-
-// UnmarshalJSON reads a Go duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("not a duration like \"10s\": %q", s)
-	}
-	d.Duration = v
-	return nil
+// TimeoutDuration is target.timeout parsed; zero when absent. Validate has checked it.
+func (t *Target) TimeoutDuration() time.Duration {
+	d, _ := time.ParseDuration(t.Timeout)
+	return d
 }
 
 // Profiles known to this version.
@@ -161,8 +153,12 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if t.Timeout.Duration < 0 || t.Timeout.Duration > 5*time.Minute {
-		bad("target.timeout", "%s is outside 0 to 5m", t.Timeout.Duration)
+	if t.Timeout != "" {
+		if d, err := time.ParseDuration(t.Timeout); err != nil {
+			bad("target.timeout", "%q is not a duration like \"10s\"", t.Timeout)
+		} else if d <= 0 || d > 5*time.Minute {
+			bad("target.timeout", "%s is outside 0 to 5m", d)
+		}
 	}
 	switch {
 	case c.Software == nil && c.Directory == nil:
@@ -226,7 +222,7 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
-		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.Timeout.Duration,
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.TimeoutDuration(),
 		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	if tgt.Name == "" {
