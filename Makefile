@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin/dcrconform
 
-.PHONY: all build run test check catalogue clean
+.PHONY: all build run test check catalogue selftest clean
 
 all: build
 
@@ -10,7 +10,7 @@ build:
 
 # The main job: every suite against the embedded default (mock directory + reference bank).
 run:
-	$(GO) run ./cmd/dcrconform run --junit out/junit.xml
+	$(GO) run ./cmd/dcrconform run --junit out/junit.xml --json out/run.json --html out/run.html
 
 # The project's tests, as CI runs them.
 test:
@@ -19,6 +19,10 @@ test:
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+
+# Every reference bank defect against the whole suite: the catch matrix and rate.
+selftest:
+	$(GO) run ./cmd/dcrconform selftest
 
 catalogue:
 	$(GO) run ./cmd/dcrconform list --format markdown > fixtures/CATALOGUE.md

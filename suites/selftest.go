@@ -3,12 +3,15 @@ package suites
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,6 +149,37 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 	}
 	wg.Wait()
 	return results
+}
+
+// CommandRunner runs each defect through a dcrconform binary: `bin run --defect D` against the
+// embedded default, reusing the RSA keys saved at keyPool, each run limited to timeout.
+func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
+	return func(ctx context.Context, defect, report string) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "run", "--defect", defect, "--key-pool", keyPool,
+			"--ginkgo-json", report, "--junit", "", "-v=false", "--no-color")
+		out, err := cmd.CombinedOutput()
+		if ctx.Err() != nil {
+			return fmt.Errorf("no result within %s", timeout)
+		}
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return nil // specs failed: what a defect should cause
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, lastLines(string(out), 5))
+		}
+		return nil
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
 }
 
 var specID = regexp.MustCompile(`^\[([A-Z0-9-]+)\]`)

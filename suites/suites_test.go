@@ -2,38 +2,25 @@ package suites_test
 
 import (
 	"context"
-	"fmt"
-	"github.com/dcrconform/dcrconform/reports"
-	"github.com/onsi/ginkgo/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/dcrconform/dcrconform/harness/bank"
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites"
 )
 
-// Environment of a child process that runs the suite against a defective bank.
-const (
-	envDefects = "DCRCONFORM_TEST_DEFECTS"
-	envReport  = "DCRCONFORM_TEST_REPORT"
-	envKeyPool = "DCRCONFORM_TEST_KEYPOOL"
-)
-
-// testKeys returns the key pool a parent test saved for its children, or a new one.
 func testKeys(t *testing.T) *keypool.Pool {
-	if path := os.Getenv(envKeyPool); path != "" {
-		p, err := keypool.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	p, err := keypool.New(16)
 	if err != nil {
 		t.Fatal(err)
@@ -41,25 +28,15 @@ func testKeys(t *testing.T) *keypool.Pool {
 	return p
 }
 
-// TestConformance runs every spec against the embedded reference bank: all must pass. In a child
-// process started by TestDefectsAreCaught it runs against a defective bank and only writes its report.
+// TestConformance runs every spec against the embedded reference bank: all must pass, and the
+// reports of the run must hold none of its secrets.
 func TestConformance(t *testing.T) {
-	var defects []string
-	if d := os.Getenv(envDefects); d != "" {
-		defects = strings.Split(d, ",")
-	}
 	keys := testKeys(t)
-	env, err := embedded.Start(embedded.Options{Defects: defects, KeySource: keys.Key})
+	env, err := embedded.Start(embedded.Options{KeySource: keys.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	if report := os.Getenv(envReport); report != "" {
-		if _, err := suites.Run(&suites.T{}, env.Target, suites.Options{JSONPath: report, NoColor: true}); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
 	out := t.TempDir()
 	var reportErr error
 	writeReports := func(r ginkgo.Report) {
@@ -119,41 +96,45 @@ func expectNoSecrets(t *testing.T, dir string, tokens []string, keys *keypool.Po
 }
 
 // TestDefectsAreCaught switches on each catalogued defect in turn and requires the specs expected to
-// catch it to fail: this is what makes a negative spec count.
+// catch it to fail: this is what makes a negative spec count. Each defect runs in a child process of a
+// dcrconform binary built here without the race detector (the in-process conformance run above has it).
 func TestDefectsAreCaught(t *testing.T) {
-	if os.Getenv(envReport) != "" {
-		t.Skip("child process")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dcrconform")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/dcrconform")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building dcrconform for the defect runs: %v\n%s", err, out)
 	}
-	poolPath := filepath.Join(t.TempDir(), "pool.pem")
+	poolPath := filepath.Join(dir, "pool.pem")
 	if err := testKeys(t).Save(poolPath); err != nil {
 		t.Fatal(err)
 	}
-	run := func(ctx context.Context, defect, report string) error {
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
-		cmd.Env = append(os.Environ(), envDefects+"="+defect, envReport+"="+report, envKeyPool+"="+poolPath)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%w: %s", err, tail(out, 2000))
-		}
-		return nil
-	}
-	for _, r := range suites.SelfTest(context.Background(), suites.DefectCatches, run, 2) {
+	start := time.Now()
+	results := suites.SelfTest(context.Background(), suites.DefectCatches, suites.CommandRunner(bin, poolPath, 3*time.Minute), 2)
+	for _, r := range results {
 		switch {
 		case r.Err != nil:
 			t.Errorf("defect %s: the run broke: %v", r.Defect, r.Err)
 		case !r.Caught():
 			t.Errorf("defect %s: expected %v to fail; failed: %v; not caught by: %v", r.Defect, r.Expected, r.Failed, r.Missing)
 		default:
-			t.Logf("defect %-30s caught by %v (%d specs ran, %s)", r.Defect, r.Failed, r.Ran, r.Duration.Round(time.Millisecond))
+			t.Logf("defect %-36s caught by %v (%d specs ran, %s)", r.Defect, r.Failed, r.Ran, r.Duration.Round(time.Millisecond))
 		}
 	}
+	t.Logf("%d defects in %s", len(results), time.Since(start).Round(time.Second))
 }
 
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
+// TestEveryBankDefectIsCatalogued keeps suites.DefectCatches in step with the reference bank.
+func TestEveryBankDefectIsCatalogued(t *testing.T) {
+	for _, d := range bank.Defects() {
+		if len(suites.DefectCatches[d.Name]) == 0 {
+			t.Errorf("bank defect %s names no spec expected to catch it in suites.DefectCatches", d.Name)
+		}
 	}
-	return string(b)
+	for name := range suites.DefectCatches {
+		if !slices.ContainsFunc(bank.Defects(), func(d bank.Defect) bool { return d.Name == name }) {
+			t.Errorf("suites.DefectCatches names %s, which the bank does not have", name)
+		}
+	}
 }

@@ -57,22 +57,7 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "selftest: %v\n", err)
 		return exitUsage
 	}
-	run := func(ctx context.Context, defect, report string) error {
-		ctx, cancel := context.WithTimeout(ctx, *runTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, self, "run", "--defect", defect, "--key-pool", poolPath, "--ginkgo-json", report, "--junit", "", "-v=false", "--no-color")
-		out, err := cmd.CombinedOutput()
-		if ctx.Err() != nil {
-			return fmt.Errorf("no result within %s", *runTimeout)
-		}
-		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == exitFailed {
-			return nil // specs failed: that is what a defect should cause
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %s", err, lastLines(string(out), 5))
-		}
-		return nil
-	}
+	run := suites.CommandRunner(self, poolPath, *runTimeout)
 	start := time.Now()
 	results := suites.SelfTest(context.Background(), catches, run, *parallel)
 	caught := 0
@@ -137,12 +122,4 @@ func markExpected(failed, expected []string) string {
 		return "(none)"
 	}
 	return strings.Join(parts, ", ")
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
