@@ -12,7 +12,12 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
-	_ "github.com/dcrconform/dcrconform/suites/uk" // registers the UK specs
+	// Each suite package registers its profile and specs.
+	_ "github.com/dcrconform/dcrconform/suites/cdr"
+	_ "github.com/dcrconform/dcrconform/suites/generic"
+	_ "github.com/dcrconform/dcrconform/suites/is"
+	_ "github.com/dcrconform/dcrconform/suites/rfc7591"
+	_ "github.com/dcrconform/dcrconform/suites/uk"
 )
 
 // Options select specs and outputs of a run.

@@ -16,75 +16,91 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
 // DefectCatches names, for each reference bank defect, the specs expected to catch it. A negative spec
 // counts only when it is listed here and the self-test shows it failing against that defect.
 var DefectCatches = map[string][]string{
-	"accept-bad-application-type":         {"UK-REG-N31"},
-	"accept-expired-ssa":                  {"UK-REG-N18"},
-	"accept-expired-token":                {"UK-GET-N04", "UK-PUT-N04", "UK-DEL-N04"},
-	"accept-inactive-org":                 {"UK-REG-N24"},
-	"accept-json-body":                    {"UK-REG-N35"},
-	"accept-missing-aud":                  {"UK-REG-N10"},
-	"accept-missing-exp":                  {"UK-REG-N12"},
-	"accept-missing-iat":                  {"UK-REG-N11"},
-	"accept-missing-iss":                  {"UK-REG-N09"},
-	"accept-missing-jti":                  {"UK-REG-N13"},
-	"accept-missing-signing-alg":          {"UK-REG-N28"},
-	"accept-no-token":                     {"UK-GET-N02", "UK-PUT-N02", "UK-DEL-N02"},
-	"accept-other-client-token":           {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05"},
-	"accept-other-software-cert":          {"UK-REG-N40"},
-	"accept-request-alg-none":             {"UK-REG-N05"},
-	"accept-request-hs256":                {"UK-REG-N06"},
-	"accept-request-rs256":                {"UK-REG-N07"},
-	"accept-revoked-software":             {"UK-REG-N23"},
-	"accept-ssa-alg-none":                 {"UK-REG-N20"},
-	"accept-ssa-missing-claims":           {"UK-REG-N22"},
-	"accept-ssa-unknown-kid":              {"UK-REG-N17"},
-	"accept-ssa-wrong-issuer":             {"UK-REG-N21"},
-	"accept-unsupported-auth-method":      {"UK-REG-N27"},
-	"accept-unsupported-grant-type":       {"UK-REG-N29"},
-	"accept-unsupported-response-type":    {"UK-REG-N30"},
-	"allow-duplicate-registration":        {"UK-REG-N33"},
-	"allow-http-redirect":                 {"UK-REG-N26"},
-	"allow-jti-replay":                    {"UK-REG-N16"},
-	"client-secret-for-pkjwt":             {"UK-REG-005"},
-	"delete-keeps-tokens":                 {"UK-DEL-N08"},
-	"delete-returns-200":                  {"UK-DEL-001"},
-	"echo-wrong-metadata":                 {"UK-REG-001"},
-	"get-after-delete-200":                {"UK-DEL-001"},
-	"ignore-aud":                          {"UK-REG-N14"},
-	"ignore-content-type":                 {"UK-REG-N36"},
-	"ignore-iss-mismatch":                 {"UK-REG-N15"},
-	"ignore-redirect-subset":              {"UK-REG-N03"},
-	"ignore-request-exp":                  {"UK-REG-N02"},
-	"ignore-request-iat-future":           {"UK-REG-N08"},
-	"ignore-scope-roles":                  {"UK-REG-N32"},
-	"ignore-tls-subject-dn":               {"UK-REG-N41"},
-	"invalid-request-for-redirect":        {"UK-REG-N03"},
-	"no-body-limit":                       {"UK-REG-N38"},
-	"no-mtls-register":                    {"UK-REG-N39"},
-	"no-revoke-on-unknown-client":         {"UK-GET-N01", "UK-PUT-N01", "UK-DEL-N01"},
-	"no-www-authenticate":                 {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"},
-	"non-json-error":                      {"UK-REG-N01"},
-	"put-allow-software-id-change":        {"UK-PUT-N07"},
-	"put-ignores-changes":                 {"UK-PUT-001"},
-	"put-skip-signature":                  {"UK-PUT-N08"},
-	"put-skip-validation-redirect":        {"UK-PUT-N09"},
-	"skip-request-signature":              {"UK-REG-N04"},
-	"skip-ssa-signature":                  {"UK-REG-N01"},
-	"status-200-on-register":              {"UK-REG-001"},
-	"token-accept-any-alg":                {"UK-TOK-N07"},
-	"token-accept-expired-assertion":      {"UK-TOK-N03"},
-	"token-accept-missing-assertion-type": {"UK-TOK-N08"},
-	"token-accept-other-cert-tls-auth":    {"UK-TOK-N09"},
-	"token-accept-wrong-key":              {"UK-TOK-N06"},
-	"token-allow-assertion-replay":        {"UK-TOK-N05"},
-	"token-for-deleted-client":            {"UK-TOK-N01"},
-	"token-ignore-aud":                    {"UK-TOK-N02"},
-	"token-ignore-sub-mismatch":           {"UK-TOK-N04"},
-	"token-unbound":                       {"UK-TOK-N10"},
+	"accept-bad-application-type":           {"UK-REG-N31"},
+	"accept-expired-ssa":                    {"UK-REG-N18", "CDR-REG-N05"},
+	"accept-expired-token":                  {"UK-GET-N04", "UK-PUT-N04", "UK-DEL-N04", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
+	"accept-inactive-org":                   {"UK-REG-N24"},
+	"accept-json-body":                      {"UK-REG-N35", "GEN-REG-N06"},
+	"accept-missing-aud":                    {"UK-REG-N10"},
+	"accept-missing-exp":                    {"UK-REG-N12"},
+	"accept-missing-iat":                    {"UK-REG-N11"},
+	"accept-missing-iss":                    {"UK-REG-N09"},
+	"accept-missing-jti":                    {"UK-REG-N13"},
+	"accept-missing-signing-alg":            {"UK-REG-N28"},
+	"accept-no-token":                       {"UK-GET-N02", "UK-PUT-N02", "UK-DEL-N02", "GEN-GET-N01", "GEN-PUT-N01", "GEN-DEL-N01", "IS-GET-N01", "IS-PUT-N01", "IS-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01"},
+	"accept-other-client-token":             {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02"},
+	"accept-other-software-cert":            {"UK-REG-N40"},
+	"accept-request-alg-none":               {"UK-REG-N05"},
+	"accept-request-hs256":                  {"UK-REG-N06", "CDR-REG-N07"},
+	"accept-request-rs256":                  {"UK-REG-N07"},
+	"accept-revoked-software":               {"UK-REG-N23"},
+	"accept-ssa-alg-none":                   {"UK-REG-N20"},
+	"accept-ssa-missing-claims":             {"UK-REG-N22"},
+	"accept-ssa-unknown-kid":                {"UK-REG-N17", "CDR-REG-N02"},
+	"accept-ssa-wrong-issuer":               {"UK-REG-N21", "CDR-REG-N04"},
+	"accept-unsupported-auth-method":        {"UK-REG-N27", "IS-REG-N05"},
+	"accept-unsupported-grant-type":         {"UK-REG-N29"},
+	"accept-unsupported-response-type":      {"UK-REG-N30"},
+	"allow-duplicate-registration":          {"UK-REG-N33", "CDR-REG-N01", "GEN-REG-N07"},
+	"allow-http-redirect":                   {"UK-REG-N26"},
+	"allow-jti-replay":                      {"UK-REG-N16"},
+	"allow-redirect-fragment":               {"RFC-REG-N03", "RFC-PUT-N07"},
+	"cdr-ignore-registration-scope":         {"CDR-GET-N03", "CDR-PUT-N03", "CDR-DEL-N03"},
+	"client-secret-for-pkjwt":               {"UK-REG-005"},
+	"delete-keeps-tokens":                   {"UK-DEL-N08", "GEN-DEL-N03"},
+	"delete-returns-200":                    {"UK-DEL-001", "CDR-DEL-001", "GEN-DEL-001", "IS-DEL-001", "RFC-DEL-001"},
+	"echo-wrong-metadata":                   {"UK-REG-001"},
+	"get-after-delete-200":                  {"UK-DEL-001"},
+	"ignore-aud":                            {"UK-REG-N14", "CDR-REG-N09", "GEN-REG-N04"},
+	"ignore-content-type":                   {"UK-REG-N36"},
+	"ignore-iss-mismatch":                   {"UK-REG-N15"},
+	"ignore-redirect-subset":                {"UK-REG-N03", "CDR-REG-N06", "GEN-REG-N03", "IS-REG-N04"},
+	"ignore-request-exp":                    {"UK-REG-N02", "GEN-REG-N05"},
+	"ignore-request-iat-future":             {"UK-REG-N08"},
+	"ignore-scope-roles":                    {"UK-REG-N32"},
+	"ignore-tls-subject-dn":                 {"UK-REG-N41"},
+	"invalid-request-for-redirect":          {"UK-REG-N03"},
+	"is-omit-ext-fields":                    {"IS-REG-002"},
+	"is-skip-basic-auth":                    {"IS-REG-N01", "IS-REG-N02"},
+	"no-body-limit":                         {"UK-REG-N38"},
+	"no-mtls-register":                      {"UK-REG-N39", "GEN-REG-N08", "IS-REG-N06"},
+	"no-revoke-on-unknown-client":           {"UK-GET-N01", "UK-PUT-N01", "UK-DEL-N01"},
+	"no-www-authenticate":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N02"},
+	"non-json-error":                        {"UK-REG-N01"},
+	"omit-client-secret-expires-at":         {"IS-REG-001", "RFC-REG-002"},
+	"put-allow-software-id-change":          {"UK-PUT-N07"},
+	"put-ignore-client-id":                  {"RFC-PUT-N05"},
+	"put-ignores-changes":                   {"UK-PUT-001", "CDR-PUT-001", "GEN-PUT-001", "IS-PUT-001", "RFC-PUT-001"},
+	"put-skip-signature":                    {"UK-PUT-N08"},
+	"put-skip-validation-redirect":          {"UK-PUT-N09", "RFC-PUT-N07"},
+	"rfc7591-allow-jwks-and-jwks-uri":       {"RFC-REG-N04"},
+	"rfc7591-skip-initial-access-token":     {"RFC-REG-N01", "RFC-REG-N02"},
+	"rfc7592-omit-registration-token":       {"RFC-REG-001"},
+	"rfc7592-put-overwrites-secret":         {"RFC-PUT-N06"},
+	"rfc7592-read-omits-registration-token": {"RFC-GET-002"},
+	"rfc7592-rotate-without-storing":        {"RFC-PUT-002"},
+	"skip-request-signature":                {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02"},
+	"skip-ssa-signature":                    {"UK-REG-N01", "CDR-REG-N03", "GEN-REG-N01", "IS-REG-N03"},
+	"status-200-on-register":                {"UK-REG-001", "CDR-REG-001", "GEN-REG-001", "IS-REG-001", "RFC-REG-001"},
+	"token-accept-any-alg":                  {"UK-TOK-N07"},
+	"token-accept-expired-assertion":        {"UK-TOK-N03"},
+	"token-accept-missing-assertion-type":   {"UK-TOK-N08"},
+	"token-accept-other-cert-tls-auth":      {"UK-TOK-N09"},
+	"token-accept-wrong-key":                {"UK-TOK-N06"},
+	"token-accept-wrong-secret":             {"RFC-TOK-N01"},
+	"token-allow-assertion-replay":          {"UK-TOK-N05"},
+	"token-for-deleted-client":              {"UK-TOK-N01", "RFC-DEL-N05"},
+	"token-ignore-aud":                      {"UK-TOK-N02"},
+	"token-ignore-sub-mismatch":             {"UK-TOK-N04"},
+	"token-unbound":                         {"UK-TOK-N10"},
+	"unknown-client-404":                    {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04"},
 }
 
 // DefectResult is what one run against a defective bank showed.
@@ -157,7 +173,7 @@ func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 	return func(ctx context.Context, defect, report string) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "run", "--defect", defect, "--key-pool", keyPool,
+		cmd := exec.CommandContext(ctx, bin, "run", "--defect", defect, "--key-pool", keyPool, "--labels", ProfileFilter(DefectCatches[defect]),
 			"--ginkgo-json", report, "--junit", "", "-v=false", "--no-color")
 		out, err := cmd.CombinedOutput()
 		if ctx.Err() != nil {
@@ -172,6 +188,23 @@ func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 		}
 		return nil
 	}
+}
+
+// ProfileFilter is a label filter selecting the profiles of the given specs ("uk || cdr"): a defect's
+// run needs only the suites of the specs expected to catch it. Unknown IDs select every profile.
+func ProfileFilter(ids []string) string {
+	var profiles []string
+	for _, id := range ids {
+		s, ok := framework.Lookup(id)
+		if !ok {
+			return ""
+		}
+		if !slices.Contains(profiles, s.Profile) {
+			profiles = append(profiles, s.Profile)
+		}
+	}
+	sort.Strings(profiles)
+	return strings.Join(profiles, " || ")
 }
 
 func lastLines(s string, n int) string {

@@ -33,6 +33,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
+	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
 	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
 	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
 	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
@@ -44,6 +45,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
+	cf := addContainerFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -61,7 +63,13 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var tgt *target.Target
-	if *configPath == "" {
+	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || *keyPool != "", *timeout, stdout, stderr); ok {
+		if cr == nil {
+			return code
+		}
+		defer cr.Close()
+		tgt = cr.Target
+	} else if *configPath == "" {
 		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)}
 		if *keyPool != "" {
 			pool, err := keypool.Load(*keyPool)
@@ -111,7 +119,12 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		run := reports.FromGinkgo(r, reportMeta(tgt))
 		reportErr = reports.WriteAll(run, *jsonOut, *junit, *htmlOut)
 	}
-	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: *labels, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
+	filter, err := profileLabels(*profile, tgt, *configPath != "", *labels)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitUsage
+	}
+	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage

@@ -90,6 +90,22 @@ var defectCatalogue = map[string]string{
 	"delete-keeps-tokens":          "does not revoke a client's access tokens on DELETE: they still read the deleted registration",
 	"delete-returns-200":           "answers DELETE with 200 instead of 204",
 	"get-after-delete-200":         "answers GET of a deleted registration with 200 and its metadata, token or not",
+	"unknown-client-404":           "answers a management request for an unknown ClientId with 404 instead of 401",
+	"put-ignore-client-id":         "accepts a PUT whose client_id is missing (RFC 7592) or names another client",
+
+	// Profiles other than UK.
+	"cdr-ignore-registration-scope":         "CDR: serves management requests whose access token lacks the cdr:registration scope",
+	"allow-redirect-fragment":               "accepts redirect URIs with a fragment component",
+	"is-skip-basic-auth":                    "Identity Server: registers without the administrator's HTTP Basic credentials, or with wrong ones",
+	"is-omit-ext-fields":                    "Identity Server: leaves the ext_* members out of the client information response",
+	"omit-client-secret-expires-at":         "issues a client_secret without client_secret_expires_at",
+	"rfc7591-skip-initial-access-token":     "RFC 7591: registers without a valid initial access token when one is required",
+	"rfc7591-allow-jwks-and-jwks-uri":       "RFC 7591: accepts a registration carrying both jwks and jwks_uri",
+	"rfc7592-omit-registration-token":       "RFC 7592: answers a registration without registration_access_token and registration_client_uri",
+	"rfc7592-read-omits-registration-token": "RFC 7592: answers a read (GET) without registration_access_token and registration_client_uri",
+	"rfc7592-put-overwrites-secret":         "RFC 7592: lets a PUT replace the client_secret with one the client chose",
+	"rfc7592-rotate-without-storing":        "RFC 7592: answers a PUT with a new registration_access_token but keeps honouring only the old one",
+	"token-accept-wrong-secret":             "accepts a client_secret_basic or client_secret_post client with a wrong client_secret",
 }
 
 // Defects lists the catalogue, sorted by name.

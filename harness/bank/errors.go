@@ -16,6 +16,7 @@ const (
 	errInvalidRequest        = "invalid_request"
 	errInvalidScope          = "invalid_scope"
 	errInvalidToken          = "invalid_token"
+	errInsufficientScope     = "insufficient_scope"
 	errUnsupportedGrantType  = "unsupported_grant_type"
 	errUnauthorizedClient    = "unauthorized_client"
 	errServerError           = "server_error"
@@ -27,6 +28,8 @@ type apiError struct {
 	status int
 	code   string
 	desc   string
+	basic  bool   // challenge for HTTP Basic credentials
+	scope  string // the scope an insufficient_scope error asks for
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.desc }
@@ -69,8 +72,15 @@ func (b *Bank) badRedirect(format string, args ...any) *apiError {
 func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	b.logger.Info("request refused", "method", r.Method, "path", r.URL.Path,
 		"status", e.status, "error", e.code, "error_description", e.desc)
-	if e.code == errInvalidToken && !b.has("no-www-authenticate") {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	if (e.code == errInvalidToken || e.code == errInsufficientScope) && !b.has("no-www-authenticate") {
+		challenge := `Bearer error="` + e.code + `"`
+		if e.scope != "" {
+			challenge += `, scope="` + e.scope + `"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	if e.basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="dcr"`)
 	}
 	if b.has("non-json-error") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -114,12 +114,22 @@ func (f *fixture) publish(path string, keys ...joseutil.Key) {
 
 func (f *fixture) config(defects ...string) Config {
 	return Config{
-		DirectoryJWKSURL: f.keys.URL + "/directory.jwks",
-		ClientCAs:        f.ca.Pool(),
-		HTTPClient:       f.keys.Client(),
-		Defects:          defects,
+		DirectoryJWKSURL:   f.keys.URL + "/directory.jwks",
+		ClientCAs:          f.ca.Pool(),
+		HTTPClient:         f.keys.Client(),
+		Defects:            defects,
+		AdminUser:          testAdminUser,
+		AdminPassword:      testAdminPassword,
+		InitialAccessToken: testInitialToken,
 	}
 }
+
+// Credentials of the Identity Server and RFC 7591 profiles in tests.
+const (
+	testAdminUser     = "admin@test"
+	testAdminPassword = "admin-password"
+	testInitialToken  = "initial-access-token"
+)
 
 // startBank serves a bank with the given defects for the rest of the test.
 func (f *fixture) startBank(t testing.TB, defects ...string) *Server {

@@ -80,15 +80,24 @@ type directoryKeys struct {
 	fetched time.Time
 }
 
-func (b *Bank) directoryKeySet(ctx context.Context, kid string) (jose.JSONWebKeySet, error) {
-	d := &b.dirKeys
+func (b *Bank) directoryKeySet(ctx context.Context, url, kid string) (jose.JSONWebKeySet, error) {
+	b.dirKeysMu.Lock()
+	if b.dirKeys == nil {
+		b.dirKeys = map[string]*directoryKeys{}
+	}
+	d := b.dirKeys[url]
+	if d == nil {
+		d = &directoryKeys{}
+		b.dirKeys[url] = d
+	}
+	b.dirKeysMu.Unlock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	fresh := !d.fetched.IsZero() && time.Since(d.fetched) < directoryKeyTTL
 	if fresh && (kid == "" || len(d.set.Key(kid)) > 0) {
 		return d.set, nil
 	}
-	set, err := b.fetchKeySet(ctx, b.cfg.DirectoryJWKSURL)
+	set, err := b.fetchKeySet(ctx, url)
 	if err != nil {
 		return jose.JSONWebKeySet{}, err
 	}

@@ -8,33 +8,34 @@ import (
 	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
-// serveManage handles GET, PUT and DELETE /register/{ClientId} (RFC 7592, UK OBIE DCR 3.3):
-// authorised by a client_credentials access token of that client, over the certificate it is bound to.
-func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, clientID string) {
+// serveManage handles GET, PUT and DELETE of {registration endpoint}/{ClientId} (RFC 7592, UK OBIE DCR
+// 3.3, CDR): authorised by a client_credentials access token of that client over the certificate it is
+// bound to, or, for RFC 7592 profiles, by the client's registration access token.
+func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, clientID string) {
 	cert := b.clientCert(r)
-	if cert == nil {
+	if d.mtls && cert == nil {
 		b.writeError(w, r, badClient("registration management needs a transport (mTLS) client certificate that the bank trusts"))
 		return
 	}
 	if r.Method == http.MethodGet && b.has("get-after-delete-200") {
-		if c := b.store.client(clientID); c != nil && c.deleted {
-			writeJSON(w, http.StatusOK, c.response())
+		if c := b.store.client(clientID); c != nil && c.deleted && c.reg.profile == d.name {
+			writeJSON(w, http.StatusOK, b.clientInfo(r, d, c, opRead))
 			return
 		}
 	}
-	c, e := b.authorizeManagement(r, clientID, cert)
+	c, e := b.authorizeManagement(r, d, clientID, cert)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, c.response())
+		writeJSON(w, http.StatusOK, b.clientInfo(r, d, c, opRead))
 	case http.MethodPut:
-		b.serveUpdate(w, r, c, cert)
+		b.serveUpdate(w, r, d, c, cert)
 	case http.MethodDelete:
 		b.store.delete(c.id, !b.has("delete-keeps-tokens"))
-		b.logger.Info("client deleted", "client_id", c.id)
+		b.logger.Info("client deleted", "profile", d.name, "client_id", c.id)
 		status := http.StatusNoContent
 		if b.has("delete-returns-200") {
 			status = http.StatusOK
@@ -46,10 +47,16 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, clientID stri
 
 // authorizeManagement checks the Bearer token of a management request and returns the client it
 // may act on. A token presented for a ClientId it was not issued to is revoked, as the UK spec says.
-func (b *Bank) authorizeManagement(r *http.Request, clientID string, cert *x509.Certificate) (*client, *apiError) {
+func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string, cert *x509.Certificate) (*client, *apiError) {
+	// A deleted client stays a tombstone: only a token the bank failed to revoke can still reach it.
+	c := b.store.client(clientID)
+	if c != nil && c.reg.profile != d.name {
+		c = nil
+	}
+	live := c != nil && !c.deleted
 	authorization := r.Header.Get("Authorization")
 	if authorization == "" && b.has("accept-no-token") {
-		if c := b.store.client(clientID); c != nil && !c.deleted {
+		if live {
 			return c, nil
 		}
 		return nil, badToken("unknown client")
@@ -57,6 +64,18 @@ func (b *Bank) authorizeManagement(r *http.Request, clientID string, cert *x509.
 	value, ok := bearerToken(authorization)
 	if !ok {
 		return nil, badToken("an Authorization: Bearer access token is required")
+	}
+	otherClientOK := b.has("accept-other-client-token")
+	if d.registrationToken {
+		switch {
+		case !live:
+			return nil, b.unknownClient()
+		case equalSecret(value, c.regToken):
+			return c, nil
+		case otherClientOK && b.store.clientByRegToken(value) != nil:
+			return c, nil
+		}
+		return nil, badToken("the registration access token is not this client's")
 	}
 	tok, ok := b.store.token(value)
 	if !ok {
@@ -68,43 +87,79 @@ func (b *Bank) authorizeManagement(r *http.Request, clientID string, cert *x509.
 	if tok.thumbprint != "" && tok.thumbprint != pki.Thumbprint(cert) {
 		return nil, badToken("the access token is bound to another certificate")
 	}
-	c := b.store.client(clientID)
-	if c == nil || (tok.clientID != clientID && !b.has("accept-other-client-token")) {
+	if c == nil || (tok.clientID != clientID && !otherClientOK) {
 		if !b.has("no-revoke-on-unknown-client") {
 			b.store.revokeToken(value)
 		}
+		if c == nil {
+			return nil, b.unknownClient()
+		}
 		return nil, badToken("the access token was not issued to this client; it has been revoked")
+	}
+	if d.managementScope != "" && !hasScope(tok.scope, d.managementScope) && !b.has("cdr-ignore-registration-scope") {
+		return nil, &apiError{status: http.StatusForbidden, code: errInsufficientScope, scope: d.managementScope,
+			desc: "the access token lacks the scope " + d.managementScope}
 	}
 	return c, nil
 }
 
+// unknownClient is the answer for a ClientId the bank does not know (RFC 7592 section 2.1: 401).
+func (b *Bank) unknownClient() *apiError {
+	if b.has("unknown-client-404") {
+		return newError(http.StatusNotFound, "not_found", "no such client")
+	}
+	return badToken("the access token was not issued to this client; it has been revoked")
+}
+
 // serveUpdate handles PUT: a full registration request, validated as on POST, replacing the metadata.
-func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, c *client, cert *x509.Certificate) {
-	req, e := b.readRegistrationRequest(w, r)
+// RFC 7592 profiles rotate the registration access token on every update.
+func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c *client, cert *x509.Certificate) {
+	req, e := b.readRegistrationRequest(w, r, d)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	reg, e := b.validateRegistration(r.Context(), req, cert, c, b.issuerFor(r))
+	reg, e := b.validateRegistration(r.Context(), d, req, cert, c, b.issuerFor(r))
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	if id, present := req.claims["client_id"]; present && id != c.id {
-		b.writeError(w, r, badMetadata("client_id %v is not the client being updated", id))
+	id, present := req.claims["client_id"]
+	if ((present && id != c.id) || (!present && d.registrationToken)) && !b.has("put-ignore-client-id") {
+		b.writeError(w, r, badMetadata("client_id %v is not the client being updated (RFC 7592 section 2.2)", id))
 		return
+	}
+	var creds credentials
+	if secret, present := req.claims["client_secret"]; present && secret != c.secret {
+		if !b.has("rfc7592-put-overwrites-secret") {
+			b.writeError(w, r, badMetadata("client_secret does not match the issued one; a client cannot choose its secret (RFC 7592 section 2.2)"))
+			return
+		}
+		creds.secret, _ = secret.(string)
 	}
 	if b.has("put-ignores-changes") {
-		writeJSON(w, http.StatusOK, c.response())
+		writeJSON(w, http.StatusOK, b.clientInfo(r, d, c, opUpdate))
 		return
 	}
-	updated, e := b.store.update(c.id, reg, b.now(), b.commitRules())
+	var rotated string
+	if d.registrationToken {
+		rotated = randomID() + randomID()
+		creds.regToken = rotated
+		if b.has("rfc7592-rotate-without-storing") {
+			creds.regToken = ""
+		}
+	}
+	updated, e := b.store.update(c.id, reg, b.now(), b.commitRules(), creds)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	b.logger.Info("client updated", "client_id", c.id)
-	writeJSON(w, http.StatusOK, updated.response())
+	b.logger.Info("client updated", "profile", d.name, "client_id", c.id)
+	body := b.clientInfo(r, d, updated, opUpdate)
+	if rotated != "" {
+		body["registration_access_token"] = rotated
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // bearerToken takes the token of an "Authorization: Bearer <token>" header.

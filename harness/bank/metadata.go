@@ -20,20 +20,23 @@ var echoedMetadata = []string{
 	"response_types", "application_type", "id_token_signed_response_alg", "request_object_signing_alg",
 	"scope", "software_id", "software_statement", "tls_client_auth_subject_dn",
 	"tls_client_certificate_bound_access_tokens",
+	// CDR (seed 001) and Identity Server (seed 000) members.
+	"id_token_encrypted_response_alg", "id_token_encrypted_response_enc", "client_name", "jwks_uri",
+	"token_type_extension", "require_signed_request_object", "token_endpoint_allow_reuse_pvt_key_jwt",
+	"ext_application_display_name",
 }
 
 // checkMetadata checks the client metadata of a registration request against the SSA, the
 // transport certificate and the bank's policy.
-func (b *Bank) checkMetadata(c claims, info ssaInfo, cert *x509.Certificate, update bool) (registration, *apiError) {
+func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Certificate, skipRedirect bool) (registration, *apiError) {
 	reg := registration{softwareID: info.softwareID, jwksURI: info.jwksURI, metadata: map[string]any{}}
-	if e := b.checkRedirectURIs(c, info, update); e != nil {
+	if e := b.checkRedirectURIs(c, info, skipRedirect); e != nil {
 		return reg, e
 	}
 
 	method, _ := c.str("token_endpoint_auth_method")
-	if method != "private_key_jwt" && method != "tls_client_auth" && !b.has("accept-unsupported-auth-method") {
-		return reg, badMetadata("token_endpoint_auth_method %v is not supported: use private_key_jwt or tls_client_auth",
-			c["token_endpoint_auth_method"])
+	if e := b.checkAuthMethod(d, method); e != nil {
+		return reg, e
 	}
 	reg.authMethod = method
 	if alg, present := c["token_endpoint_auth_signing_alg"]; present {
@@ -57,32 +60,8 @@ func (b *Bank) checkMetadata(c claims, info ssaInfo, cert *x509.Certificate, upd
 		reg.subjectDN = dn
 	}
 
-	reg.grantTypes = []string{"authorization_code"}
-	if c.has("grant_types") {
-		grants, err := c.strings("grant_types")
-		if err != nil || len(grants) == 0 {
-			return reg, badMetadata("grant_types must be a non-empty array of strings")
-		}
-		for _, g := range grants {
-			if !slices.Contains(supportedGrantTypes, g) && !b.has("accept-unsupported-grant-type") {
-				return reg, badMetadata("grant type %q is not supported", g)
-			}
-		}
-		reg.grantTypes = grants
-	}
-	reg.metadata["grant_types"] = reg.grantTypes
-
-	reg.metadata["response_types"] = []string{"code"}
-	if c.has("response_types") {
-		types, err := c.strings("response_types")
-		if err != nil || len(types) == 0 {
-			return reg, badMetadata("response_types must be a non-empty array of strings")
-		}
-		for _, t := range types {
-			if !slices.Contains(supportedResponseTypes, normaliseResponseType(t)) && !b.has("accept-unsupported-response-type") {
-				return reg, badMetadata("response type %q is not supported", t)
-			}
-		}
+	if e := b.checkGrantAndResponseTypes(c, &reg); e != nil {
+		return reg, e
 	}
 
 	if appType, present := c["application_type"]; present && appType != "web" && !b.has("accept-bad-application-type") {
@@ -101,7 +80,7 @@ func (b *Bank) checkMetadata(c claims, info ssaInfo, cert *x509.Certificate, upd
 		}
 	}
 
-	scopes, e := b.checkScope(c, info)
+	scopes, e := b.checkScope(d, c, info)
 	if e != nil {
 		return reg, e
 	}
@@ -113,22 +92,67 @@ func (b *Bank) checkMetadata(c claims, info ssaInfo, cert *x509.Certificate, upd
 		}
 	}
 	reg.metadata["software_id"] = info.softwareID
+	if d.ssa == "cdr" { // the holder answers the SSA's scope and key set (seed 001)
+		reg.metadata["scope"] = strings.Join(scopes, " ")
+		reg.metadata["jwks_uri"] = info.jwksURI
+	}
 	return reg, nil
 }
 
+// checkAuthMethod checks a token_endpoint_auth_method against those the profile supports.
+func (b *Bank) checkAuthMethod(d *dialect, method string) *apiError {
+	if !slices.Contains(d.authMethods, method) && !b.has("accept-unsupported-auth-method") {
+		return badMetadata("token_endpoint_auth_method %q is not supported: use %s", method, strings.Join(d.authMethods, " or "))
+	}
+	return nil
+}
+
+// checkGrantAndResponseTypes checks grant_types and response_types, defaulting them as RFC 7591
+// section 2 says, and records them in reg.
+func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration) *apiError {
+	reg.grantTypes = []string{"authorization_code"}
+	if c.has("grant_types") {
+		grants, err := c.strings("grant_types")
+		if err != nil || len(grants) == 0 {
+			return badMetadata("grant_types must be a non-empty array of strings")
+		}
+		for _, g := range grants {
+			if !slices.Contains(supportedGrantTypes, g) && !b.has("accept-unsupported-grant-type") {
+				return badMetadata("grant type %q is not supported", g)
+			}
+		}
+		reg.grantTypes = grants
+	}
+	reg.metadata["grant_types"] = reg.grantTypes
+
+	reg.metadata["response_types"] = []string{"code"}
+	if c.has("response_types") {
+		types, err := c.strings("response_types")
+		if err != nil || len(types) == 0 {
+			return badMetadata("response_types must be a non-empty array of strings")
+		}
+		for _, t := range types {
+			if !slices.Contains(supportedResponseTypes, normaliseResponseType(t)) && !b.has("accept-unsupported-response-type") {
+				return badMetadata("response type %q is not supported", t)
+			}
+		}
+	}
+	return nil
+}
+
 // checkRedirectURIs checks that redirect_uris are https URIs listed in the SSA.
-func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, update bool) *apiError {
+func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, skip bool) *apiError {
 	uris, err := c.strings("redirect_uris")
 	if err != nil || len(uris) == 0 {
 		return b.badRedirect("redirect_uris is required: a non-empty array of https URIs from the SSA")
 	}
-	if update && b.has("put-skip-validation-redirect") {
+	if skip {
 		return nil
 	}
 	for _, u := range uris {
-		parsed, err := url.Parse(u)
-		if err != nil || !parsed.IsAbs() || parsed.Host == "" {
-			return b.badRedirect("redirect URI %q is not an absolute URI", u)
+		parsed, e := b.parseRedirectURI(u)
+		if e != nil {
+			return e
 		}
 		if parsed.Scheme != "https" && !b.has("allow-http-redirect") {
 			return b.badRedirect("redirect URI %q does not use https", u)
@@ -140,14 +164,81 @@ func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, update bool) *apiError 
 	return nil
 }
 
+// parseRedirectURI checks what every redirection endpoint must be (RFC 6749 section 3.1.2): an
+// absolute URI without a fragment.
+func (b *Bank) parseRedirectURI(u string) (*url.URL, *apiError) {
+	parsed, err := url.Parse(u)
+	if err != nil || !parsed.IsAbs() || parsed.Host == "" {
+		return nil, b.badRedirect("redirect URI %q is not an absolute URI", u)
+	}
+	if (parsed.Fragment != "" || strings.Contains(u, "#")) && !b.has("allow-redirect-fragment") {
+		return nil, b.badRedirect("redirect URI %q has a fragment (RFC 6749 section 3.1.2)", u)
+	}
+	return parsed, nil
+}
+
+// plainExcluded are request members that are not client metadata a plain RFC 7591 client stores.
+var plainExcluded = []string{"client_id", "client_secret", "registration_access_token", "registration_client_uri",
+	"client_secret_expires_at", "client_id_issued_at"}
+
+// checkPlainMetadata checks a plain RFC 7591 registration (no software statement) and keeps every
+// member it sends as its metadata (RFC 7592 section 2.2: an update replaces them all).
+func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (registration, *apiError) {
+	reg := registration{metadata: map[string]any{}}
+	if c.has("redirect_uris") && !skipRedirect {
+		uris, err := c.strings("redirect_uris")
+		if err != nil {
+			return reg, b.badRedirect("redirect_uris must be an array of URIs")
+		}
+		for _, u := range uris {
+			if _, e := b.parseRedirectURI(u); e != nil {
+				return reg, e
+			}
+		}
+	}
+	method := "client_secret_basic" // RFC 7591 section 2: the default
+	if c.has("token_endpoint_auth_method") {
+		method, _ = c.str("token_endpoint_auth_method")
+	}
+	if e := b.checkAuthMethod(d, method); e != nil {
+		return reg, e
+	}
+	reg.authMethod = method
+	if c.has("jwks") && c.has("jwks_uri") && !b.has("rfc7591-allow-jwks-and-jwks-uri") {
+		return reg, badMetadata("jwks_uri and jwks must not both be present (RFC 7591 section 2)")
+	}
+	if e := b.checkGrantAndResponseTypes(c, &reg); e != nil {
+		return reg, e
+	}
+	reg.scopes = []string{"openid"}
+	if c.has("scope") {
+		scope, ok := c.str("scope")
+		if !ok {
+			return reg, badMetadata("scope must be a space-separated string")
+		}
+		reg.scopes = strings.Fields(scope)
+	}
+	for k, v := range c {
+		if !slices.Contains(plainExcluded, k) {
+			reg.metadata[k] = v
+		}
+	}
+	reg.metadata["token_endpoint_auth_method"] = method
+	reg.metadata["grant_types"] = reg.grantTypes
+	return reg, nil
+}
+
 // checkScope checks the requested scope against the SSA's roles and returns the scopes the
 // client's tokens may carry: those asked for, or every scope its roles allow.
-func (b *Bank) checkScope(c claims, info ssaInfo) ([]string, *apiError) {
+func (b *Bank) checkScope(d *dialect, c claims, info ssaInfo) ([]string, *apiError) {
 	allowed := []string{"openid"}
 	for _, role := range info.roles {
 		if s, ok := roleScopes[role]; ok && !slices.Contains(allowed, s) {
 			allowed = append(allowed, s)
 		}
+	}
+	if d.ssa == "cdr" {
+		allowed = info.scopes // the register grants the software product its scopes
 	}
 	if !c.has("scope") {
 		return allowed, nil

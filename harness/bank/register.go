@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -16,31 +17,43 @@ const (
 	timeFormat = time.RFC3339
 )
 
-// serveRegister handles POST /register: RFC 7591 §3 with the UK OBIE DCR 3.3 rules.
-func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request) {
+// serveRegister handles POST to a profile's registration endpoint: RFC 7591 section 3 with the rules
+// of the profile (UK OBIE DCR 3.3, CDR, generic, Identity Server, plain RFC 7591).
+func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect) {
 	cert := b.clientCert(r)
-	if cert == nil && !b.has("no-mtls-register") {
+	if d.mtls && cert == nil && !b.has("no-mtls-register") {
 		b.writeError(w, r, badClient("registration needs a transport (mTLS) client certificate that the bank trusts"))
 		return
 	}
-	req, e := b.readRegistrationRequest(w, r)
+	if e := b.authorizeRegistration(r, d); e != nil {
+		b.writeError(w, r, e)
+		return
+	}
+	req, e := b.readRegistrationRequest(w, r, d)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	reg, e := b.validateRegistration(r.Context(), req, cert, nil, b.issuerFor(r))
+	reg, e := b.validateRegistration(r.Context(), d, req, cert, nil, b.issuerFor(r))
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	c, e := b.store.register(reg, b.now(), b.commitRules())
+	var creds credentials
+	if d.issuesSecret || slices.Contains(secretMethods, reg.authMethod) {
+		creds.secret = randomID() + randomID()
+	}
+	if d.registrationToken {
+		creds.regToken = randomID() + randomID()
+	}
+	c, e := b.store.register(reg, b.now(), b.commitRules(), creds)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
 	}
-	b.logger.Info("client registered", "client_id", c.id, "software_id", reg.softwareID)
+	b.logger.Info("client registered", "profile", d.name, "client_id", c.id, "software_id", reg.softwareID)
 
-	body := c.response()
+	body := b.clientInfo(r, d, c, opCreate)
 	if b.has("echo-wrong-metadata") {
 		body["redirect_uris"] = []string{"https://wrong.invalid/redirect"}
 	}
@@ -62,8 +75,14 @@ func (b *Bank) commitRules() commitRules {
 
 // validateRegistration runs every check of a registration request. existing is the client being
 // updated by a PUT, nil on POST.
-func (b *Bank) validateRegistration(ctx context.Context, req *registrationRequest, cert *x509.Certificate,
+func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *registrationRequest, cert *x509.Certificate,
 	existing *client, issuer string) (registration, *apiError) {
+	skipRedirect := existing != nil && b.has("put-skip-validation-redirect")
+	if d.ssa == "" {
+		reg, e := b.checkPlainMetadata(d, req.claims, skipRedirect)
+		reg.profile = d.name
+		return reg, e
+	}
 	verifyAlgs, e := b.requestAlgs(req)
 	if e != nil {
 		return registration{}, e
@@ -72,11 +91,11 @@ func (b *Bank) validateRegistration(ctx context.Context, req *registrationReques
 	if !ok || ssaToken == "" {
 		return registration{}, badSSA("software_statement is required")
 	}
-	ssa, e := b.verifySSA(ctx, ssaToken)
+	ssa, e := b.verifySSA(ctx, d, ssaToken)
 	if e != nil {
 		return registration{}, e
 	}
-	info, e := b.checkSSA(ssa)
+	info, e := b.checkSSA(d, ssa)
 	if e != nil {
 		return registration{}, e
 	}
@@ -99,14 +118,21 @@ func (b *Bank) validateRegistration(ctx context.Context, req *registrationReques
 			return registration{}, e
 		}
 	}
-	jti, until, e := b.checkRequestClaims(req.claims, info, issuer)
+	var jti string
+	var until time.Time
+	if !d.jsonBody { // a JSON body (Identity Server) is not a JWT: its iss, aud and lifetime prove nothing
+		if jti, until, e = b.checkRequestClaims(req.claims, info, issuer); e != nil {
+			return registration{}, e
+		}
+	}
+	if id, present := req.claims["software_id"]; present && id != info.softwareID {
+		return registration{}, badMetadata("software_id %v is not the SSA software_id %q", id, info.softwareID)
+	}
+	reg, e := b.checkMetadata(d, req.claims, info, cert, skipRedirect)
 	if e != nil {
 		return registration{}, e
 	}
-	reg, e := b.checkMetadata(req.claims, info, cert, existing != nil)
-	if e != nil {
-		return registration{}, e
-	}
+	reg.profile = d.name
 	reg.requestIss, reg.requestJTI, reg.requestUntil = info.softwareID, jti, until
 	return reg, nil
 }
@@ -207,10 +233,6 @@ func (b *Bank) checkRequestClaims(c claims, info ssaInfo, issuer string) (jti st
 		return "", until, badMetadata("jti must be a non-empty string")
 	} else {
 		jti = s
-	}
-
-	if id, present := c["software_id"]; present && id != info.softwareID {
-		return "", until, badMetadata("software_id %v is not the SSA software_id %q", id, info.softwareID)
 	}
 	return jti, until, nil
 }

@@ -25,16 +25,23 @@ type registrationRequest struct {
 }
 
 // readRegistrationRequest checks the Content-Type and size of a registration body and decodes it.
-func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request) (*registrationRequest, *apiError) {
+func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d *dialect) (*registrationRequest, *apiError) {
 	contentType := r.Header.Get("Content-Type")
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mediaType = ""
 	}
-	jsonBody := mediaType == "application/json" && b.has("accept-json-body")
-	if !jsonBody && mediaType != "application/jwt" && mediaType != "application/jose" && !b.has("ignore-content-type") {
+	isJSON := mediaType == "application/json"
+	isJWT := mediaType == "application/jwt" || mediaType == "application/jose"
+	jsonBody := d.jsonBody || (isJSON && b.has("accept-json-body"))
+	accepted := (d.jsonBody && isJSON) || (!d.jsonBody && (isJWT || jsonBody))
+	if !accepted && !b.has("ignore-content-type") {
+		want := "application/jwt or application/jose"
+		if d.jsonBody {
+			want = "application/json"
+		}
 		return nil, newError(http.StatusUnsupportedMediaType, errInvalidClientMetadata,
-			"Content-Type must be application/jwt or application/jose, not %q", contentType)
+			"Content-Type must be %s, not %q", want, contentType)
 	}
 	limit := int64(maxRegistrationBody)
 	if b.has("no-body-limit") {
@@ -50,7 +57,7 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request) (
 	}
 	text := strings.TrimSpace(string(body))
 	if text == "" {
-		return nil, badMetadata("the request body is empty: it must be a signed JWT")
+		return nil, badMetadata("the request body is empty")
 	}
 	if jsonBody {
 		var c claims

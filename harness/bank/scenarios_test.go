@@ -477,7 +477,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...)
+	return append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

@@ -21,6 +21,11 @@ import (
 type Config struct {
 	DirectoryJWKSURL    string         // the directory's own key set, which signs SSAs
 	DirectoryIssuer     string         // expected SSA iss, default "OpenBanking Ltd"
+	CDRJWKSURL          string         // the CDR register's key set, which signs CDR SSAs (default DirectoryJWKSURL)
+	CDRIssuer           string         // expected CDR SSA iss, default "cdr-register"
+	AdminUser           string         // HTTP Basic credentials of Identity Server registration (default admin)
+	AdminPassword       string         // (default: none accepted until set)
+	InitialAccessToken  string         // RFC 7591 initial access token of the rfc7591 profile; "" for open registration
 	ClientCAs           *x509.CertPool // roots that transport (mTLS) client certs must chain to
 	ClientIntermediates *x509.CertPool // optional intermediates
 	HTTPClient          *http.Client   // fetches key sets (default: 10s timeout); reads are capped at 1 MiB
@@ -37,7 +42,9 @@ type Bank struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	store      *store
-	dirKeys    directoryKeys
+
+	dirKeysMu sync.Mutex
+	dirKeys   map[string]*directoryKeys // by key set URL
 
 	mu     sync.RWMutex
 	issuer string
@@ -58,6 +65,18 @@ func New(cfg Config) (*Bank, error) {
 	}
 	if cfg.DirectoryIssuer == "" {
 		cfg.DirectoryIssuer = "OpenBanking Ltd"
+	}
+	if cfg.CDRIssuer == "" {
+		cfg.CDRIssuer = "cdr-register"
+	}
+	if cfg.CDRJWKSURL == "" {
+		cfg.CDRJWKSURL = cfg.DirectoryJWKSURL
+	}
+	if cfg.AdminUser == "" {
+		cfg.AdminUser = "admin"
+	}
+	if cfg.AdminPassword == "" {
+		cfg.AdminPassword = randomID() // no password works until one is configured
 	}
 	b := &Bank{cfg: cfg, defects: defects, httpClient: cfg.HTTPClient, now: cfg.Now, logger: cfg.Logger, store: newStore()}
 	if b.httpClient == nil {
@@ -112,15 +131,11 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	path := r.URL.Path
+	d, clientID, profilePath := route(path)
 	switch {
 	case path == discoveryPath:
 		if allow(w, r, http.MethodGet) {
 			b.serveDiscovery(w, r)
-			return
-		}
-	case path == registerPath:
-		if allow(w, r, http.MethodPost) {
-			b.serveRegister(w, r)
 			return
 		}
 	case path == tokenPath:
@@ -128,9 +143,14 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			b.serveToken(w, r)
 			return
 		}
-	case strings.HasPrefix(path, registerPath+"/") && validClientID(strings.TrimPrefix(path, registerPath+"/")):
+	case profilePath && clientID == "":
+		if allow(w, r, http.MethodPost) {
+			b.serveRegister(w, r, d)
+			return
+		}
+	case profilePath:
 		if allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
-			b.serveManage(w, r, strings.TrimPrefix(path, registerPath+"/"))
+			b.serveManage(w, r, d, clientID)
 			return
 		}
 	default:

@@ -15,15 +15,16 @@ import (
 type ssaInfo struct {
 	softwareID   string
 	orgID        string
-	jwksURI      string // software_jwks_endpoint
+	jwksURI      string // software_jwks_endpoint (UK), jwks_uri (CDR)
 	redirectURIs []string
 	roles        []string
+	scopes       []string // the SSA's scope (CDR)
 }
 
 var ssaAlgs = []jose.SignatureAlgorithm{jose.PS256, jose.ES256}
 
 // verifySSA checks the software statement's signature against the directory's key set.
-func (b *Bank) verifySSA(ctx context.Context, token string) (claims, *apiError) {
+func (b *Bank) verifySSA(ctx context.Context, d *dialect, token string) (claims, *apiError) {
 	header, payload, err := joseutil.Decode(token)
 	if err != nil || payload == nil {
 		return nil, badSSA("software_statement is not a signed JWT")
@@ -38,7 +39,11 @@ func (b *Bank) verifySSA(ctx context.Context, token string) (claims, *apiError) 
 		return nil, badSSA("software_statement alg %q is not allowed: the directory signs with PS256 or ES256", alg)
 	}
 	kid, _ := header["kid"].(string)
-	set, err := b.directoryKeySet(ctx, kid)
+	keySetURL := b.cfg.DirectoryJWKSURL
+	if d.ssa == "cdr" {
+		keySetURL = b.cfg.CDRJWKSURL // the register's key set
+	}
+	set, err := b.directoryKeySet(ctx, keySetURL, kid)
 	if err != nil {
 		b.logger.Warn("cannot fetch the directory key set", "error", err)
 		return nil, newError(http.StatusInternalServerError, errServerError, "cannot fetch the directory key set")
@@ -56,10 +61,14 @@ func (b *Bank) verifySSA(ctx context.Context, token string) (claims, *apiError) 
 }
 
 // checkSSA checks the software statement's issuer, lifetime, required claims and statuses.
-func (b *Bank) checkSSA(ssa claims) (ssaInfo, *apiError) {
+func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 	now := b.now()
-	if iss, _ := ssa.str("iss"); iss != b.cfg.DirectoryIssuer && !b.has("accept-ssa-wrong-issuer") {
-		return ssaInfo{}, badSSA("software_statement iss %q is not the directory %q", iss, b.cfg.DirectoryIssuer)
+	issuer := b.cfg.DirectoryIssuer
+	if d.ssa == "cdr" {
+		issuer = b.cfg.CDRIssuer
+	}
+	if iss, _ := ssa.str("iss"); iss != issuer && !b.has("accept-ssa-wrong-issuer") {
+		return ssaInfo{}, badSSA("software_statement iss %q is not the directory %q", iss, issuer)
 	}
 	if ssa.has("exp") {
 		exp, err := ssa.time("exp")
@@ -79,7 +88,11 @@ func (b *Bank) checkSSA(ssa claims) (ssaInfo, *apiError) {
 			return ssaInfo{}, badSSA("software_statement iat is in the future")
 		}
 	}
-	info, missing := readSSAInfo(ssa)
+	read := readSSAInfo
+	if d.ssa == "cdr" {
+		read = readCDRSSAInfo
+	}
+	info, missing := read(ssa)
 	if len(missing) > 0 && !b.has("accept-ssa-missing-claims") {
 		return ssaInfo{}, badSSA("software_statement lacks required claims or has them malformed: %s", strings.Join(missing, ", "))
 	}
@@ -121,5 +134,33 @@ func readSSAInfo(ssa claims) (info ssaInfo, missing []string) {
 	if _, ok := ssa.str("org_status"); !ok {
 		missing = append(missing, "org_status")
 	}
+	return info, missing
+}
+
+// readCDRSSAInfo takes the claims of a CDR register SSA (seed 001): redirect_uris, jwks_uri, scope and
+// software_roles "data-recipient-software-product"; it carries no statuses.
+func readCDRSSAInfo(ssa claims) (info ssaInfo, missing []string) {
+	text := func(name string) string {
+		s, ok := ssa.str(name)
+		if !ok || s == "" {
+			missing = append(missing, name)
+		}
+		return s
+	}
+	info.softwareID = text("software_id")
+	info.orgID = text("org_id")
+	info.jwksURI = text("jwks_uri")
+	if uris, err := ssa.strings("redirect_uris"); err != nil || len(uris) == 0 {
+		missing = append(missing, "redirect_uris")
+	} else {
+		info.redirectURIs = uris
+	}
+	if role := text("software_roles"); role != "" {
+		if role != "data-recipient-software-product" {
+			missing = append(missing, "software_roles")
+		}
+		info.roles = []string{role}
+	}
+	info.scopes = strings.Fields(text("scope"))
 	return info, missing
 }

@@ -10,6 +10,7 @@ import (
 
 // registration is what a valid registration (POST or PUT) request asks for.
 type registration struct {
+	profile      string // the dialect it was registered under
 	softwareID   string
 	jwksURI      string   // the SSA's software_jwks_endpoint
 	authMethod   string   // token_endpoint_auth_method
@@ -30,6 +31,14 @@ type client struct {
 	issuedAt int64
 	reg      registration
 	deleted  bool
+	secret   string // client_secret, when one was issued
+	regToken string // RFC 7592 registration access token, for profiles that manage by it
+}
+
+// credentials are what a registration or update issues besides the client_id.
+type credentials struct {
+	secret   string
+	regToken string
 }
 
 // response is the client's metadata as answered on POST, GET and PUT.
@@ -69,20 +78,20 @@ type commitRules struct {
 
 // register stores a new client unless its request jti was used already or its software already has
 // a live client (as rules say).
-func (s *store) register(reg registration, now time.Time, rules commitRules) (*client, *apiError) {
+func (s *store) register(reg registration, now time.Time, rules commitRules, creds credentials) (*client, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.checkLocked(reg, "", now, rules); e != nil {
 		return nil, e
 	}
-	c := &client{id: randomID(), issuedAt: now.Unix(), reg: reg}
+	c := &client{id: randomID(), issuedAt: now.Unix(), reg: reg, secret: creds.secret, regToken: creds.regToken}
 	s.clients[c.id] = c
 	return c, nil
 }
 
 // update replaces a live client's registration under the same rules as register, the client's own
-// registration not counting as a duplicate.
-func (s *store) update(id string, reg registration, now time.Time, rules commitRules) (*client, *apiError) {
+// registration not counting as a duplicate; non-empty creds replace the client's.
+func (s *store) update(id string, reg registration, now time.Time, rules commitRules, creds credentials) (*client, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.clients[id]
@@ -94,6 +103,12 @@ func (s *store) update(id string, reg registration, now time.Time, rules commitR
 	}
 	updated := *c
 	updated.reg = reg
+	if creds.secret != "" {
+		updated.secret = creds.secret
+	}
+	if creds.regToken != "" {
+		updated.regToken = creds.regToken
+	}
 	s.clients[id] = &updated
 	return &updated, nil
 }
@@ -107,7 +122,7 @@ func (s *store) checkLocked(reg registration, self string, now time.Time, rules 
 	}
 	if rules.checkDuplicate {
 		for id, c := range s.clients {
-			if id != self && !c.deleted && c.reg.softwareID == reg.softwareID {
+			if id != self && !c.deleted && reg.softwareID != "" && c.reg.softwareID == reg.softwareID {
 				return badMetadata("software %q is already registered as another client", reg.softwareID)
 			}
 		}
@@ -148,6 +163,19 @@ func (s *store) client(id string) *client {
 	}
 	cp := *c
 	return &cp
+}
+
+// clientByRegToken returns the live client holding a registration access token, or nil.
+func (s *store) clientByRegToken(token string) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.clients {
+		if !c.deleted && c.regToken != "" && equalSecret(c.regToken, token) {
+			cp := *c
+			return &cp
+		}
+	}
+	return nil
 }
 
 // delete turns a live client into a tombstone, revoking its tokens if asked to.

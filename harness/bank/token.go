@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -31,11 +32,7 @@ var anyAsymmetricAlg = []jose.SignatureAlgorithm{
 // serveToken handles POST /oauth2/token for the client_credentials grant, authenticating clients
 // by private_key_jwt (RFC 7523) or tls_client_auth (RFC 8705) and binding tokens to the certificate.
 func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
-	cert := b.clientCert(r)
-	if cert == nil {
-		b.writeError(w, r, badClient("the token endpoint needs a transport (mTLS) client certificate that the bank trusts"))
-		return
-	}
+	cert := b.clientCert(r) // required for the clients of mTLS profiles (authenticateClient)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
 		b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRequest, "the body must be an application/x-www-form-urlencoded form"))
@@ -51,7 +48,7 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		b.writeError(w, r, newError(http.StatusBadRequest, errUnsupportedGrantType, "grant_type %q is not supported here: use client_credentials", grant))
 		return
 	}
-	c, e := b.authenticateClient(r.Context(), form.Get("client_id"), form.Get("client_assertion_type"),
+	c, e := b.authenticateClient(r.Context(), clientCredentials(r, form), form.Get("client_assertion_type"),
 		form.Get("client_assertion"), cert, b.issuerFor(r))
 	if e != nil {
 		b.writeError(w, r, e)
@@ -72,7 +69,7 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		scope = strings.Join(requested, " ")
 	}
 	tok := accessToken{clientID: c.id, scope: scope, expiresAt: b.now().Add(tokenLifetime)}
-	if !b.has("token-unbound") {
+	if cert != nil && !b.has("token-unbound") {
 		tok.thumbprint = pki.Thumbprint(cert)
 	}
 	value := b.store.issueToken(tok)
@@ -85,10 +82,29 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// secretCredentials are a client_id and client_secret as a token request carries them: HTTP Basic
+// (client_secret_basic, RFC 6749 section 2.3.1) or form fields (client_secret_post).
+type secretCredentials struct {
+	clientID, secret string
+	basic            bool
+}
+
+func clientCredentials(r *http.Request, form url.Values) secretCredentials {
+	if user, pass, ok := r.BasicAuth(); ok {
+		id, err1 := url.QueryUnescape(user)
+		secret, err2 := url.QueryUnescape(pass)
+		if err1 == nil && err2 == nil {
+			return secretCredentials{clientID: id, secret: secret, basic: true}
+		}
+	}
+	return secretCredentials{clientID: form.Get("client_id"), secret: form.Get("client_secret")}
+}
+
 // authenticateClient finds the client (by client_id or the assertion's iss) and authenticates it
 // by its registered method over the presented certificate.
-func (b *Bank) authenticateClient(ctx context.Context, clientID, assertionType, assertion string,
+func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, assertionType, assertion string,
 	cert *x509.Certificate, issuer string) (*client, *apiError) {
+	clientID := creds.clientID
 	if clientID == "" && assertion != "" {
 		if _, payload, err := joseutil.Decode(assertion); err == nil {
 			clientID, _ = payload["iss"].(string)
@@ -104,9 +120,12 @@ func (b *Bank) authenticateClient(ctx context.Context, clientID, assertionType, 
 	if c.deleted && !b.has("token-for-deleted-client") {
 		return nil, badClient("the client has been deleted")
 	}
+	if d := dialectNamed(c.reg.profile); d != nil && d.mtls && cert == nil {
+		return nil, badClient("the token endpoint needs a transport (mTLS) client certificate that the bank trusts")
+	}
 	switch c.reg.authMethod {
 	case "private_key_jwt":
-		if cert.Subject.CommonName != c.reg.softwareID {
+		if cert != nil && cert.Subject.CommonName != c.reg.softwareID {
 			return nil, badClient("the transport certificate (CN %q) is not one of the client's software", cert.Subject.CommonName)
 		}
 		if assertionType != jwtBearerAssertionType && !b.has("token-accept-missing-assertion-type") {
@@ -117,8 +136,15 @@ func (b *Bank) authenticateClient(ctx context.Context, clientID, assertionType, 
 		}
 	case "tls_client_auth":
 		// The registered subject includes CN=<software_id>, so this also ties the certificate to the software.
-		if !sameDN(c.reg.subjectDN, cert.Subject.String()) && !b.has("token-accept-other-cert-tls-auth") {
+		if cert == nil || !sameDN(c.reg.subjectDN, cert.Subject.String()) && !b.has("token-accept-other-cert-tls-auth") {
 			return nil, badClient("the certificate subject is not the client's tls_client_auth_subject_dn")
+		}
+	case "client_secret_basic", "client_secret_post":
+		if creds.basic != (c.reg.authMethod == "client_secret_basic") {
+			return nil, badClient("the client authenticates with %s", c.reg.authMethod)
+		}
+		if !equalSecret(creds.secret, c.secret) && !b.has("token-accept-wrong-secret") {
+			return nil, badClient("the client_secret is not the client's")
 		}
 	default:
 		return nil, badClient("the client's token_endpoint_auth_method is not supported")

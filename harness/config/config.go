@@ -30,6 +30,8 @@ type Config struct {
 	Target    Target     `json:"target"`
 	Software  *Software  `json:"software,omitempty"`
 	Directory *Directory `json:"directory,omitempty"`
+	Overrides *Overrides `json:"overrides,omitempty"` // the profile's credentials and knobs (see Overrides)
+	Container *Container `json:"container,omitempty"` // run the bank from an image (see container.go)
 }
 
 // Target says where the bank is and what it implements.
@@ -82,7 +84,54 @@ func (t *Target) TimeoutDuration() time.Duration {
 }
 
 // Profiles known to this version.
-var Profiles = []string{"uk"}
+var Profiles = []string{"uk", "cdr", "generic", "is", "rfc7591"}
+
+// Overrides give the credentials a profile's registration needs and override any of its knobs
+// (suites/framework.Profile); every field is optional.
+type Overrides struct {
+	BasicUser          string              `json:"basic_user"`           // Identity Server: the administrator's HTTP Basic credentials
+	BasicPassword      string              `json:"basic_password"`       //
+	InitialAccessToken string              `json:"initial_access_token"` // RFC 7591: the initial access token
+	ContentType        string              `json:"content_type"`         // media type of registration bodies
+	RegistrationAuth   string              `json:"registration_auth"`    // mtls, basic, initial-access-token or none
+	ManagementAuth     string              `json:"management_auth"`      // client-token or registration-token
+	ManagementScope    string              `json:"management_scope"`     // scope a management token must carry
+	MTLS               *bool               `json:"mtls"`                 // whether requests carry the transport certificate
+	Errors             map[string][]string `json:"errors"`               // fault -> accepted error codes
+	Skip               []string            `json:"skip"`                 // scenario IDs that do not apply
+}
+
+func (o *Overrides) validate(bad func(field, format string, args ...any)) {
+	if o == nil {
+		return
+	}
+	if v := o.RegistrationAuth; v != "" && !contains([]string{"mtls", "basic", "initial-access-token", "none"}, v) {
+		bad("overrides.registration_auth", "%q is not one of mtls, basic, initial-access-token, none", v)
+	}
+	if v := o.ManagementAuth; v != "" && v != "client-token" && v != "registration-token" {
+		bad("overrides.management_auth", "%q is neither client-token nor registration-token", v)
+	}
+	faults := []string{"ssa", "unapproved", "redirect-uri", "metadata", "duplicate", "body", "client-auth", "update-client"}
+	for fault, codes := range o.Errors {
+		if !contains(faults, fault) {
+			bad("overrides.errors."+fault, "not a fault: one of %s", strings.Join(faults, ", "))
+		}
+		if len(codes) == 0 {
+			bad("overrides.errors."+fault, "at least one error code")
+		}
+	}
+}
+
+// settings is what the target says about its profile.
+func (c *Config) settings() *target.ProfileSettings {
+	s := &target.ProfileSettings{Registration: c.Target.RegistrationEndpoint, Scope: c.Target.Scope}
+	if o := c.Overrides; o != nil {
+		s.BasicUser, s.BasicPassword, s.InitialAccessToken = o.BasicUser, o.BasicPassword, o.InitialAccessToken
+		s.ContentType, s.RegistrationAuth, s.ManagementAuth, s.ManagementScope = o.ContentType, o.RegistrationAuth, o.ManagementAuth, o.ManagementScope
+		s.MTLS, s.Errors, s.Skip = o.MTLS, o.Errors, o.Skip
+	}
+	return s
+}
 
 // Load reads and validates a config file.
 func Load(path string) (*Config, error) {
@@ -128,6 +177,7 @@ func (c *Config) resolvePaths(dir string) {
 	if c.Directory != nil {
 		abs(&c.Directory.State)
 	}
+	c.Container.resolvePaths(abs)
 }
 
 // Validate checks every field and returns an error naming each one at fault.
@@ -142,8 +192,9 @@ func (c *Config) Validate() error {
 	if !contains(Profiles, c.Profile) {
 		bad("profile", "%q is not one of %s", c.Profile, strings.Join(Profiles, ", "))
 	}
+	c.Overrides.validate(bad)
 	t := &c.Target
-	if t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
+	if c.Container == nil && t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
 		bad("target.discovery_url", "required unless both target.registration_endpoint and target.token_endpoint are given")
 	}
 	for field, v := range map[string]string{"target.discovery_url": t.DiscoveryURL, "target.registration_endpoint": t.RegistrationEndpoint, "target.token_endpoint": t.TokenEndpoint} {
@@ -161,6 +212,10 @@ func (c *Config) Validate() error {
 		}
 	}
 	switch {
+	case c.Container != nil:
+		errs = append(errs, c.validateContainer()...)
+	case c.Software == nil && c.Directory == nil && c.Profile == "rfc7591":
+		// plain RFC 7591 sends no software statement: the harness makes up each client's metadata
 	case c.Software == nil && c.Directory == nil:
 		bad("software", "either software (with its SSA) or directory (to mint SSAs) is required")
 	case c.Software != nil && c.Directory != nil:
@@ -245,9 +300,13 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 			tgt.RootCAs.AddCert(cert)
 		}
 	}
+	tgt.Profiles = map[string]*target.ProfileSettings{c.Profile: c.settings()}
 	if dir != nil {
 		tgt.Directory = target.InProcessDirectory(dir)
 		return tgt, nil
+	}
+	if c.Software == nil {
+		return tgt, nil // rfc7591: no software statement
 	}
 	sw, err := c.Software.load()
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
@@ -31,7 +29,7 @@ type Env struct {
 	Directory *mockdirectory.Directory
 	Bank      *bank.Server
 	DirURL    string
-	dirServer *http.Server
+	dirServer *DirectoryServer
 }
 
 // Start starts the mock directory and the reference bank and describes them as a target.
@@ -39,18 +37,12 @@ func Start(opts Options) (*Env, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	dir, err := mockdirectory.New(mockdirectory.Config{KeySource: opts.KeySource})
+	ds, err := ServeDirectory(mockdirectory.Config{KeySource: opts.KeySource})
 	if err != nil {
-		return nil, fmt.Errorf("mock directory: %w", err)
+		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("mock directory listener: %w", err)
-	}
-	env := &Env{Directory: dir, DirURL: "http://" + ln.Addr().String()}
-	dir.SetBaseURL(env.DirURL)
-	env.dirServer = &http.Server{Handler: dir.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = env.dirServer.Serve(ln) }()
+	dir := ds.Directory
+	env := &Env{Directory: dir, DirURL: ds.URL, dirServer: ds}
 
 	serverCert, err := dir.CA().IssueServer("127.0.0.1", "localhost")
 	if err != nil {
@@ -60,6 +52,11 @@ func Start(opts Options) (*Env, error) {
 	env.Bank, err = bank.Start(bank.Config{
 		DirectoryJWKSURL:    env.DirURL + dir.JWKSPath(),
 		DirectoryIssuer:     mockdirectory.UKIssuer,
+		CDRJWKSURL:          env.DirURL + dir.CDRJWKSPath(),
+		CDRIssuer:           mockdirectory.CDRIssuer,
+		AdminUser:           AdminUser,
+		AdminPassword:       AdminPassword,
+		InitialAccessToken:  InitialAccessToken,
 		ClientCAs:           dir.CA().Pool(),
 		ClientIntermediates: dir.CA().IntermediatePool(),
 		Defects:             opts.Defects,
@@ -71,7 +68,8 @@ func Start(opts Options) (*Env, error) {
 	}
 	env.Target = &target.Target{
 		Name:         "embedded reference bank",
-		Profile:      "uk",
+		Profile:      bank.ProfileUK,
+		Profiles:     profileSettings(env.Bank.URL),
 		DiscoveryURL: env.Bank.URL + "/.well-known/openid-configuration",
 		Scope:        "openid accounts payments",
 		RootCAs:      dir.CA().Pool(),
@@ -81,6 +79,25 @@ func Start(opts Options) (*Env, error) {
 		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
 	}
 	return env, nil
+}
+
+// Credentials the embedded bank's Identity Server and RFC 7591 profiles ask for.
+const (
+	AdminUser          = "is_admin@dcrconform.test"
+	AdminPassword      = "embedded-admin-password"
+	InitialAccessToken = "embedded-initial-access-token"
+)
+
+// profileSettings tells the harness where the reference bank serves each profile, and the
+// credentials each profile's registration needs.
+func profileSettings(base string) map[string]*target.ProfileSettings {
+	out := map[string]*target.ProfileSettings{}
+	for _, p := range bank.Profiles() {
+		out[p] = &target.ProfileSettings{Registration: base + bank.RegistrationPath(p)}
+	}
+	out[bank.ProfileIS].BasicUser, out[bank.ProfileIS].BasicPassword = AdminUser, AdminPassword
+	out[bank.ProfileRFC7591].InitialAccessToken = InitialAccessToken
+	return out
 }
 
 // Close stops both servers.

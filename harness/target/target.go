@@ -47,10 +47,31 @@ type Capabilities struct {
 	Read, Update, Delete bool
 }
 
+// ProfileSettings are what a target says about one DCR profile it serves: where its registration
+// endpoint is, the credentials that profile needs, and overrides of the profile's defaults. Zero
+// values keep the profile's defaults.
+type ProfileSettings struct {
+	Registration       string // registration endpoint of this profile (default: Target.Registration)
+	Scope              string // scope registered and requested at the token endpoint
+	BasicUser          string // HTTP Basic credentials of registration (Identity Server's admin)
+	BasicPassword      string
+	InitialAccessToken string // RFC 7591 initial access token, sent as a Bearer token at registration
+
+	// Overrides of the profile's knobs (see suites/framework.Profile).
+	ContentType      string              // media type of registration bodies
+	RegistrationAuth string              // mtls, basic, initial-access-token or none
+	ManagementAuth   string              // client-token or registration-token
+	ManagementScope  string              // scope a management access token must carry
+	MTLS             *bool               // whether requests carry the transport certificate
+	Errors           map[string][]string // fault -> error codes accepted for it
+	Skip             []string            // scenario IDs that do not apply to this target
+}
+
 // Target is a DCR server under test.
 type Target struct {
 	Name         string
-	Profile      string
+	Profile      string // the profile a configured target speaks; the embedded default serves them all
+	Profiles     map[string]*ProfileSettings
 	DiscoveryURL string
 	Registration string // registration endpoint URL
 	Token        string // token endpoint URL
@@ -67,6 +88,19 @@ type Target struct {
 	// ExpireTokens makes every access token of a client expire now. Only a target that lets the harness
 	// control its clock has it (the embedded default); specs that need it are skipped otherwise.
 	ExpireTokens func(clientID string) error
+}
+
+// Settings returns what the target says about a profile; an empty value when it says nothing.
+func (t *Target) Settings(profile string) ProfileSettings {
+	if s := t.Profiles[profile]; s != nil {
+		return *s
+	}
+	return ProfileSettings{}
+}
+
+// Serves reports whether the target speaks the profile: it is the target's profile or has settings.
+func (t *Target) Serves(profile string) bool {
+	return t.Profile == profile || t.Profiles[profile] != nil
 }
 
 // Client returns an HTTP client configured for the target.

@@ -2,11 +2,15 @@ package framework
 
 import (
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/onsi/ginkgo/v2"
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/joseutil"
@@ -38,23 +42,48 @@ type Registration struct {
 	Software      *target.Software
 	Claims        Claims         // what was sent
 	Metadata      map[string]any // what the bank answered
+
+	ClientSecret      string // the client_secret issued, if any (followed when the bank rotates it)
+	RegistrationToken string // RFC 7592 registration_access_token (followed when the bank rotates it)
+	RegistrationURI   string // RFC 7592 registration_client_uri
 }
 
 // JWTContentType is the media type of a signed registration request.
 const JWTContentType = "application/jwt"
 
+// JSONContentType is the media type of a JSON registration request.
+const JSONContentType = "application/json"
+
+// RFC 7592 section 2.2: an update request must not carry these members of the client information response.
+var updateForbidden = []string{"registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"}
+
 // Software returns the spec's software identity: a fresh one from the directory when the target has
-// one, so that specs never share a registration, else the target's configured software.
+// one, so that specs never share a registration, else the target's configured software. A profile
+// without SSAs (plain RFC 7591) gets a fresh identity of its own: a client name and redirect URIs.
 func (f *Framework) Software() *target.Software {
 	if f.software != nil {
+		return f.software
+	}
+	if f.Profile().SSA == "" {
+		f.software = plainSoftware()
 		return f.software
 	}
 	f.software = f.NewSoftware(target.SoftwareOptions{})
 	return f.software
 }
 
+// plainSoftware is a software identity that needs no directory: an ID and two redirect URIs.
+func plainSoftware() *target.Software {
+	id := NewID()[:16]
+	base := "https://client-" + id + ".example.org"
+	return &target.Software{ID: id, RedirectURIs: []string{base + "/callback", base + "/callback2"}}
+}
+
 // NewSoftware creates another software identity; the spec is skipped when the target has no directory.
 func (f *Framework) NewSoftware(opts target.SoftwareOptions) *target.Software {
+	if f.Profile().SSA == "" {
+		return plainSoftware()
+	}
 	if f.Target.Directory == nil {
 		if opts == (target.SoftwareOptions{}) && f.software == nil && f.Target.Software != nil {
 			return f.Target.Software
@@ -68,11 +97,14 @@ func (f *Framework) NewSoftware(opts target.SoftwareOptions) *target.Software {
 	return sw
 }
 
-// SSA returns an SSA for sw, as opts asks. Without a directory only the fixed, valid SSA exists, and
-// a spec asking for anything else is skipped.
+// SSA returns an SSA for sw, as opts asks (of the profile's SSA kind unless opts says otherwise).
+// Without a directory only the fixed, valid SSA exists, and a spec asking for anything else is skipped.
 func (f *Framework) SSA(sw *target.Software, opts mockdirectory.SSAOptions) string {
+	if opts.Profile == "" {
+		opts.Profile = f.Profile().SSA
+	}
 	if f.Target.Directory == nil {
-		if opts.Break != "" || len(opts.Remove) > 0 || len(opts.Set) > 0 || (opts.Profile != "" && opts.Profile != f.Target.Profile) {
+		if opts.Break != "" || len(opts.Remove) > 0 || len(opts.Set) > 0 || opts.Profile != f.Profile().SSA {
 			f.Skipf("needs a mock directory to mint a modified SSA; this target's SSA is fixed")
 		}
 		return sw.SSA
@@ -84,8 +116,22 @@ func (f *Framework) SSA(sw *target.Software, opts mockdirectory.SSAOptions) stri
 	return ssa
 }
 
-// BaselineClaims is a valid UK DCR 3.3 registration request for sw, carrying a fresh valid SSA.
+// Scope is the scope the spec's profile registers and requests: the target's setting for the
+// profile, else the profile's, else the target's.
+func (f *Framework) Scope() string {
+	if s := f.Profile().Scope; s != "" {
+		return s
+	}
+	return f.Target.Scope
+}
+
+// BaselineClaims is a valid registration request of the spec's profile for sw.
 func (f *Framework) BaselineClaims(sw *target.Software) Claims {
+	return f.Profile().Baseline(f, sw)
+}
+
+// UKBaseline is a valid UK DCR 3.3 registration request for sw, carrying a fresh valid SSA.
+func UKBaseline(f *Framework, sw *target.Software) Claims {
 	now := time.Now()
 	alg := string(sw.SigningKey.Alg)
 	return Claims{
@@ -94,7 +140,7 @@ func (f *Framework) BaselineClaims(sw *target.Software) Claims {
 		"exp":                             now.Add(5 * time.Minute).Unix(),
 		"jti":                             NewID(),
 		"aud":                             f.Target.Audience,
-		"scope":                           f.Target.Scope,
+		"scope":                           f.Scope(),
 		"redirect_uris":                   []string{sw.RedirectURIs[0]},
 		"token_endpoint_auth_method":      "private_key_jwt",
 		"token_endpoint_auth_signing_alg": alg,
@@ -117,27 +163,115 @@ func (f *Framework) Sign(sw *target.Software, claims Claims) string {
 	return jwt
 }
 
-// PostRegistration sends a registration request body as is. A 201 with a client_id is tracked, so
-// that even a registration the bank should have refused is deleted when the spec ends.
+// Encode turns claims into a registration or update body of the profile: signed, or a JSON object.
+func (f *Framework) Encode(sw *target.Software, claims Claims) string {
+	if f.Profile().Encoding == EncodingJSON {
+		b, err := json.Marshal(claims)
+		if err != nil {
+			f.Failf("to encode the request as JSON", "%v", err)
+		}
+		return string(b)
+	}
+	return f.Sign(sw, claims)
+}
+
+// ContentType is the media type of the profile's registration and update bodies.
+func (f *Framework) ContentType() string {
+	p := f.Profile()
+	switch {
+	case p.ContentType != "":
+		return p.ContentType
+	case p.Encoding == EncodingJSON:
+		return JSONContentType
+	}
+	return JWTContentType
+}
+
+// Cert is the certificate the profile presents for sw: its transport certificate over mTLS, else none.
+func (f *Framework) Cert(sw *target.Software) *tls.Certificate {
+	if f.Profile().MTLS {
+		return sw.Transport
+	}
+	return nil
+}
+
+// RegistrationEndpoint is the profile's registration endpoint at the target.
+func (f *Framework) RegistrationEndpoint() string {
+	if u := f.Settings().Registration; u != "" {
+		return u
+	}
+	return f.Target.Registration
+}
+
+// RegistrationAuthorization is the Authorization header the profile's registration requests carry:
+// HTTP Basic, a Bearer initial access token, or none. A profile that needs credentials the target
+// does not give skips the spec.
+func (f *Framework) RegistrationAuthorization() string {
+	s := f.Settings()
+	switch f.Profile().RegistrationAuth {
+	case RegAuthBasic:
+		if s.BasicUser == "" {
+			f.Skipf("the %s profile registers with HTTP Basic credentials; the target gives none", f.Scenario.Profile)
+		}
+		return BasicAuthorization(s.BasicUser, s.BasicPassword)
+	case RegAuthInitialToken:
+		if s.InitialAccessToken != "" {
+			return "Bearer " + s.InitialAccessToken
+		}
+	}
+	return ""
+}
+
+// BasicAuthorization is an HTTP Basic (RFC 7617) Authorization header value.
+func BasicAuthorization(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// ClientSecretBasic is the Authorization header of client_secret_basic: client_id and client_secret
+// form-encoded, then HTTP Basic (RFC 6749 section 2.3.1).
+func ClientSecretBasic(clientID, secret string) string {
+	return BasicAuthorization(url.QueryEscape(clientID), url.QueryEscape(secret))
+}
+
+// PostRegistration sends a registration request body as is, with the profile's Authorization. A 201
+// with a client_id is tracked, so that even a registration the bank should have refused is deleted
+// when the spec ends.
 func (f *Framework) PostRegistration(sw *target.Software, body, contentType string, cert *tls.Certificate) (*client.Response, error) {
+	return f.PostRegistrationAuthorized(sw, body, contentType, cert, f.RegistrationAuthorization())
+}
+
+// PostRegistrationAuthorized is PostRegistration with the given Authorization header ("" for none).
+func (f *Framework) PostRegistrationAuthorized(sw *target.Software, body, contentType string, cert *tls.Certificate, authorization string) (*client.Response, error) {
 	h := http.Header{"Accept": {"application/json"}}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	resp, err := f.Do(client.Request{Method: "POST", URL: f.Target.Registration, Header: h, Body: []byte(body), Cert: cert})
+	if authorization != "" {
+		h.Set("Authorization", authorization)
+	}
+	resp, err := f.Do(client.Request{Method: "POST", URL: f.RegistrationEndpoint(), Header: h, Body: []byte(body), Cert: cert})
 	if err == nil && resp.Status == http.StatusCreated {
 		if obj, jerr := resp.JSONObject(); jerr == nil {
-			if id, _ := obj["client_id"].(string); id != "" {
-				f.DeferCleanup(func() { f.deleteQuietly(&Registration{ClientID: id, Software: sw}) })
+			if reg := registrationFrom(sw, nil, obj); reg.ClientID != "" {
+				f.DeferCleanup(func() { f.deleteQuietly(reg) })
 			}
 		}
 	}
 	return resp, err
 }
 
-// TryRegister signs claims with sw's key and posts them with sw's transport certificate.
+func registrationFrom(sw *target.Software, claims Claims, md map[string]any) *Registration {
+	reg := &Registration{Software: sw, Claims: claims, Metadata: md}
+	reg.ClientID, _ = md["client_id"].(string)
+	reg.ClientSecret, _ = md["client_secret"].(string)
+	reg.RegistrationToken, _ = md["registration_access_token"].(string)
+	reg.RegistrationURI, _ = md["registration_client_uri"].(string)
+	return reg
+}
+
+// TryRegister encodes claims as the profile does and posts them with its certificate and Authorization.
 func (f *Framework) TryRegister(sw *target.Software, claims Claims) (*client.Response, error) {
-	return f.PostRegistration(sw, f.Sign(sw, claims), JWTContentType, sw.Transport)
+	return f.PostRegistration(sw, f.Encode(sw, claims), f.ContentType(), f.Cert(sw))
 }
 
 // Register registers claims and expects 201 with a client_id.
@@ -145,11 +279,22 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 	resp, err := f.TryRegister(sw, claims)
 	f.ExpectStatus(resp, err, http.StatusCreated)
 	md := f.ExpectJSON(resp)
-	id, _ := md["client_id"].(string)
-	if id == "" {
+	reg := registrationFrom(sw, claims, md)
+	if reg.ClientID == "" {
 		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
 	}
-	return &Registration{ClientID: id, Software: sw, Claims: claims, Metadata: md}
+	if f.Profile().ManagementAuth == ManageRegistrationToken && (reg.RegistrationToken == "" || reg.RegistrationURI == "") {
+		f.Failf("registration_access_token and registration_client_uri in the 201 body (RFC7592-3)",
+			"registration_access_token %q, registration_client_uri %q", masked(reg.RegistrationToken), reg.RegistrationURI)
+	}
+	return reg
+}
+
+func masked(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "present"
 }
 
 // RegisterBaseline registers the spec's software with the baseline claims.
@@ -171,11 +316,20 @@ func (f *Framework) AssertionClaims(reg *Registration) Claims {
 	}
 }
 
+// TokenScope is the scope a spec's token requests ask for: the profile's management scope when it has
+// one (CDR), else its scope.
+func (f *Framework) TokenScope() string {
+	if s := f.Profile().ManagementScope; s != "" {
+		return s
+	}
+	return f.Scope()
+}
+
 // TokenForm is a client_credentials token request authenticated with the given client assertion.
 func (f *Framework) TokenForm(reg *Registration, assertion string) url.Values {
 	return url.Values{
 		"grant_type":            {"client_credentials"},
-		"scope":                 {f.Target.Scope},
+		"scope":                 {f.TokenScope()},
 		"client_id":             {reg.ClientID},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 		"client_assertion":      {assertion},
@@ -184,26 +338,74 @@ func (f *Framework) TokenForm(reg *Registration, assertion string) url.Values {
 
 // PostToken sends a token request form with the given client certificate.
 func (f *Framework) PostToken(form url.Values, cert *tls.Certificate) (*client.Response, error) {
+	return f.PostTokenAuthorized(form, cert, "")
+}
+
+// PostTokenAuthorized sends a token request form with the given certificate and Authorization header.
+func (f *Framework) PostTokenAuthorized(form url.Values, cert *tls.Certificate, authorization string) (*client.Response, error) {
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"application/json"}}
+	if authorization != "" {
+		h.Set("Authorization", authorization)
+	}
 	return f.Do(client.Request{Method: "POST", URL: f.Target.Token, Header: h, Body: []byte(form.Encode()), Cert: cert})
 }
 
-// TryToken requests a client_credentials token for reg with a valid assertion.
+// authMethod is the client's token_endpoint_auth_method: as the bank answered, else as sent, else
+// client_secret_basic (RFC 7591's default) for a client holding a secret and private_key_jwt otherwise.
+func authMethod(reg *Registration) string {
+	if m, _ := reg.Metadata["token_endpoint_auth_method"].(string); m != "" {
+		return m
+	}
+	if m, _ := reg.Claims["token_endpoint_auth_method"].(string); m != "" {
+		return m
+	}
+	if reg.ClientSecret != "" {
+		return "client_secret_basic"
+	}
+	return "private_key_jwt"
+}
+
+// TryToken requests a client_credentials token for reg with valid credentials.
 func (f *Framework) TryToken(reg *Registration) (*client.Response, error) {
+	return f.TryTokenScope(reg, f.TokenScope())
+}
+
+// TryTokenScope requests a client_credentials token with the given scope, authenticating as the
+// client registered: tls_client_auth, client_secret_basic or _post, or private_key_jwt.
+func (f *Framework) TryTokenScope(reg *Registration, scope string) (*client.Response, error) {
+	cert := f.Cert(reg.Software)
 	if reg.TLSClientAuth {
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Target.Scope}, "client_id": {reg.ClientID}}
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}}
 		return f.PostToken(form, reg.Software.Transport)
+	}
+	switch authMethod(reg) {
+	case "tls_client_auth":
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}}
+		return f.PostToken(form, reg.Software.Transport)
+	case "client_secret_basic":
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
+		return f.PostTokenAuthorized(form, cert, ClientSecretBasic(reg.ClientID, reg.ClientSecret))
+	case "client_secret_post":
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}, "client_secret": {reg.ClientSecret}}
+		return f.PostToken(form, cert)
 	}
 	assertion, err := joseutil.Sign(f.AssertionClaims(reg), reg.Software.SigningKey, "JWT")
 	if err != nil {
 		f.Failf("to sign the client assertion", "%v", err)
 	}
-	return f.PostToken(f.TokenForm(reg, assertion), reg.Software.Transport)
+	form := f.TokenForm(reg, assertion)
+	form.Set("scope", scope)
+	return f.PostToken(form, cert)
 }
 
 // AccessToken gets a client_credentials access token for reg and expects success (RFC 6749 section 5.1).
 func (f *Framework) AccessToken(reg *Registration) string {
-	resp, err := f.TryToken(reg)
+	return f.AccessTokenScope(reg, f.TokenScope())
+}
+
+// AccessTokenScope gets an access token with the given scope and expects success.
+func (f *Framework) AccessTokenScope(reg *Registration, scope string) string {
+	resp, err := f.TryTokenScope(reg, scope)
 	f.ExpectStatus(resp, err, http.StatusOK)
 	body := f.ExpectJSON(resp)
 	tok, _ := body["access_token"].(string)
@@ -218,11 +420,17 @@ func (f *Framework) AccessToken(reg *Registration) string {
 
 // ClientURL is the management URL of a client: the registration endpoint followed by its ClientId.
 func (f *Framework) ClientURL(clientID string) string {
-	return strings.TrimRight(f.Target.Registration, "/") + "/" + url.PathEscape(clientID)
+	return strings.TrimRight(f.RegistrationEndpoint(), "/") + "/" + url.PathEscape(clientID)
 }
 
 // Manage sends a GET, PUT or DELETE for clientID with a bearer token (none when token is empty).
 func (f *Framework) Manage(method, clientID, token string, body string, cert *tls.Certificate) (*client.Response, error) {
+	return f.ManageAt(method, f.ClientURL(clientID), token, body, cert)
+}
+
+// ManageAt sends a GET, PUT or DELETE to a management URL with a bearer token (none when empty); a
+// body goes with the profile's content type.
+func (f *Framework) ManageAt(method, target, token string, body string, cert *tls.Certificate) (*client.Response, error) {
 	h := http.Header{"Accept": {"application/json"}}
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
@@ -230,9 +438,73 @@ func (f *Framework) Manage(method, clientID, token string, body string, cert *tl
 	var b []byte
 	if body != "" {
 		b = []byte(body)
-		h.Set("Content-Type", JWTContentType)
+		h.Set("Content-Type", f.ContentType())
 	}
-	return f.Do(client.Request{Method: method, URL: f.ClientURL(clientID), Header: h, Body: b, Cert: cert})
+	return f.Do(client.Request{Method: method, URL: target, Header: h, Body: b, Cert: cert})
+}
+
+// ManagementURL is where reg is managed: its registration_client_uri, else the registration endpoint
+// followed by its ClientId.
+func (f *Framework) ManagementURL(reg *Registration) string {
+	if reg.RegistrationURI != "" {
+		return reg.RegistrationURI
+	}
+	return f.ClientURL(reg.ClientID)
+}
+
+// ManagementToken is the Bearer credential of reg's management requests: its registration access
+// token (RFC 7592), or a client_credentials access token with the profile's management scope.
+func (f *Framework) ManagementToken(reg *Registration) string {
+	if f.Profile().ManagementAuth == ManageRegistrationToken {
+		if reg.RegistrationToken == "" {
+			f.Failf("a registration_access_token for the client (RFC7592-3)", "none was issued")
+		}
+		return reg.RegistrationToken
+	}
+	return f.AccessToken(reg)
+}
+
+// ManageReg sends a management request for reg the way its profile authorises it, and follows a
+// registration access token, client_secret or registration_client_uri that a 200 answer rotates.
+func (f *Framework) ManageReg(method string, reg *Registration, body string) (*client.Response, error) {
+	resp, err := f.ManageAt(method, f.ManagementURL(reg), f.ManagementToken(reg), body, f.Cert(reg.Software))
+	f.FollowRotation(reg, resp, err)
+	return resp, err
+}
+
+// FollowRotation takes a new registration access token, client_secret or registration_client_uri
+// from a 200 client information response (RFC 7592 section 2.1: the client must use them from now on).
+func (f *Framework) FollowRotation(reg *Registration, resp *client.Response, err error) {
+	if err != nil || resp.Status != http.StatusOK {
+		return
+	}
+	md, jerr := resp.JSONObject()
+	if jerr != nil {
+		return
+	}
+	if t, _ := md["registration_access_token"].(string); t != "" && t != reg.RegistrationToken {
+		reg.RegistrationToken = t
+		ginkgo.AddReportEntry("registration access token rotated", "the harness uses the new one", ginkgo.ReportEntryVisibilityNever)
+	}
+	if u, _ := md["registration_client_uri"].(string); u != "" {
+		reg.RegistrationURI = u
+	}
+	if s, _ := md["client_secret"].(string); s != "" {
+		reg.ClientSecret = s
+	}
+}
+
+// UpdateBody is a full update request for reg carrying claims. For RFC 7592 management it is the
+// metadata with the client's client_id and without the members section 2.2 forbids.
+func (f *Framework) UpdateBody(reg *Registration, claims Claims) string {
+	if f.Profile().ManagementAuth == ManageRegistrationToken {
+		claims = maps.Clone(claims)
+		for _, k := range updateForbidden {
+			delete(claims, k)
+		}
+		claims["client_id"] = reg.ClientID
+	}
+	return f.Encode(reg.Software, claims)
 }
 
 // RequireRead, RequireUpdate and RequireDelete skip the spec when the target does not implement the operation.
@@ -259,6 +531,12 @@ func (f *Framework) deleteQuietly(reg *Registration) {
 	if !f.Target.Supports.Delete {
 		return
 	}
+	if f.Profile().ManagementAuth == ManageRegistrationToken {
+		if reg.RegistrationToken != "" {
+			_, _ = f.ManageAt("DELETE", f.ManagementURL(reg), reg.RegistrationToken, "", f.Cert(reg.Software))
+		}
+		return
+	}
 	resp, err := f.TryToken(reg)
 	if err != nil || resp.Status != http.StatusOK {
 		return // already deleted, or the bank refuses: nothing more to do
@@ -268,7 +546,7 @@ func (f *Framework) deleteQuietly(reg *Registration) {
 		return
 	}
 	tok, _ := body["access_token"].(string)
-	_, _ = f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
+	_, _ = f.ManageAt("DELETE", f.ManagementURL(reg), tok, "", f.Cert(reg.Software))
 }
 
 // SetSoftwareStatus changes sw's status at the directory, or skips the spec without one.

@@ -3,6 +3,7 @@ package framework
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -134,6 +135,23 @@ func (f *Framework) ExpectUnauthorized(resp *client.Response, err error, wantCha
 	if wantChallenge && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "bearer") {
 		f.Failf("a WWW-Authenticate: Bearer challenge with the 401 (RFC6750-3)", "WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
 	}
+}
+
+// ExpectBearerError checks a refusal by a protected resource (RFC 6750 section 3): one of the statuses,
+// with a WWW-Authenticate: Bearer challenge whose error attribute is code.
+func (f *Framework) ExpectBearerError(resp *client.Response, err error, code string, want ...int) {
+	f.ExpectStatus(resp, err, want...)
+	challenge := resp.Header.Get("WWW-Authenticate")
+	if !strings.HasPrefix(strings.ToLower(challenge), "bearer") {
+		f.Failf(fmt.Sprintf("a WWW-Authenticate: Bearer challenge with error=%q (RFC6750-3)", code), "WWW-Authenticate %q", challenge)
+	}
+	if !bearerErrorPattern(code).MatchString(challenge) {
+		f.Failf(fmt.Sprintf("error=%q in the WWW-Authenticate challenge (RFC6750-3.1)", code), "WWW-Authenticate %q", challenge)
+	}
+}
+
+func bearerErrorPattern(code string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(^|[\s,])error\s*=\s*"?` + regexp.QuoteMeta(code) + `"?(\s*,|\s*$)`)
 }
 
 func statuses(s []int) string {

@@ -52,6 +52,7 @@ type Framework struct {
 
 	cleanups []func()
 	software *target.Software
+	profile  *Profile
 }
 
 func newFramework(ctx context.Context, s Scenario) *Framework {

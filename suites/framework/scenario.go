@@ -95,6 +95,7 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 	ginkgo.It(s.SpecText(), ginkgo.Label(s.AllLabels()...), ginkgo.Offset(1), func(ctx ginkgo.SpecContext) {
 		f := newFramework(ctx, s)
 		ginkgo.DeferCleanup(f.finish)
+		f.applies()
 		body(f)
 	})
 }

@@ -13,3 +13,29 @@ func positive(id, op, req, title, expect string) framework.Scenario {
 func negative(id, op, req, title, expect string) framework.Scenario {
 	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Negative, Expect: expect}
 }
+
+func init() {
+	framework.RegisterProfile(framework.Profile{
+		Name:             profile,
+		Title:            "UK OBIE DCR 3.3",
+		Encoding:         framework.EncodingJWT,
+		ContentType:      framework.JWTContentType,
+		SSA:              "uk",
+		MTLS:             true,
+		RegistrationAuth: framework.RegAuthMTLS,
+		ManagementAuth:   framework.ManageClientToken,
+		// The UK specs name their accepted codes in their tables (register_negative.go); these are the
+		// same, for configuration overrides and shared helpers.
+		Errors: map[string][]string{
+			framework.FaultSSA:          {"invalid_software_statement"},
+			framework.FaultUnapproved:   {"unapproved_software_statement", "invalid_software_statement"},
+			framework.FaultRedirectURI:  {"invalid_redirect_uri"},
+			framework.FaultMetadata:     {"invalid_client_metadata"},
+			framework.FaultDuplicate:    {"invalid_client_metadata"},
+			framework.FaultBody:         {"invalid_client_metadata", "invalid_request"},
+			framework.FaultClientAuth:   {"invalid_client"},
+			framework.FaultUpdateClient: {"invalid_client_metadata"},
+		},
+		Baseline: framework.UKBaseline,
+	})
+}

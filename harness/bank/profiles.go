@@ -1,0 +1,167 @@
+package bank
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Profiles (DCR dialects) the bank serves, each at its own registration path.
+const (
+	ProfileUK      = "uk"      // UK OBIE DCR 3.3
+	ProfileCDR     = "cdr"     // AU CDR DCR 0.2 (seed 001)
+	ProfileGeneric = "generic" // the generic accelerator's DCR 0.1 (seed 004)
+	ProfileIS      = "is"      // Identity Server DCR v1.1 (seed 000)
+	ProfileRFC7591 = "rfc7591" // plain RFC 7591 registration with RFC 7592 management
+)
+
+// dialect is how one profile registers and manages clients.
+type dialect struct {
+	name              string
+	path              string   // registration endpoint; management at path/{ClientId}
+	jsonBody          bool     // JSON metadata instead of a signed JWT
+	ssa               string   // "uk" or "cdr" software statements; "" for none (plain RFC 7591)
+	mtls              bool     // registration, management and its clients' token requests need a certificate
+	basicAuth         bool     // registration needs the administrator's HTTP Basic credentials
+	initialToken      bool     // registration needs Config.InitialAccessToken, when one is set
+	registrationToken bool     // management by RFC 7592 registration_access_token
+	managementScope   string   // scope a management access token must carry
+	issuesSecret      bool     // a client_secret whatever the auth method (Identity Server)
+	extFields         bool     // Identity Server's ext_* members in the response
+	issuedAtString    bool     // client_id_issued_at as a string (seed 004)
+	authMethods       []string // token_endpoint_auth_method values accepted
+}
+
+var (
+	mtlsMethods   = []string{"private_key_jwt", "tls_client_auth"}
+	secretMethods = []string{"client_secret_basic", "client_secret_post"}
+)
+
+var dialects = []*dialect{
+	{name: ProfileUK, path: registerPath, ssa: "uk", mtls: true, authMethods: mtlsMethods},
+	{name: ProfileCDR, path: "/open-banking/0.2/register", ssa: "cdr", mtls: true, managementScope: cdrRegistrationScope,
+		authMethods: []string{"private_key_jwt"}},
+	{name: ProfileGeneric, path: "/open-banking/0.1/register", ssa: "uk", mtls: true, issuedAtString: true, authMethods: mtlsMethods},
+	{name: ProfileIS, path: "/api/identity/oauth2/dcr/v1.1/register", jsonBody: true, ssa: "uk", mtls: true, basicAuth: true,
+		issuesSecret: true, extFields: true, authMethods: mtlsMethods},
+	{name: ProfileRFC7591, path: "/connect/register", jsonBody: true, initialToken: true, registrationToken: true,
+		authMethods: secretMethods},
+}
+
+// cdrRegistrationScope is the scope a CDR management token must carry.
+const cdrRegistrationScope = "cdr:registration"
+
+// Profiles lists the profiles the bank serves.
+func Profiles() []string {
+	out := make([]string, len(dialects))
+	for i, d := range dialects {
+		out[i] = d.name
+	}
+	return out
+}
+
+// RegistrationPath is the registration endpoint path of a profile; "" for an unknown one.
+func RegistrationPath(profile string) string {
+	if d := dialectNamed(profile); d != nil {
+		return d.path
+	}
+	return ""
+}
+
+func dialectNamed(name string) *dialect {
+	for _, d := range dialects {
+		if d.name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// route finds the dialect serving a path, and the ClientId for a management path.
+func route(path string) (d *dialect, clientID string, ok bool) {
+	for _, d := range dialects {
+		if path == d.path || path == d.path+"/" {
+			return d, "", true
+		}
+		if id, found := strings.CutPrefix(path, d.path+"/"); found && validClientID(id) {
+			return d, id, true
+		}
+	}
+	return nil, "", false
+}
+
+// authorizeRegistration checks the credentials a dialect's registration needs besides mTLS: the
+// administrator's HTTP Basic credentials, or the RFC 7591 initial access token.
+func (b *Bank) authorizeRegistration(r *http.Request, d *dialect) *apiError {
+	if d.basicAuth {
+		user, pass, ok := r.BasicAuth()
+		good := ok && equalSecret(user, b.cfg.AdminUser) && equalSecret(pass, b.cfg.AdminPassword)
+		if !good && !b.has("is-skip-basic-auth") {
+			return &apiError{status: http.StatusUnauthorized, code: errInvalidClient, basic: true,
+				desc: "registration needs the administrator's HTTP Basic credentials"}
+		}
+	}
+	if d.initialToken && b.cfg.InitialAccessToken != "" {
+		tok, ok := bearerToken(r.Header.Get("Authorization"))
+		if (!ok || !equalSecret(tok, b.cfg.InitialAccessToken)) && !b.has("rfc7591-skip-initial-access-token") {
+			return badToken("registration needs a valid initial access token (RFC 7591 section 3)")
+		}
+	}
+	return nil
+}
+
+func equalSecret(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// Client information response operations.
+const (
+	opCreate = "create"
+	opRead   = "read"
+	opUpdate = "update"
+)
+
+// clientInfo is the client's metadata as a dialect answers it after op: with the credentials and
+// members the dialect adds (client_secret, RFC 7592 registration token and URI, Identity Server's ext_*).
+func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map[string]any {
+	out := c.response()
+	if d.issuedAtString {
+		out["client_id_issued_at"] = strconv.FormatInt(c.issuedAt, 10)
+	}
+	if c.secret != "" && (op == opCreate || d.registrationToken) {
+		out["client_secret"] = c.secret
+		if !b.has("omit-client-secret-expires-at") {
+			out["client_secret_expires_at"] = 0 // RFC 7591 section 3.2.1: required with a secret; 0 never expires
+		}
+	}
+	if d.registrationToken {
+		omit := (op == opCreate && b.has("rfc7592-omit-registration-token")) ||
+			(op == opRead && b.has("rfc7592-read-omits-registration-token"))
+		if !omit {
+			out["registration_access_token"] = c.regToken
+			out["registration_client_uri"] = b.issuerFor(r) + d.path + "/" + url.PathEscape(c.id)
+		}
+	}
+	if d.extFields && !b.has("is-omit-ext-fields") {
+		name, _ := c.reg.metadata["client_name"].(string)
+		if name == "" {
+			name = c.reg.softwareID
+		}
+		for k, v := range map[string]any{
+			"ext_application_display_name": name, "ext_application_version": "v1.0.0",
+			"ext_application_owner": b.cfg.AdminUser, "ext_application_token_lifetime": int(tokenLifetime.Seconds()),
+			"ext_user_token_lifetime": 3600, "ext_refresh_token_lifetime": 86400, "ext_id_token_lifetime": 3600,
+			"ext_pkce_mandatory": false, "ext_pkce_support_plain": false, "ext_public_client": false,
+			"ext_token_type": "JWT", "ext_allowed_audience": "organization",
+		} {
+			if _, sent := out[k]; !sent {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// hasScope reports whether a space-separated scope holds want.
+func hasScope(scope, want string) bool { return slices.Contains(strings.Fields(scope), want) }

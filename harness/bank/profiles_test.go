@@ -1,0 +1,218 @@
+package bank
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// doWith sends a request with the given headers and summarises the answer.
+func doWith(t testing.TB, c *http.Client, method, target string, header http.Header, body string) result {
+	t.Helper()
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := result{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func jsonHeader(authorization string) http.Header {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if authorization != "" {
+		h.Set("Authorization", authorization)
+	}
+	return h
+}
+
+// plainMetadata is a valid RFC 7591 registration request.
+func plainMetadata() map[string]any {
+	return map[string]any{"redirect_uris": []string{"https://client.example/cb"}, "client_name": "plain client",
+		"grant_types": []string{"client_credentials"}, "token_endpoint_auth_method": "client_secret_basic", "scope": "openid"}
+}
+
+// plainRegister registers edited plain metadata at the rfc7591 endpoint with the initial access token.
+func plainRegister(t testing.TB, f *fixture, s *Server, authorization string, edit func(map[string]any)) result {
+	t.Helper()
+	md := plainMetadata()
+	if edit != nil {
+		edit(md)
+	}
+	return doWith(t, f.httpClient(t, nil), http.MethodPost, s.URL+RegistrationPath(ProfileRFC7591), jsonHeader(authorization), mustJSON(t, md))
+}
+
+func withInitialToken() string { return "Bearer " + testInitialToken }
+
+// plainClient registers a plain client and returns its 201 body.
+func plainClient(t testing.TB, f *fixture, s *Server) map[string]any {
+	t.Helper()
+	r := plainRegister(t, f, s, withInitialToken(), nil)
+	if r.status != http.StatusCreated {
+		t.Fatalf("rfc7591 registration: %s %s", r.outcome(), r.raw)
+	}
+	return r.body
+}
+
+// members lists which of the RFC 7591/7592 response members a body carries.
+func members(status int, body map[string]any) string {
+	out := []string{sprint(status)}
+	for _, k := range []string{"client_secret_expires_at", "registration_access_token", "registration_client_uri", "client_secret"} {
+		if _, ok := body[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// plainUpdate PUTs the client's metadata, edited, at its registration_client_uri.
+func plainUpdate(t testing.TB, f *fixture, c map[string]any, edit func(map[string]any)) result {
+	t.Helper()
+	md := plainMetadata()
+	md["client_id"] = c["client_id"]
+	if edit != nil {
+		edit(md)
+	}
+	return doWith(t, f.httpClient(t, nil), http.MethodPut, str(c, "registration_client_uri"),
+		jsonHeader("Bearer "+str(c, "registration_access_token")), mustJSON(t, md))
+}
+
+// cdrClient registers sw under the CDR profile, with a CDR register SSA, and returns its client_id.
+func cdrClient(t testing.TB, f *fixture, s *Server, sw *software) string {
+	t.Helper()
+	now := time.Now()
+	ssa := map[string]any{"iss": "cdr-register", "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "jti": sprint(now.UnixNano()),
+		"org_id": sw.org, "org_name": "ADR", "client_name": "ADR " + sw.id, "redirect_uris": sw.redirects[:2],
+		"jwks_uri": sw.jwksURL, "software_id": sw.id, "software_roles": "data-recipient-software-product",
+		"scope": "openid bank:accounts.basic:read cdr:registration"}
+	req := requestClaims(sw, s.URL)
+	delete(req, "scope")
+	req["software_statement"] = mustSign(t, ssa, f.dir)
+	r := do(t, sw.client, http.MethodPost, s.URL+RegistrationPath(ProfileCDR), "application/jwt", "", strings.NewReader(mustSign(t, req, sw.key)))
+	if r.status != http.StatusCreated {
+		t.Fatalf("CDR registration: %s %s", r.outcome(), r.raw)
+	}
+	return str(r.body, "client_id")
+}
+
+// isRegister registers a fresh software under the Identity Server profile with the given Basic credentials.
+func isRegister(t testing.TB, f *fixture, s *Server, user, password string) result {
+	t.Helper()
+	sw := f.newSoftware(t, false)
+	h := jsonHeader("")
+	if user != "" {
+		h.Set("Authorization", "Basic "+basic(user, password))
+	}
+	return doWith(t, sw.client, http.MethodPost, s.URL+RegistrationPath(ProfileIS), h, mustJSON(t, f.requestPayload(t, sw, s.URL, nil)))
+}
+
+func basic(user, password string) string {
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.SetBasicAuth(user, password)
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
+
+func profileScenarios() []scenario {
+	return []scenario{
+		{name: "rfc7591: register without the initial access token", want: noToken, defects: map[string]string{"rfc7591-skip-initial-access-token": created},
+			run: func(t *testing.T, f *fixture, s *Server) string { return plainRegister(t, f, s, "", nil).outcome() }},
+		{name: "rfc7591: jwks and jwks_uri", want: badMeta, defects: map[string]string{"rfc7591-allow-jwks-and-jwks-uri": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) {
+					md["jwks_uri"], md["jwks"] = "https://client.example/jwks", map[string]any{"keys": []any{}}
+				}).outcome()
+			}},
+		{name: "rfc7591: redirect URI with a fragment", want: badRedir, defects: map[string]string{"allow-redirect-fragment": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) { md["redirect_uris"] = []string{"https://client.example/cb#x"} }).outcome()
+			}},
+		{name: "rfc7591: registration response members", want: "201 client_secret_expires_at registration_access_token registration_client_uri client_secret",
+			defects: map[string]string{"rfc7592-omit-registration-token": "201 client_secret_expires_at client_secret",
+				"omit-client-secret-expires-at": "201 registration_access_token registration_client_uri client_secret"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := plainRegister(t, f, s, withInitialToken(), nil)
+				return members(r.status, r.body)
+			}},
+		{name: "rfc7592: read response members", want: "200 client_secret_expires_at registration_access_token registration_client_uri client_secret",
+			defects: map[string]string{"rfc7592-read-omits-registration-token": "200 client_secret_expires_at client_secret"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				r := doWith(t, f.httpClient(t, nil), http.MethodGet, str(c, "registration_client_uri"), jsonHeader("Bearer "+str(c, "registration_access_token")), "")
+				return members(r.status, r.body)
+			}},
+		{name: "rfc7592: read an unknown client", want: noToken, defects: map[string]string{"unknown-client-404": "404 not_found"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				uri := s.URL + RegistrationPath(ProfileRFC7591) + "/" + url.PathEscape("unknown-client")
+				return doWith(t, f.httpClient(t, nil), http.MethodGet, uri, jsonHeader("Bearer "+str(c, "registration_access_token")), "").outcome()
+			}},
+		{name: "rfc7592: PUT naming another client_id", want: badMeta, defects: map[string]string{"put-ignore-client-id": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainUpdate(t, f, plainClient(t, f, s), func(md map[string]any) { md["client_id"] = "another" }).outcome()
+			}},
+		{name: "rfc7592: PUT choosing a client_secret", want: badMeta, defects: map[string]string{"rfc7592-put-overwrites-secret": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainUpdate(t, f, plainClient(t, f, s), func(md map[string]any) { md["client_secret"] = "chosen" }).outcome()
+			}},
+		{name: "rfc7592: the rotated registration access token", want: "200", defects: map[string]string{"rfc7592-rotate-without-storing": noToken},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				r := plainUpdate(t, f, c, nil)
+				if r.status != http.StatusOK || str(r.body, "registration_access_token") == str(c, "registration_access_token") {
+					t.Fatalf("update: %s, token rotated: %v", r.outcome(), str(r.body, "registration_access_token") != str(c, "registration_access_token"))
+				}
+				return doWith(t, f.httpClient(t, nil), http.MethodGet, str(c, "registration_client_uri"),
+					jsonHeader("Bearer "+str(r.body, "registration_access_token")), "").outcome()
+			}},
+		{name: "rfc7591: token with a wrong client_secret", want: noClient, defects: map[string]string{"token-accept-wrong-secret": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {"Basic " + basic(str(c, "client_id"), "wrong")}}
+				return doWith(t, f.httpClient(t, nil), http.MethodPost, s.URL+tokenPath, h, "grant_type=client_credentials&scope=openid").outcome()
+			}},
+		{name: "is: register without Basic credentials", want: noClient, defects: map[string]string{"is-skip-basic-auth": created},
+			run: func(t *testing.T, f *fixture, s *Server) string { return isRegister(t, f, s, "", "").outcome() }},
+		{name: "is: ext_* members", want: "201 ext", defects: map[string]string{"is-omit-ext-fields": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := isRegister(t, f, s, testAdminUser, testAdminPassword)
+				if _, ok := r.body["ext_application_owner"]; ok {
+					return r.outcome() + " ext"
+				}
+				return r.outcome()
+			}},
+		{name: "cdr: GET with a token without cdr:registration", want: "403 insufficient_scope", defects: map[string]string{"cdr-ignore-registration-scope": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := cdrClient(t, f, s, sw)
+				form := tokenForm(id, mustSign(t, assertion(s, id), sw.key))
+				form.Set("scope", "bank:accounts.basic:read")
+				r := requestToken(t, s, sw.client, form)
+				tok := str(r.body, "access_token")
+				if tok == "" {
+					t.Fatalf("token: %s %s", r.outcome(), r.raw)
+				}
+				got := do(t, sw.client, http.MethodGet, s.URL+RegistrationPath(ProfileCDR)+"/"+id, "", tok, nil)
+				if got.status == http.StatusForbidden && !slices.Contains(strings.Fields(got.header.Get("WWW-Authenticate")), `scope="cdr:registration"`) {
+					t.Errorf("403 challenge %q names no scope", got.header.Get("WWW-Authenticate"))
+				}
+				return got.outcome()
+			}},
+	}
+}

@@ -1,0 +1,166 @@
+// Package common holds spec bodies that several profiles share: each profile package declares its
+// own scenarios (IDs, requirements, titles) with framework.ConformanceIt and runs these bodies, which
+// build every request through the profile (encoding, credentials, management authorisation).
+package common
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// Scenario constructors for a profile's package.
+func Positive(profile, id, op, req, title, expect string) framework.Scenario {
+	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Positive, Expect: expect}
+}
+
+func Negative(profile, id, op, req, title, expect string) framework.Scenario {
+	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Negative, Expect: expect}
+}
+
+// ExpectText is the expected outcome of an error: "400 code1|code2".
+func ExpectText(statuses []int, codes []string) string {
+	parts := make([]string, len(statuses))
+	for i, s := range statuses {
+		parts[i] = strconv.Itoa(s)
+	}
+	return strings.Join(parts, "/") + " " + strings.Join(codes, "|")
+}
+
+// ExpectEchoed fails unless md returns every member of members that claims carried, unchanged
+// (RFC 7591 section 3.2.1), and client_id_issued_at, when present, is a number or a string.
+func ExpectEchoed(f *framework.Framework, claims framework.Claims, md map[string]any, members []string) {
+	for _, k := range members {
+		sent, ok := claims[k]
+		if !ok {
+			continue
+		}
+		got, present := md[k]
+		if !present {
+			f.Failf(fmt.Sprintf("%s %v in the response metadata (RFC7591-3.2.1)", k, sent), "%s missing", k)
+		}
+		if !SameJSON(sent, got) {
+			f.Failf(fmt.Sprintf("%s %v as registered (RFC7591-3.2.1)", k, sent), "%s %v", k, got)
+		}
+	}
+	switch v := md["client_id_issued_at"].(type) {
+	case nil:
+	case string, fmt.Stringer: // a number (json.Number) or a string: banks send both
+	default:
+		f.Failf("client_id_issued_at as a number or a string (RFC7591-3.2.1)", "%T", v)
+	}
+}
+
+// SameJSON compares a sent value with a decoded one: []string against []any, strings against strings.
+func SameJSON(sent, got any) bool {
+	if s, ok := sent.([]string); ok {
+		g, ok := got.([]any)
+		if !ok || len(g) != len(s) {
+			return false
+		}
+		for i := range s {
+			if g[i] != s[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(sent, got)
+}
+
+// Register registers the baseline and checks that the answer echoes members.
+func Register(f *framework.Framework, members []string) *framework.Registration {
+	reg := f.RegisterBaseline()
+	ExpectEchoed(f, reg.Claims, reg.Metadata, members)
+	return reg
+}
+
+// Token registers the baseline and gets a client_credentials access token.
+func Token(f *framework.Framework) {
+	f.AccessToken(f.RegisterBaseline())
+}
+
+// Read registers the baseline, reads it back with the profile's management credential and checks
+// the client_id and the echoed members.
+func Read(f *framework.Framework, members []string) *framework.Registration {
+	f.RequireRead()
+	reg := f.RegisterBaseline()
+	resp, err := f.ManageReg("GET", reg, "")
+	f.ExpectStatus(resp, err, http.StatusOK)
+	got := f.ExpectJSON(resp)
+	if got["client_id"] != reg.ClientID {
+		f.Failf("client_id "+reg.ClientID+" (RFC7592-3)", "client_id %v", got["client_id"])
+	}
+	ExpectEchoed(f, reg.Claims, got, members)
+	reg.Metadata = got
+	return reg
+}
+
+// Update registers the baseline, sends a full update whose only change is the redirect URI (the
+// software's second one), expects 200 showing it, and a later read showing it too.
+func Update(f *framework.Framework, members []string) {
+	f.RequireUpdate()
+	sw := f.Software()
+	if len(sw.RedirectURIs) < 2 {
+		f.Skipf("the software has a single redirect URI; changing it needs two")
+	}
+	reg := f.RegisterBaseline()
+	changed := f.BaselineClaims(sw).With("redirect_uris", []string{sw.RedirectURIs[1]})
+	if f.Profile().Encoding == framework.EncodingJSON && f.Profile().SSA == "" {
+		changed = reg.Claims.With("redirect_uris", []string{sw.RedirectURIs[1]})
+	}
+	resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, changed))
+	f.ExpectStatus(resp, err, http.StatusOK)
+	ExpectEchoed(f, changed, f.ExpectJSON(resp), members)
+	if !f.Target.Supports.Read {
+		return
+	}
+	resp, err = f.ManageReg("GET", reg, "")
+	f.ExpectStatus(resp, err, http.StatusOK)
+	ExpectEchoed(f, changed, f.ExpectJSON(resp), members)
+}
+
+// Delete registers the baseline, deletes it (204) and expects a later read with the same credential
+// to be 401.
+func Delete(f *framework.Framework) {
+	f.RequireDelete()
+	reg := f.RegisterBaseline()
+	tok := f.ManagementToken(reg)
+	cert := f.Cert(reg.Software)
+	resp, err := f.ManageAt("DELETE", f.ManagementURL(reg), tok, "", cert)
+	f.ExpectStatus(resp, err, http.StatusNoContent)
+	if !f.Target.Supports.Read {
+		return
+	}
+	resp, err = f.ManageAt("GET", f.ManagementURL(reg), tok, "", cert)
+	f.ExpectStatus(resp, err, http.StatusUnauthorized)
+}
+
+// Operation is a management operation: its method, scenario operation and ID part.
+type Operation struct {
+	Method, Label, Part string
+	Require             func(f *framework.Framework)
+}
+
+// Operations are GET, PUT and DELETE of a registration.
+var Operations = []Operation{
+	{"GET", "read", "GET", (*framework.Framework).RequireRead},
+	{"PUT", "update", "PUT", (*framework.Framework).RequireUpdate},
+	{"DELETE", "delete", "DEL", (*framework.Framework).RequireDelete},
+}
+
+// Body is what op sends for reg: a valid full update for PUT, nothing otherwise.
+func (op Operation) Body(f *framework.Framework, reg *framework.Registration) string {
+	if op.Method != "PUT" {
+		return ""
+	}
+	claims := f.BaselineClaims(reg.Software)
+	if f.Profile().SSA == "" {
+		claims = reg.Claims
+	}
+	return f.UpdateBody(reg, claims)
+}

@@ -1,0 +1,240 @@
+package rfc7591
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/suites/common"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// A public key (RFC 7517 appendix A.1), for a jwks member.
+const exampleJWKS = `{"keys":[{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",` +
+	`"y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","use":"sig","kid":"1"}]}`
+
+var _ = framework.Describe("RFC 7591/7592: registration", func() {
+	framework.ConformanceIt(positive("RFC-REG-001", "register", "RFC7591-3.2.1",
+		"a JSON registration is answered 201 with client_id, registration_access_token, registration_client_uri and the metadata",
+		"201 with client_id, registration_access_token, registration_client_uri"),
+		func(f *framework.Framework) { common.Register(f, echoed) })
+
+	framework.ConformanceIt(positive("RFC-REG-002", "register", "RFC7591-3.2.1",
+		"a client_secret_basic client is issued a client_secret with client_secret_expires_at", "201 with client_secret and client_secret_expires_at"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			if reg.ClientSecret == "" {
+				f.Failf("a client_secret for a client_secret_basic client (RFC7591-3.2.1)", "none issued")
+			}
+			if _, ok := reg.Metadata["client_secret_expires_at"].(json.Number); !ok {
+				f.Failf("client_secret_expires_at, a number, with the client_secret (RFC7591-3.2.1: REQUIRED if client_secret is issued)",
+					"client_secret_expires_at %v", reg.Metadata["client_secret_expires_at"])
+			}
+		})
+
+	framework.ConformanceIt(negative("RFC-REG-N01", "register", "RFC7591-3",
+		"a registration without the initial access token the server requires is 401", "401"),
+		func(f *framework.Framework) {
+			if f.Settings().InitialAccessToken == "" {
+				f.Skipf("the target gives no initial access token: its registration is open")
+			}
+			sw := f.Software()
+			resp, err := f.PostRegistrationAuthorized(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil, "")
+			f.ExpectStatus(resp, err, http.StatusUnauthorized)
+		})
+
+	framework.ConformanceIt(negative("RFC-REG-N02", "register", "RFC6750-3.1",
+		"a registration with a wrong initial access token is 401 invalid_token", `401, WWW-Authenticate: Bearer error="invalid_token"`),
+		func(f *framework.Framework) {
+			if f.Settings().InitialAccessToken == "" {
+				f.Skipf("the target gives no initial access token: its registration is open")
+			}
+			sw := f.Software()
+			resp, err := f.PostRegistrationAuthorized(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil, "Bearer wrong-"+framework.NewID())
+			f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
+		})
+
+	framework.ConformanceIt(negative("RFC-REG-N03", "register", "RFC7591-3.2.2",
+		"a redirect URI with a fragment is refused with invalid_redirect_uri", "400 invalid_redirect_uri"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("redirect_uris", []string{sw.RedirectURIs[0] + "#fragment"}))
+			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultRedirectURI)...)
+		})
+
+	framework.ConformanceIt(negative("RFC-REG-N04", "register", "RFC7591-2",
+		"a registration carrying both jwks_uri and jwks is refused", "400 invalid_client_metadata"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			var jwks map[string]any
+			_ = json.Unmarshal([]byte(exampleJWKS), &jwks)
+			claims := f.BaselineClaims(sw).With("jwks_uri", "https://client.example.org/jwks.json").With("jwks", jwks)
+			resp, err := f.TryRegister(sw, claims)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultMetadata)...)
+		})
+
+	framework.ConformanceIt(positive("RFC-TOK-001", "token", "RFC6749-2.3.1",
+		"the issued client_id and client_secret get a client_credentials token with HTTP Basic", "200 with access_token"),
+		func(f *framework.Framework) { common.Token(f) })
+
+	framework.ConformanceIt(negative("RFC-TOK-N01", "token", "RFC6749-5.2",
+		"a token request with a wrong client_secret is refused with invalid_client", "400/401 invalid_client"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			reg.ClientSecret = "wrong-" + framework.NewID()
+			resp, err := f.TryToken(reg)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
+		})
+})
+
+var _ = framework.Describe("RFC 7591/7592: management", func() {
+	framework.ConformanceIt(positive("RFC-GET-001", "read", "RFC7592-2.1",
+		"GET at registration_client_uri with the registration access token returns 200 with the client's metadata", "200 with the same client_id and metadata"),
+		func(f *framework.Framework) { common.Read(f, echoed) })
+
+	framework.ConformanceIt(positive("RFC-GET-002", "read", "RFC7592-3",
+		"the read response carries registration_access_token and registration_client_uri", "200 with both members"),
+		func(f *framework.Framework) {
+			reg := common.Read(f, nil)
+			for _, k := range []string{"registration_access_token", "registration_client_uri"} {
+				if s, _ := reg.Metadata[k].(string); s == "" {
+					f.Failf(k+" in the client information response (RFC7592-3: REQUIRED)", "%s absent", k)
+				}
+			}
+		})
+
+	framework.ConformanceIt(positive("RFC-PUT-001", "update", "RFC7592-2.2",
+		"PUT of the full metadata with client_id and a changed redirect URI returns 200, and a later GET shows it", "200, then GET shows the change"),
+		func(f *framework.Framework) { common.Update(f, echoed) })
+
+	framework.ConformanceIt(positive("RFC-PUT-002", "update", "RFC7592-2.2",
+		"after an update, the registration access token the server answered (rotated or not) reads the client", "200, then GET with the current token is 200"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			f.RequireRead()
+			reg := f.RegisterBaseline()
+			resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, reg.Claims.With("client_name", "renamed "+reg.ClientID)))
+			f.ExpectStatus(resp, err, http.StatusOK)
+			resp, err = f.ManageReg("GET", reg, "")
+			f.ExpectStatus(resp, err, http.StatusOK)
+		})
+
+	framework.ConformanceIt(positive("RFC-DEL-001", "delete", "RFC7592-2.3",
+		"DELETE returns 204, and the registration access token then reads nothing (401)", "204, then 401"),
+		func(f *framework.Framework) { common.Delete(f) })
+
+	framework.ConformanceIt(negative("RFC-DEL-N05", "delete", "RFC7592-2.3",
+		"after DELETE, the client's client_id and client_secret are refused at the token endpoint", "204, then 400/401 invalid_client"),
+		func(f *framework.Framework) {
+			f.RequireDelete()
+			reg := f.RegisterBaseline()
+			resp, err := f.ManageReg("DELETE", reg, "")
+			f.ExpectStatus(resp, err, http.StatusNoContent)
+			resp, err = f.TryToken(reg)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
+		})
+
+	for _, op := range common.Operations {
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N01", op.Label, "RFC6750-3",
+			op.Method+" without a registration access token is 401 with a WWW-Authenticate: Bearer challenge", "401 with WWW-Authenticate: Bearer"),
+			func(f *framework.Framework) {
+				op.Require(f)
+				reg := f.RegisterBaseline()
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "", op.Body(f, reg), nil)
+				f.ExpectUnauthorized(resp, err, true)
+			})
+
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N02", op.Label, "RFC7592-2",
+			op.Method+" with another client's registration access token is refused", "401 or 403"),
+			func(f *framework.Framework) {
+				op.Require(f)
+				reg := f.RegisterBaseline()
+				sw := f.NewSoftware(target.SoftwareOptions{})
+				other := f.Register(sw, f.BaselineClaims(sw))
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), other.RegistrationToken, op.Body(f, reg), nil)
+				f.ExpectStatus(resp, err, http.StatusUnauthorized, http.StatusForbidden)
+			})
+
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N03", op.Label, "RFC6750-3.1",
+			op.Method+" with a registration access token the server never issued is 401 invalid_token", `401, WWW-Authenticate: Bearer error="invalid_token"`),
+			func(f *framework.Framework) {
+				op.Require(f)
+				reg := f.RegisterBaseline()
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "never-issued-"+framework.NewID(), op.Body(f, reg), nil)
+				f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
+			})
+
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N04", op.Label, "RFC7592-2",
+			op.Method+" of a client that does not exist is 401", "401"),
+			func(f *framework.Framework) {
+				op.Require(f)
+				reg := f.RegisterBaseline()
+				unknown := unknownClientURI(f, reg)
+				resp, err := f.ManageAt(op.Method, unknown, reg.RegistrationToken, op.Body(f, reg), nil)
+				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+			})
+	}
+
+	framework.ConformanceIt(negative("RFC-PUT-N05", "update", "RFC7592-2.2",
+		"PUT whose client_id is not the client's is refused", "400 invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			body := f.UpdateBody(reg, reg.Claims)
+			var obj map[string]any
+			_ = json.Unmarshal([]byte(body), &obj)
+			obj["client_id"] = "another-" + framework.NewID()
+			b, _ := json.Marshal(obj)
+			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, string(b), nil)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultUpdateClient)...)
+		})
+
+	framework.ConformanceIt(negative("RFC-PUT-N06", "update", "RFC7592-2.2",
+		"PUT cannot set a client_secret of the client's choosing: refused, or the issued secret stays", "400 invalid_client_metadata, or 200 with the secret unchanged"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			if reg.ClientSecret == "" {
+				f.Skipf("the client was issued no client_secret")
+			}
+			chosen := "chosen-by-the-client-" + framework.NewID()
+			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, f.UpdateBody(reg, reg.Claims.With("client_secret", chosen)), nil)
+			f.ExpectNoTransportError(err)
+			if resp.Status != http.StatusOK {
+				f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultMetadata)...)
+				return
+			}
+			answered, _ := f.ExpectJSON(resp)["client_secret"].(string)
+			tryChosen := *reg
+			tryChosen.ClientSecret = chosen
+			resp, err = f.TryToken(&tryChosen)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
+			if answered == chosen {
+				f.Failf("the client_secret of the update response to be the client's secret (RFC7592-3), not the value the client sent (RFC7592-2.2)",
+					"the response's client_secret is the value the client chose, which the token endpoint refuses")
+			}
+		})
+
+	framework.ConformanceIt(negative("RFC-PUT-N07", "update", "RFC7591-3.2.2",
+		"PUT with a redirect URI with a fragment is refused with invalid_redirect_uri", "400 invalid_redirect_uri"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			changed := reg.Claims.With("redirect_uris", []string{reg.Software.RedirectURIs[0] + "#fragment"})
+			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, f.UpdateBody(reg, changed), nil)
+			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultRedirectURI)...)
+		})
+})
+
+// unknownClientURI is reg's registration_client_uri with its client_id replaced by one that does not
+// exist; the spec is skipped when the URI does not end in the client_id.
+func unknownClientURI(f *framework.Framework, reg *framework.Registration) string {
+	uri := f.ManagementURL(reg)
+	base, found := strings.CutSuffix(uri, "/"+url.PathEscape(reg.ClientID))
+	if !found {
+		f.Skipf("registration_client_uri %q does not end in the client_id; no unknown client's URI can be made", uri)
+	}
+	return base + "/unknown-" + framework.NewID()
+}
