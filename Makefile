@@ -29,3 +29,16 @@ catalogue:
 
 clean:
 	rm -rf bin out
+
+# Container images, each FROM scratch around the static binary (CGO_ENABLED=0, -trimpath like the tests build
+# it, so that their builds hit the same cache; nothing is pulled):
+# dcrconform (the harness), dcrconform-directory (the mock directory), dcrconform-bank (the reference bank).
+DOCKER ?= docker
+IMAGE_TAG ?= latest
+
+.PHONY: images
+images:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/dcrconform
+	$(DOCKER) build -q -f fixtures/docker/dcrconform.Dockerfile -t dcrconform:$(IMAGE_TAG) bin
+	$(DOCKER) build -q -f fixtures/docker/directory.Dockerfile -t dcrconform-directory:$(IMAGE_TAG) bin
+	$(DOCKER) build -q -f fixtures/docker/bank.Dockerfile -t dcrconform-bank:$(IMAGE_TAG) bin

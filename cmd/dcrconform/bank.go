@@ -2,25 +2,55 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/container"
 	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
-// runBank serves the reference bank with a mock directory beside it, until interrupted.
+// defectsEnv names the environment variable with more reference bank defects, comma-separated: how a
+// container of the bank's image gets them (dcrconform run --image-env DCRCONFORM_DEFECTS=...).
+const defectsEnv = "DCRCONFORM_DEFECTS"
+
+// runBank serves the reference bank until interrupted. With no flags it is today's embedded pair: a mock
+// directory and the bank, both on loopback. With --addr, --directory-url or a server certificate it serves
+// the bank alone on --addr against a mock directory reached by URL (its own in-process one when no URL is
+// given): the mode of the dcrconform-bank image.
 func runBank(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bank", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var defects stringList
-	fs.Var(&defects, "defect", "switch on a named defect (repeatable); --list-defects prints them")
+	var defects, hostnames stringList
+	fs.Var(&defects, "defect", "switch on a named defect (repeatable; also $"+defectsEnv+", comma-separated); --list-defects prints them")
 	listDefects := fs.Bool("list-defects", false, "print the defect catalogue and exit")
+	addr := fs.String("addr", "", "listen `host:port` of the bank alone (default: the embedded pair on random loopback ports)")
+	dirURL := fs.String("directory-url", os.Getenv(container.EnvDirectoryURL), "base `URL` of an external mock directory: client CAs from its /ca.pem, SSA keys from its /keystore/openbanking.jwks (default $"+container.EnvDirectoryURL+")")
+	certFile := fs.String("server-cert", os.Getenv(container.EnvTLSCertFile), "PEM `file` of the server certificate chain (default $"+container.EnvTLSCertFile+"; none: self-issued)")
+	keyFile := fs.String("server-key", os.Getenv(container.EnvTLSKeyFile), "PEM `file` of the server key (default $"+container.EnvTLSKeyFile+")")
+	fs.Var(&hostnames, "hostname", "host name or IP of the self-issued server certificate (repeatable; default localhost, 127.0.0.1)")
+	caOut := fs.String("ca-out", "", "write the CA of the self-issued server certificate to this `file` (- for stdout)")
+	issuer := fs.String("issuer", "", "the bank's public base `URL` (default: https://<Host header of each request>)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
 		return exitUsage
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "bank: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
 	}
 	if *listDefects {
 		for _, d := range bank.Defects() {
@@ -28,15 +58,78 @@ func runBank(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	env, err := embedded.Start(embedded.Options{Defects: defects, Logger: quietLogger(stderr)})
-	if err != nil {
-		fmt.Fprintf(stderr, "bank: %v\n", err)
-		return exitUsage
+	for _, d := range strings.Split(os.Getenv(defectsEnv), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			defects = append(defects, d)
+		}
 	}
-	defer env.Close()
-	fmt.Fprintf(stdout, "reference bank: %s/.well-known/openid-configuration\nmock directory: %s\n", env.Bank.URL, env.DirURL)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	standalone := *addr != "" || *dirURL != "" || *certFile != "" || *keyFile != "" || len(hostnames) > 0 || *caOut != "" || *issuer != ""
+	if !standalone {
+		env, err := embedded.Start(embedded.Options{Defects: defects, Logger: quietLogger(stderr)})
+		if err != nil {
+			fmt.Fprintf(stderr, "bank: %v\n", err)
+			return exitUsage
+		}
+		defer env.Close()
+		fmt.Fprintf(stdout, "reference bank: %s/.well-known/openid-configuration\nmock directory: %s\n", env.Bank.URL, env.DirURL)
+		<-ctx.Done()
+		return exitOK
+	}
+
+	if *addr != "" {
+		if err := mockdirectory.CheckAddr(*addr); err != nil {
+			return usage("invalid --addr %q: %v", *addr, err)
+		}
+	}
+	if *issuer != "" {
+		if err := mockdirectory.CheckBaseURL(*issuer); err != nil {
+			return usage("invalid --issuer %q: %v", *issuer, err)
+		}
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return usage("give both --server-cert and --server-key, or neither")
+	}
+	if *certFile != "" && (len(hostnames) > 0 || *caOut != "") {
+		return usage("--hostname and --ca-out apply to a self-issued certificate, not with --server-cert")
+	}
+	opts := embedded.BankOptions{Addr: *addr, DirectoryURL: *dirURL, Hostnames: hostnames, Issuer: *issuer,
+		Defects: defects, Logger: quietLogger(stderr)}
+	switch *caOut {
+	case "":
+	case "-":
+		opts.WriteCA = func(pem []byte) error { _, err := stdout.Write(pem); return err }
+	default:
+		opts.WriteCA = func(pem []byte) error { return os.WriteFile(*caOut, pem, 0o644) }
+	}
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return usage("--server-cert/--server-key: %v", err)
+		}
+		opts.ServerCert = &cert
+	}
+	if opts.DirectoryURL == "" {
+		ds, err := embedded.ServeDirectory(mockdirectory.Config{})
+		if err != nil {
+			fmt.Fprintf(stderr, "bank: %v\n", err)
+			return exitFailed
+		}
+		defer ds.Close()
+		opts.DirectoryURL = ds.URL
+		fmt.Fprintf(stdout, "mock directory: %s\n", ds.URL)
+	} else if err := mockdirectory.CheckBaseURL(opts.DirectoryURL); err != nil {
+		return usage("invalid --directory-url %q: %v", opts.DirectoryURL, err)
+	}
+	srv, err := embedded.StartBank(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "bank: %v\n", err)
+		return exitFailed
+	}
+	defer srv.Close()
+	fmt.Fprintf(stdout, "reference bank: listening on %s (directory %s, defects %q)\n", srv.URL, opts.DirectoryURL, defects)
 	<-ctx.Done()
 	return exitOK
 }

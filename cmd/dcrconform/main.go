@@ -21,6 +21,7 @@ const usage = `dcrconform: conformance harness for Open Banking Dynamic Client R
 Usage:
   dcrconform run [--config FILE] [--labels FILTER] [--focus ID]                  run the suites (default: the embedded reference bank)
                  [--junit PATH] [--json PATH] [--html PATH]
+                 [--image IMG [--image-env K=V] [--image-port N] ...]            ... against a bank started from a Docker image
   dcrconform list [--format text|markdown]                                       print the scenario catalogue
   dcrconform directory [--addr ADDR] [--state DIR] ...                           serve the mock directory
   dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)

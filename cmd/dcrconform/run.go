@@ -119,7 +119,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		run := reports.FromGinkgo(r, reportMeta(tgt))
 		reportErr = reports.WriteAll(run, *jsonOut, *junit, *htmlOut)
 	}
-	filter, err := profileLabels(*profile, tgt, *configPath != "", *labels)
+	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage

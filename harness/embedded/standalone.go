@@ -82,9 +82,15 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bank: directory CA bundle %s%s: %w", dirURL, mockdirectory.CABundlePath, err)
 	}
+	// The same configuration as the embedded default's bank (every profile, the same credentials).
 	b, err := bank.New(bank.Config{
 		DirectoryJWKSURL:    dirURL + mockdirectory.DirectoryJWKSPath,
 		DirectoryIssuer:     mockdirectory.UKIssuer,
+		CDRJWKSURL:          dirURL + mockdirectory.CDRJWKSPath,
+		CDRIssuer:           mockdirectory.CDRIssuer,
+		AdminUser:           AdminUser,
+		AdminPassword:       AdminPassword,
+		InitialAccessToken:  InitialAccessToken,
 		ClientCAs:           roots,
 		ClientIntermediates: inters,
 		Defects:             opts.Defects,
