@@ -24,8 +24,7 @@ func init() {
 		MTLS:             true,
 		RegistrationAuth: framework.RegAuthMTLS,
 		ManagementAuth:   framework.ManageClientToken,
-		// The UK specs name their accepted codes in their tables (register_negative.go); these are the
-		// same, for configuration overrides and shared helpers.
+		// Every UK negative accepts the codes of its faults (accept.go), so overrides.errors applies.
 		Errors: map[string][]string{
 			framework.FaultSSA:          {"invalid_software_statement"},
 			framework.FaultUnapproved:   {"unapproved_software_statement", "invalid_software_statement"},

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,20 +28,14 @@ type registrationFault struct {
 	id, req, title string
 	build          func(f *framework.Framework, sw *target.Software, base framework.Claims) request
 	statuses       []int
-	codes          []string
+	accept         accept
 }
 
 var (
-	status400        = []int{http.StatusBadRequest}
-	badMetadata      = []string{"invalid_client_metadata"}
-	badSSA           = []string{"invalid_software_statement"}
-	unapprovedSSA    = []string{"unapproved_software_statement", "invalid_software_statement"}
-	badRedirect      = []string{"invalid_redirect_uri"}
-	badRedirectOrMD  = []string{"invalid_redirect_uri", "invalid_client_metadata"}
-	status400or415   = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType}
-	status400or413   = []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge}
-	status400or401   = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}
-	badMetadataOrReq = []string{"invalid_client_metadata", "invalid_request"}
+	status400      = []int{http.StatusBadRequest}
+	status400or415 = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType}
+	status400or413 = []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge}
+	status400or401 = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}
 )
 
 // signed is the baseline request shape: claims signed with sw's key, as application/jwt, with sw's certificate.
@@ -173,29 +166,29 @@ var registrationFaults = []registrationFault{
 	{"UK-REG-N34", "RFC7515-7.1", "a body that is not a JWT is refused",
 		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
 			return request{"this.is-not.a-jwt!", framework.JWTContentType, sw.Transport}
-		}, status400, badMetadataOrReq},
+		}, status400, badBody},
 	{"UK-REG-N35", "OBIE-DCR-3.3-CONTENT-TYPE", "a JSON body where a signed JWT is required is refused",
 		func(_ *framework.Framework, sw *target.Software, base framework.Claims) request {
 			b, _ := json.Marshal(base)
 			return request{string(b), "application/json", sw.Transport}
-		}, status400or415, badMetadataOrReq},
+		}, status400or415, badBody},
 	{"UK-REG-N36", "OBIE-DCR-3.3-CONTENT-TYPE", "a signed JWT sent with Content-Type text/plain is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			return request{f.Sign(sw, base), "text/plain", sw.Transport}
-		}, status400or415, badMetadataOrReq},
+		}, status400or415, badBody},
 	{"UK-REG-N37", "RFC7591-3.2.2", "an empty body is refused",
 		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
 			return request{"", framework.JWTContentType, sw.Transport}
-		}, status400, badMetadataOrReq},
+		}, status400, badBody},
 	{"UK-REG-N38", "OBIE-DCR-3.3-SIZE", "an oversized (1 MiB) request is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("client_name", strings.Repeat("x", 1<<20))
-		}), status400or413, badMetadataOrReq},
+		}), status400or413, badBody},
 	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS", "a registration presenting another software's transport certificate is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), framework.JWTContentType, other.Transport}
-		}, status400or401, []string{"invalid_client_metadata", "invalid_client", "unapproved_software_statement"}},
+		}, status400or401, otherSoftware},
 	{"UK-REG-N41", "RFC8705-2.1.2", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
@@ -214,20 +207,12 @@ func slicesContain(list []string, s string) bool {
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration refused", func() {
 	for _, fault := range registrationFaults {
-		expect := expectText(fault.statuses, fault.codes)
+		expect := fault.accept.expectText(fault.statuses)
 		framework.ConformanceIt(negative(fault.id, "register", fault.req, fault.title, expect), func(f *framework.Framework) {
 			sw := f.Software()
 			r := fault.build(f, sw, f.BaselineClaims(sw))
 			resp, err := f.PostRegistration(sw, r.body, r.contentType, r.cert)
-			f.ExpectError(resp, err, fault.statuses, fault.codes...)
+			f.ExpectError(resp, err, fault.statuses, fault.accept.codes(f)...)
 		})
 	}
 })
-
-func expectText(statuses []int, codes []string) string {
-	parts := make([]string, len(statuses))
-	for i, s := range statuses {
-		parts[i] = strconv.Itoa(s)
-	}
-	return strings.Join(parts, "/") + " " + strings.Join(codes, "|")
-}

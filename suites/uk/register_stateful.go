@@ -21,7 +21,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			resp, err = f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", sw.Transport)
 			f.ExpectStatus(resp, err, http.StatusNoContent)
 			resp, err = f.PostRegistration(sw, body, framework.JWTContentType, sw.Transport)
-			f.ExpectError(resp, err, status400, badMetadata...)
+			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-REG-N23", "register", "OBIE-DCR-3.3-SSA-STATUS",
@@ -30,7 +30,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			sw := f.Software()
 			f.SetSoftwareStatus(sw, "Revoked")
 			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
-			f.ExpectError(resp, err, status400, unapprovedSSA...)
+			f.ExpectError(resp, err, status400, unapprovedSSA.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-REG-N24", "register", "OBIE-DCR-3.3-SSA-STATUS",
@@ -39,7 +39,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			sw := f.Software()
 			f.SetOrganisationStatus(sw, "Inactive")
 			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
-			f.ExpectError(resp, err, status400, unapprovedSSA...)
+			f.ExpectError(resp, err, status400, unapprovedSSA.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-REG-N33", "register", "OBIE-DCR-3.3-DUPLICATE",
@@ -48,7 +48,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			f.RegisterBaseline()
 			sw := f.Software()
 			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
-			f.ExpectError(resp, err, status400, badMetadata...)
+			f.ExpectError(resp, err, status400, duplicate.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-REG-N39", "register", "OBIE-DCR-3.3-MTLS",

@@ -14,7 +14,6 @@ import (
 
 var (
 	status400or401Token = []int{http.StatusBadRequest, http.StatusUnauthorized}
-	invalidClient       = []string{"invalid_client"}
 )
 
 // tokenFault is a negative token spec: a client assertion or form that differs from a valid one in one way.
@@ -22,7 +21,7 @@ type tokenFault struct {
 	id, req, title string
 	assertion      func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string
 	form           func(form url.Values)
-	codes          []string
+	accept         accept
 }
 
 func assertionWith(claim string, value func(f *framework.Framework, reg *framework.Registration) any) func(*framework.Framework, *framework.Registration, framework.Claims) string {
@@ -65,7 +64,7 @@ var tokenFaults = []tokenFault{
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
 	{"UK-TOK-N08", "RFC7521-4.2", "a token request without client_assertion_type is refused",
-		nil, func(form url.Values) { form.Del("client_assertion_type") }, []string{"invalid_request", "invalid_client"}},
+		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
@@ -82,7 +81,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 		})
 
 	for _, fault := range tokenFaults {
-		framework.ConformanceIt(negative(fault.id, "token", fault.req, fault.title, expectText(status400or401Token, fault.codes)),
+		framework.ConformanceIt(negative(fault.id, "token", fault.req, fault.title, fault.accept.expectText(status400or401Token)),
 			func(f *framework.Framework) {
 				reg := f.RegisterBaseline()
 				assertion := signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg))
@@ -94,7 +93,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 					fault.form(form)
 				}
 				resp, err := f.PostToken(form, reg.Software.Transport)
-				f.ExpectError(resp, err, status400or401Token, fault.codes...)
+				f.ExpectError(resp, err, status400or401Token, fault.accept.codes(f)...)
 			})
 	}
 
@@ -106,7 +105,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			resp, err := f.PostToken(form, reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusOK)
 			resp, err = f.PostToken(form, reg.Software.Transport)
-			f.ExpectError(resp, err, status400or401Token, "invalid_client", "invalid_grant")
+			f.ExpectError(resp, err, status400or401Token, invalidClient.plus("invalid_grant").codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-TOK-N01", "token", "OBIE-DCR-3.3-DELETE",
@@ -117,7 +116,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			resp, err := f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusNoContent)
 			resp, err = f.TryToken(reg)
-			f.ExpectError(resp, err, status400or401Token, invalidClient...)
+			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-TOK-N09", "token", "RFC8705-2.1.2",
@@ -127,7 +126,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Target.Scope}, "client_id": {reg.ClientID}}
 			resp, err := f.PostToken(form, other.Transport)
-			f.ExpectError(resp, err, status400or401Token, invalidClient...)
+			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3",
