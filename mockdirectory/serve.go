@@ -19,6 +19,18 @@ import (
 // DefaultAddr is where the standalone directory listens by default.
 const DefaultAddr = "127.0.0.1:8443"
 
+// HTTPServer serves h with the timeouts every listener of the directory needs, so that no client can
+// hold a connection open.
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+}
+
 // ServeOptions configure Serve.
 type ServeOptions struct {
 	Addr       string // host:port, default DefaultAddr; port 0 picks a free port
@@ -113,14 +125,8 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	d.SetBaseURL(base)
 
-	srv := &http.Server{
-		Handler:           logRequests(log, d.Handler()),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := HTTPServer(logRequests(log, d.Handler()))
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	if opts.TLS {
 		hosts := []string{"localhost", "127.0.0.1", "::1"}
 		if u, err := url.Parse(base); err == nil && u.Hostname() != "" {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	"io"
 	"log/slog"
 	"net"
@@ -93,6 +94,10 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "run: %v\n", err)
 			return exitUsage
 		}
+		if err := checkSkips(cfg); err != nil {
+			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
+			return exitUsage
+		}
 		var dir *mockdirectory.Directory
 		if cfg.Directory != nil {
 			var stop func()
@@ -115,8 +120,10 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 
 	t := &suites.T{}
 	var reportErr error
+	var ran, skipped int
 	writeReports := func(r ginkgo.Report) {
 		run := reports.FromGinkgo(r, reportMeta(tgt))
+		ran, skipped = countRun(r)
 		reportErr = reports.WriteAll(run, *jsonOut, *junit, *htmlOut)
 	}
 	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)
@@ -133,6 +140,14 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "run: writing reports: %v\n", reportErr)
 		return exitFailed
 	}
+	if ran == 0 && passed {
+		if skipped > 0 {
+			fmt.Fprintf(stderr, "run: no spec ran: all %d selected specs were skipped (see their reasons above), so nothing passed\n", skipped)
+		} else {
+			fmt.Fprintln(stderr, "run: no spec ran: --labels, --focus or --profile selected none (dcrconform list shows the catalogue)")
+		}
+		return exitUsage
+	}
 	for _, out := range []struct{ kind, path string }{{"JUnit", *junit}, {"JSON", *jsonOut}, {"HTML", *htmlOut}} {
 		if out.path != "" {
 			fmt.Fprintf(stdout, "dcrconform: %s report: %s\n", out.kind, out.path)
@@ -142,6 +157,38 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// checkSkips refuses overrides.skip entries that name no scenario, so that a typo cannot run a spec
+// the user meant to skip.
+func checkSkips(cfg *config.Config) error {
+	if cfg.Overrides == nil {
+		return nil
+	}
+	for i, id := range cfg.Overrides.Skip {
+		if _, ok := framework.Lookup(id); !ok {
+			return fmt.Errorf("overrides.skip[%d]: %q is not a scenario ID (dcrconform list shows them)", i, id)
+		}
+	}
+	return nil
+}
+
+// countRun counts the specs that ran (passed or failed) and those skipped by a reason of their own;
+// specs filtered out by labels or focus count as neither.
+func countRun(r ginkgo.Report) (ran, skipped int) {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		switch {
+		case s.State == types.SpecStateSkipped && s.Failure.Message != "":
+			skipped++
+		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
+		default:
+			ran++
+		}
+	}
+	return ran, skipped
 }
 
 // reportMeta describes the run for the reports, with the catalogue for specs that never started.
@@ -173,7 +220,7 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 		base = "http://" + ln.Addr().String()
 	}
 	dir.SetBaseURL(base)
-	srv := &http.Server{Handler: dir.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := mockdirectory.HTTPServer(dir.Handler())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintf(stderr, "directory: %v\n", err)

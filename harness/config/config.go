@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
@@ -316,6 +315,23 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	return tgt, nil
 }
 
+// roles reads an SSA's software_roles: an array (UK) or a space-separated string (CDR).
+func roles(v any) []string {
+	switch r := v.(type) {
+	case string:
+		return strings.Fields(r)
+	case []any:
+		var out []string
+		for _, x := range r {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 func orTrue(b *bool) bool { return b == nil || *b }
 
 func (s *Software) load() (*target.Software, error) {
@@ -336,8 +352,8 @@ func (s *Software) load() (*target.Software, error) {
 		return nil, fmt.Errorf("software.signing_key: %w", err)
 	}
 	key.KeyID = s.SigningKID
-	if s.SigningAlg != "" {
-		key.Alg = jose.SignatureAlgorithm(s.SigningAlg)
+	if s.SigningAlg != "" && string(key.Alg) != s.SigningAlg {
+		return nil, fmt.Errorf("software.signing_alg: %s does not fit the signing key, which signs %s", s.SigningAlg, key.Alg)
 	}
 	ssa := s.SSA
 	if s.SSAFile != "" {
@@ -347,8 +363,9 @@ func (s *Software) load() (*target.Software, error) {
 		}
 		ssa = strings.TrimSpace(string(b))
 	}
-	if _, _, err := joseutil.Decode(ssa); err != nil {
+	_, ssaClaims, err := joseutil.Decode(ssa)
+	if err != nil {
 		return nil, fmt.Errorf("software.ssa: %w", err)
 	}
-	return &target.Software{ID: s.SoftwareID, OrgID: s.OrgID, SigningKey: key, Transport: &cert, RedirectURIs: s.RedirectURIs, SSA: ssa}, nil
+	return &target.Software{ID: s.SoftwareID, OrgID: s.OrgID, SigningKey: key, Transport: &cert, RedirectURIs: s.RedirectURIs, SSA: ssa, Roles: roles(ssaClaims["software_roles"])}, nil
 }

@@ -253,7 +253,7 @@ func ServeDirectory(cfg mockdirectory.Config) (*DirectoryServer, error) {
 	}
 	ds := &DirectoryServer{Directory: dir, URL: "http://" + ln.Addr().String()}
 	dir.SetBaseURL(ds.URL)
-	ds.srv = &http.Server{Handler: dir.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	ds.srv = mockdirectory.HTTPServer(dir.Handler())
 	go func() { _ = ds.srv.Serve(ln) }()
 	return ds, nil
 }

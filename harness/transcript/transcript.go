@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,7 +164,7 @@ func redactBody(body, side string, jwts *[]DecodedJWT) string {
 				return string(b)
 			}
 		}
-		return body
+		return redactText(body)
 	}
 	if vals, err := url.ParseQuery(trimmed); err == nil && strings.Contains(trimmed, "=") {
 		changed := false
@@ -182,7 +183,39 @@ func redactBody(body, side string, jwts *[]DecodedJWT) string {
 			return vals.Encode()
 		}
 	}
-	return body
+	return redactText(body)
+}
+
+// Shapes of secrets in text that did not parse as JSON or a form (truncated, malformed, HTML):
+// "name": "value" and name=value for the secret fields, bearer credentials, and JWT signatures.
+var (
+	secretJSONMember = regexp.MustCompile(`("(?:` + secretFieldPattern() + `)"\s*:\s*")([^"]*)`)
+	secretFormField  = regexp.MustCompile(`((?:^|[&?;\s])(?:` + secretFieldPattern() + `)=)([^&;\s]*)`)
+	bearerCredential = regexp.MustCompile(`((?i:bearer|basic) )([A-Za-z0-9._~+/=-]{8,})`)
+	signedJWT        = regexp.MustCompile(`(eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.)[A-Za-z0-9_-]+`)
+)
+
+func secretFieldPattern() string {
+	names := make([]string, 0, len(secretFields))
+	for k := range secretFields {
+		names = append(names, regexp.QuoteMeta(k))
+	}
+	sort.Strings(names)
+	return strings.Join(names, "|")
+}
+
+// redactText masks secrets in free text by shape.
+func redactText(s string) string {
+	mask := func(re *regexp.Regexp, s string) string {
+		return re.ReplaceAllStringFunc(s, func(m string) string {
+			sub := re.FindStringSubmatch(m)
+			return sub[1] + Mask(sub[2])
+		})
+	}
+	s = mask(secretJSONMember, s)
+	s = mask(secretFormField, s)
+	s = mask(bearerCredential, s)
+	return signedJWT.ReplaceAllString(s, "${1}[signature removed]")
 }
 
 func redactJSON(v any, jwts *[]DecodedJWT) any {

@@ -42,3 +42,17 @@ func TestRedactLeavesOrdinaryBodiesAlone(t *testing.T) {
 		t.Errorf("bodies changed: %q %q", ex.RequestBody, ex.ResponseBody)
 	}
 }
+
+func TestRedactMasksSecretsInBodiesThatDoNotParse(t *testing.T) {
+	ex := Exchange{
+		ResponseBody: `{"client_secret":"SUPERSECRET123","access_token":"tok-abcdef`, /* truncated */
+		RequestBody:  "client_secret=form-secret-1;x=1 Authorization: Bearer abcdefgh12345678 eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz",
+	}
+	Redact(&ex)
+	all := ex.RequestBody + ex.ResponseBody
+	for _, secret := range []string{"SUPERSECRET123", "tok-abcdef", "form-secret-1", "abcdefgh12345678", "c2lnbmF0dXJlLWJ5dGVz"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("secret %q survived: %s", secret, all)
+		}
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -86,7 +88,7 @@ func (f *Framework) NewSoftware(opts target.SoftwareOptions) *target.Software {
 	}
 	if f.Target.Directory == nil {
 		if opts == (target.SoftwareOptions{}) && f.software == nil && f.Target.Software != nil {
-			return f.Target.Software
+			return f.sharedSoftware()
 		}
 		f.Skipf("needs a mock directory to create a software identity; this target's SSA is fixed")
 	}
@@ -529,24 +531,122 @@ func (f *Framework) RequireDelete() {
 // deleteQuietly removes a registration at the end of a spec, without failing the spec.
 func (f *Framework) deleteQuietly(reg *Registration) {
 	if !f.Target.Supports.Delete {
+		f.noteShared(reg, "the target does not implement DELETE")
 		return
 	}
-	if f.Profile().ManagementAuth == ManageRegistrationToken {
-		if reg.RegistrationToken != "" {
-			_, _ = f.ManageAt("DELETE", f.ManagementURL(reg), reg.RegistrationToken, "", f.Cert(reg.Software))
+	if err := f.deleteRegistration(reg); err != nil {
+		f.noteShared(reg, err.Error())
+	}
+}
+
+// deleteRegistration deletes reg with the profile's management credential. A client the bank no longer
+// knows (its token request or DELETE refused with 400, 401 or 404) counts as deleted.
+func (f *Framework) deleteRegistration(reg *Registration) error {
+	gone := func(status int) bool { return status == 400 || status == 401 || status == 404 }
+	token := reg.RegistrationToken
+	if f.Profile().ManagementAuth != ManageRegistrationToken {
+		resp, err := f.TryToken(reg)
+		if err != nil {
+			return fmt.Errorf("token request to delete %s: %w", reg.ClientID, err)
 		}
+		if gone(resp.Status) {
+			return nil
+		}
+		body, jerr := resp.JSONObject()
+		if resp.Status != http.StatusOK || jerr != nil {
+			return fmt.Errorf("token request to delete %s: status %d", reg.ClientID, resp.Status)
+		}
+		token, _ = body["access_token"].(string)
+	}
+	if token == "" {
+		return fmt.Errorf("no credential to delete %s", reg.ClientID)
+	}
+	resp, err := f.ManageAt("DELETE", f.ManagementURL(reg), token, "", f.Cert(reg.Software))
+	switch {
+	case err != nil:
+		return fmt.Errorf("DELETE %s: %w", reg.ClientID, err)
+	case resp.Status/100 == 2 || gone(resp.Status):
+		return nil
+	default:
+		return fmt.Errorf("DELETE %s: status %d", reg.ClientID, resp.Status)
+	}
+}
+
+// sharedBlocked says why the target's one configured software can no longer register: a registration
+// of it that may still exist would make every later one a duplicate, so those specs are skipped with
+// this reason rather than failed, or passed for the wrong reason.
+var (
+	sharedMu      sync.Mutex
+	sharedBlocked string
+)
+
+func (f *Framework) noteShared(reg *Registration, why string) {
+	if f.Target.Software == nil || reg.Software != f.Target.Software {
 		return
 	}
-	resp, err := f.TryToken(reg)
-	if err != nil || resp.Status != http.StatusOK {
-		return // already deleted, or the bank refuses: nothing more to do
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedBlocked == "" {
+		sharedBlocked = fmt.Sprintf("the configured software's registration %s (made by %s) could not be deleted: %s", reg.ClientID, f.Scenario.ID, why)
 	}
-	body, jerr := resp.JSONObject()
+}
+
+func (f *Framework) sharedSoftware() *target.Software {
+	sharedMu.Lock()
+	blocked := sharedBlocked
+	sharedMu.Unlock()
+	if blocked != "" {
+		f.Skipf("%s; another registration of it would be refused as a duplicate", blocked)
+	}
+	return f.Target.Software
+}
+
+// baselines caches, per target and profile, whether the profile's valid baseline registration is accepted.
+var (
+	baselineMu sync.Mutex
+	baselines  = map[*target.Target]map[string]string{}
+)
+
+// RequireBaselineRegisters is the positive control of a negative registration spec: when the profile's
+// valid baseline registration is itself refused, a refusal of the faulty request proves nothing, and
+// the spec is skipped as inconclusive. The control runs once per profile and run.
+func (f *Framework) RequireBaselineRegisters() {
+	if f.Target.Directory == nil && !f.Target.Supports.Delete {
+		return // the control's registration could not be deleted, and would block the one software
+	}
+	baselineMu.Lock()
+	defer baselineMu.Unlock()
+	name := f.Profile().Name
+	if baselines[f.Target] == nil {
+		baselines[f.Target] = map[string]string{}
+	}
+	failure, done := baselines[f.Target][name]
+	if !done {
+		failure = f.tryBaseline()
+		baselines[f.Target][name] = failure
+	}
+	if failure != "" {
+		f.Skipf("inconclusive: the valid baseline registration of the %s profile is refused (%s), so a refusal of this request proves nothing", name, failure)
+	}
+}
+
+func (f *Framework) tryBaseline() string {
+	sw := f.Software()
+	resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+	if err != nil {
+		return err.Error()
+	}
+	if resp.Status != http.StatusCreated {
+		return fmt.Sprintf("status %d: %s", resp.Status, resp.Excerpt(200))
+	}
+	obj, jerr := resp.JSONObject()
 	if jerr != nil {
-		return
+		return jerr.Error()
 	}
-	tok, _ := body["access_token"].(string)
-	_, _ = f.ManageAt("DELETE", f.ManagementURL(reg), tok, "", f.Cert(reg.Software))
+	if reg := registrationFrom(sw, nil, obj); reg.ClientID != "" {
+		f.deleteQuietly(reg) // now: the spec registers the same software next
+	}
+	return ""
 }
 
 // SetSoftwareStatus changes sw's status at the directory, or skips the spec without one.

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -126,6 +127,17 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		ginkgo.AddReportEntry("error code seen", code, ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	}
 	return code
+}
+
+// ExpectRefusal checks that a request was refused with one of the statuses. A 400 must be an RFC 7591
+// section 3.2.2 error with one of codes (see ExpectError); any other status (401, 403, 413, 415), which
+// servers and the gateways before them answer in their own formats, is accepted whatever its body.
+func (f *Framework) ExpectRefusal(resp *client.Response, err error, wantStatus []int, codes ...string) {
+	f.ExpectNoTransportError(err)
+	if resp.Status != http.StatusBadRequest && slices.Contains(wantStatus, resp.Status) {
+		return
+	}
+	f.ExpectError(resp, err, wantStatus, codes...)
 }
 
 // ExpectUnauthorized checks a 401 from a protected resource; when wantChallenge is set, the response

@@ -96,6 +96,9 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 		f := newFramework(ctx, s)
 		ginkgo.DeferCleanup(f.finish)
 		f.applies()
+		if s.Kind == Negative && s.Operation == "register" {
+			f.RequireBaselineRegisters()
+		}
 		body(f)
 	})
 }

@@ -153,7 +153,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			reg := f.RegisterBaseline()
 			other := f.NewSoftware(target.SoftwareOptions{})
 			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(other, f.BaselineClaims(other)), reg.Software.Transport)
-			f.ExpectError(resp, err, status400or401, movedToOther.codes(f)...)
+			f.ExpectRefusal(resp, err, status400or401, movedToOther.codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-PUT-N08", "update", "OBIE-DCR-3.3-UPDATE",

@@ -1,10 +1,8 @@
 package uk
 
 import (
-	"fmt"
-	"reflect"
-
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -63,42 +61,5 @@ var echoedMembers = []string{"redirect_uris", "token_endpoint_auth_method", "tok
 	"grant_types", "response_types", "software_id", "scope", "application_type"}
 
 func expectEchoedMetadata(f *framework.Framework, reg *framework.Registration) {
-	for _, k := range echoedMembers {
-		sent, ok := reg.Claims[k]
-		if !ok {
-			continue
-		}
-		got, present := reg.Metadata[k]
-		if !present {
-			f.Failf(fmt.Sprintf("%s %v in the response metadata (RFC7591-3.2.1)", k, sent), "%s missing", k)
-		}
-		if !sameJSON(sent, got) {
-			f.Failf(fmt.Sprintf("%s %v as registered (RFC7591-3.2.1)", k, sent), "%s %v", k, got)
-		}
-	}
-	switch v := reg.Metadata["client_id_issued_at"].(type) {
-	case nil:
-	case string, fmt.Stringer: // a number (json.Number) or a string: banks send both
-	default:
-		f.Failf("client_id_issued_at as a number or a string (RFC7591-3.2.1)", "%T", v)
-	}
-}
-
-// sameJSON compares a sent value with a decoded one: []string against []any, strings against strings.
-func sameJSON(sent, got any) bool {
-	switch s := sent.(type) {
-	case []string:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(s) {
-			return false
-		}
-		for i := range s {
-			if g[i] != s[i] {
-				return false
-			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(sent, got)
-	}
+	common.ExpectEchoed(f, reg.Claims, reg.Metadata, echoedMembers)
 }
