@@ -196,6 +196,9 @@ func (c *Config) Validate() error {
 	if c.Container == nil && t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
 		bad("target.discovery_url", "required unless both target.registration_endpoint and target.token_endpoint are given")
 	}
+	if c.Container == nil && t.DiscoveryURL == "" && t.Issuer == "" && t.Audience == "" && c.Profile != "rfc7591" && c.Profile != "is" {
+		bad("target.issuer", "required without target.discovery_url: it is the aud of signed registration requests (or give target.audience)")
+	}
 	for field, v := range map[string]string{"target.discovery_url": t.DiscoveryURL, "target.registration_endpoint": t.RegistrationEndpoint, "target.token_endpoint": t.TokenEndpoint} {
 		if v != "" && c.Container == nil { // a container block checks its own (paths)
 			if err := checkURL(v); err != nil {

@@ -34,6 +34,7 @@ func TestParseNamesTheFieldAtFault(t *testing.T) {
 		{"two ssas", "target: {discovery_url: https://b/x}\n" + validSoftware + "  ssa_file: x.jwt\n", "software.ssa"},
 		{"bad alg", "target: {discovery_url: https://b/x}\n" + validSoftware + "  signing_alg: HS256\n", "software.signing_alg"},
 		{"both identities", "target: {discovery_url: https://b/x}\ndirectory: {}\n" + validSoftware, "directory"},
+		{"no aud", "target: {registration_endpoint: https://b/r, token_endpoint: https://b/t}\n" + validSoftware, "target.issuer"},
 		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -106,6 +106,9 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 	framework.ConformanceIt(negative("IS-REG-N06", "register", "IS-DCR-1.1-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
+			if !f.Profile().MTLS {
+				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
+			}
 			sw := f.Software()
 			resp, err := f.PostRegistration(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
 			if err != nil && strings.Contains(err.Error(), "remote error: tls:") {

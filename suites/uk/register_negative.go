@@ -41,7 +41,7 @@ var (
 
 // signed is the baseline request shape: claims signed with sw's key, as application/jwt, with sw's certificate.
 func signed(f *framework.Framework, sw *target.Software, c framework.Claims) request {
-	return request{f.Sign(sw, c), framework.JWTContentType, sw.Transport}
+	return request{f.Sign(sw, c), f.ContentType(), f.Cert(sw)}
 }
 
 // claimsChange builds a fault that changes only the claims.
@@ -84,7 +84,7 @@ func signedAs(sign func(f *framework.Framework, sw *target.Software, c framework
 		if err != nil {
 			f.Failf("to sign the request", "%v", err)
 		}
-		return request{body, framework.JWTContentType, sw.Transport}
+		return request{body, f.ContentType(), f.Cert(sw)}
 	}
 }
 
@@ -178,21 +178,21 @@ var registrationFaults = []registrationFault{
 			return c.With("scope", strings.TrimSpace(f.Scope()+" fundsconfirmations"))
 		}), status400, badMetadata},
 	{"UK-REG-N34", "RFC7515-7.1", "a body that is not a JWT is refused",
-		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
-			return request{"this.is-not.a-jwt!", framework.JWTContentType, sw.Transport}
+		func(f *framework.Framework, sw *target.Software, _ framework.Claims) request {
+			return request{"this.is-not.a-jwt!", f.ContentType(), f.Cert(sw)}
 		}, status400, badBody},
 	{"UK-REG-N35", "OBIE-DCR-3.3-CONTENT-TYPE", "a JSON body where a signed JWT is required is refused",
-		func(_ *framework.Framework, sw *target.Software, base framework.Claims) request {
+		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			b, _ := json.Marshal(base)
-			return request{string(b), "application/json", sw.Transport}
+			return request{string(b), "application/json", f.Cert(sw)}
 		}, status400or415, badBody},
 	{"UK-REG-N36", "OBIE-DCR-3.3-CONTENT-TYPE", "a signed JWT sent with Content-Type text/plain is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
-			return request{f.Sign(sw, base), "text/plain", sw.Transport}
+			return request{f.Sign(sw, base), "text/plain", f.Cert(sw)}
 		}, status400or415, badBody},
 	{"UK-REG-N37", "RFC7591-3.2.2", "an empty body is refused",
-		func(_ *framework.Framework, sw *target.Software, _ framework.Claims) request {
-			return request{"", framework.JWTContentType, sw.Transport}
+		func(f *framework.Framework, sw *target.Software, _ framework.Claims) request {
+			return request{"", f.ContentType(), f.Cert(sw)}
 		}, status400, badBody},
 	{"UK-REG-N38", "OBIE-DCR-3.3-SIZE", "an oversized (1 MiB) request is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
@@ -201,7 +201,7 @@ var registrationFaults = []registrationFault{
 	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS", "a registration presenting another software's transport certificate is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
-			return request{f.Sign(sw, base), framework.JWTContentType, other.Transport}
+			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
 		}, status400or401, otherSoftware},
 	{"UK-REG-N41", "RFC8705-2.1.2", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {

@@ -15,12 +15,12 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			f.RequireDelete()
 			sw := f.Software()
 			body := f.Sign(sw, f.BaselineClaims(sw))
-			resp, err := f.PostRegistration(sw, body, framework.JWTContentType, sw.Transport)
+			resp, err := f.PostRegistration(sw, body, f.ContentType(), f.Cert(sw))
 			f.ExpectStatus(resp, err, http.StatusCreated)
 			reg := &framework.Registration{ClientID: clientID(f, resp), Software: sw}
 			resp, err = f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", sw.Transport)
 			f.ExpectStatus(resp, err, http.StatusNoContent)
-			resp, err = f.PostRegistration(sw, body, framework.JWTContentType, sw.Transport)
+			resp, err = f.PostRegistration(sw, body, f.ContentType(), f.Cert(sw))
 			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
 		})
 
@@ -54,8 +54,11 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 	framework.ConformanceIt(negative("UK-REG-N39", "register", "OBIE-DCR-3.3-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
+			if !f.Profile().MTLS {
+				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
+			}
 			sw := f.Software()
-			resp, err := f.PostRegistration(sw, f.Sign(sw, f.BaselineClaims(sw)), framework.JWTContentType, nil)
+			resp, err := f.PostRegistration(sw, f.Sign(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
 			if err != nil && isTLSRefusal(err) {
 				return // the server refused the handshake: that is a pass
 			}
