@@ -23,6 +23,13 @@ import (
 // DefectCatches names, for each reference bank defect, the specs expected to catch it. A negative spec
 // counts only when it is listed here and the self-test shows it failing against that defect.
 var DefectCatches = map[string][]string{
+	"accept-future-ssa":                     {"UK-REG-N19"},
+	"accept-ssa-hs256":                      {"UK-REG-N25"},
+	"server-error-on-empty-body":            {"UK-REG-N37"},
+	"server-error-on-malformed-jwt":         {"UK-REG-N34"},
+	"accept-unknown-token":                  {"UK-GET-N03", "UK-PUT-N03", "UK-DEL-N03"},
+	"repeat-delete-204":                     {"UK-DEL-N07"},
+	"put-reuse-stored-ssa":                  {"UK-PUT-N10"},
 	"accept-bad-application-type":           {"UK-REG-N31"},
 	"accept-expired-ssa":                    {"UK-REG-N18", "CDR-REG-N05"},
 	"accept-expired-token":                  {"UK-GET-N04", "UK-PUT-N04", "UK-DEL-N04", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},

@@ -16,14 +16,21 @@ type Defect struct {
 // exactly one b.has call in the code.
 var defectCatalogue = map[string]string{
 	// Software statement (SSA).
-	"skip-ssa-signature":        "does not verify the SSA signature at all (any key, any kid, any alg)",
-	"accept-ssa-unknown-kid":    "accepts an SSA whose kid is not in the directory key set, without verifying it",
-	"accept-ssa-alg-none":       "accepts an unsigned SSA (alg none)",
-	"accept-ssa-wrong-issuer":   "accepts an SSA whose iss is not the directory issuer",
-	"accept-expired-ssa":        "accepts an SSA whose exp has passed",
-	"accept-ssa-missing-claims": "accepts an SSA that lacks required claims (software_id, org_id, software_jwks_endpoint, ...)",
-	"accept-revoked-software":   "registers software whose SSA software_status is not Active",
-	"accept-inactive-org":       "registers software whose SSA org_status is not Active",
+	"skip-ssa-signature":            "does not verify the SSA signature at all (any key, any kid, any alg)",
+	"accept-future-ssa":             "accepts an SSA whose iat is in the future",
+	"accept-ssa-hs256":              "accepts an SSA with alg HS256 (algorithm confusion), without a real check",
+	"server-error-on-empty-body":    "answers an empty registration body with 500 instead of 400",
+	"server-error-on-malformed-jwt": "answers a registration body that is not a JWT with 500 instead of 400",
+	"accept-unknown-token":          "serves management requests with any bearer token it never issued",
+	"repeat-delete-204":             "answers DELETE of an already deleted client with 204, whatever the token",
+	"put-reuse-stored-ssa":          "accepts a PUT without software_statement, reusing the stored one",
+	"accept-ssa-unknown-kid":        "accepts an SSA whose kid is not in the directory key set, without verifying it",
+	"accept-ssa-alg-none":           "accepts an unsigned SSA (alg none)",
+	"accept-ssa-wrong-issuer":       "accepts an SSA whose iss is not the directory issuer",
+	"accept-expired-ssa":            "accepts an SSA whose exp has passed",
+	"accept-ssa-missing-claims":     "accepts an SSA that lacks required claims (software_id, org_id, software_jwks_endpoint, ...)",
+	"accept-revoked-software":       "registers software whose SSA software_status is not Active",
+	"accept-inactive-org":           "registers software whose SSA org_status is not Active",
 
 	// Registration request JWT.
 	"skip-request-signature":    "accepts a registration request signed by any key (signature not checked against the software key set)",

@@ -88,6 +88,9 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 		return registration{}, e
 	}
 	ssaToken, ok := req.claims.str("software_statement")
+	if (!ok || ssaToken == "") && existing != nil && b.has("put-reuse-stored-ssa") {
+		ssaToken, ok = existing.reg.metadata["software_statement"].(string)
+	}
 	if !ok || ssaToken == "" {
 		return registration{}, badSSA("software_statement is required")
 	}

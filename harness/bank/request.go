@@ -57,6 +57,9 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 	}
 	text := strings.TrimSpace(string(body))
 	if text == "" {
+		if b.has("server-error-on-empty-body") {
+			return nil, newError(http.StatusInternalServerError, errServerError, "unexpected end of input")
+		}
 		return nil, badMetadata("the request body is empty")
 	}
 	if jsonBody {
@@ -69,6 +72,9 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 		return &registrationRequest{claims: c}, nil
 	}
 	header, payload, err := joseutil.Decode(text)
+	if err != nil && b.has("server-error-on-malformed-jwt") {
+		return nil, newError(http.StatusInternalServerError, errServerError, "cannot parse the request")
+	}
 	if err != nil {
 		return nil, badMetadata("the request body is not a compact JWS: %v", err)
 	}
