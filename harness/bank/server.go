@@ -218,18 +218,29 @@ func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := Serve(b, "127.0.0.1:0", serverCert)
+	if err != nil {
+		return nil, err
+	}
+	b.SetIssuer(s.URL)
+	return s, nil
+}
+
+// Serve serves b over TLS on addr with serverCert, asking for client certificates that chain to the
+// bank's ClientCAs (through its ClientIntermediates, which the handler verifies when set).
+func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
 	tlsCfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{serverCert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    cfg.ClientCAs,
+		ClientCAs:    b.cfg.ClientCAs,
 	}
-	if cfg.ClientIntermediates != nil {
+	if b.cfg.ClientIntermediates != nil {
 		// The TLS stack cannot take extra intermediates: ask for any certificate (naming no CAs, so
 		// that clients sending a leaf alone still send it) and let the handler verify it.
 		tlsCfg.ClientAuth, tlsCfg.ClientCAs = tls.RequestClientCert, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("bank: listen: %w", err)
 	}
@@ -248,7 +259,6 @@ func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
 			ErrorLog:          slog.NewLogLogger(b.logger.Handler(), slog.LevelDebug),
 		},
 	}
-	b.SetIssuer(s.URL)
 	go func() { s.done <- s.srv.ServeTLS(ln, "", "") }()
 	return s, nil
 }

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
@@ -42,14 +41,8 @@ type BankOptions struct {
 
 // BankServer is a running standalone reference bank.
 type BankServer struct {
-	URL      string // https://<listen address>
-	Bank     *bank.Bank
+	*bank.Server
 	ServerCA []byte // PEM bundle of the throwaway CA of a self-issued server certificate; nil otherwise
-
-	srv       *http.Server
-	done      chan error
-	closeOnce sync.Once
-	closeErr  error
 }
 
 // StartBank fetches the directory's CA bundle (retrying until it answers or CAWait passes) and serves the
@@ -99,7 +92,7 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &BankServer{Bank: b, done: make(chan error, 1)}
+	s := &BankServer{}
 	cert := opts.ServerCert
 	if cert == nil {
 		ca, err := pki.NewCA("dcrconform reference bank")
@@ -117,48 +110,13 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 			}
 		}
 	}
-	// The same TLS set-up as bank.Start, on any address.
-	tlsCfg := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{*cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    roots,
+	if s.Server, err = bank.Serve(b, opts.Addr, *cert); err != nil {
+		return nil, err
 	}
-	if inters != nil {
-		// The TLS stack cannot take extra intermediates: ask for any certificate and let the bank verify it.
-		tlsCfg.ClientAuth, tlsCfg.ClientCAs = tls.RequestClientCert, nil
-	}
-	ln, err := net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("bank: listen: %w", err)
-	}
-	s.URL = "https://" + ln.Addr().String()
 	if opts.Issuer != "" {
 		b.SetIssuer(opts.Issuer)
 	}
-	s.srv = &http.Server{
-		Handler:           b.Handler(),
-		TLSConfig:         tlsCfg,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
-	}
-	go func() { s.done <- s.srv.ServeTLS(ln, "", "") }()
 	return s, nil
-}
-
-// Close stops the server at once. Later calls return the first call's result.
-func (s *BankServer) Close() error {
-	s.closeOnce.Do(func() {
-		s.closeErr = s.srv.Close()
-		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) && s.closeErr == nil {
-			s.closeErr = err
-		}
-	})
-	return s.closeErr
 }
 
 // fetchCABundle GETs url until it answers 200 with a body (each try bounded by 5s, the body by 1 MiB)
