@@ -74,3 +74,20 @@ func TestLoadResolvesPathsAndReportsUnreadableFiles(t *testing.T) {
 		t.Fatalf("err = %v, want one naming software.transport_cert", err)
 	}
 }
+
+// TestExamplesAreValid keeps every example configuration in fixtures/examples valid.
+func TestExamplesAreValid(t *testing.T) {
+	files, err := filepath.Glob("../../fixtures/examples/*.yaml")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(data); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
