@@ -107,62 +107,65 @@ func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 	return info, nil
 }
 
+// required reads the required claims of an SSA, noting each one absent or malformed.
+type required struct {
+	ssa     claims
+	missing []string
+}
+
+// text is a non-empty string claim.
+func (r *required) text(name string) string {
+	s, ok := r.ssa.str(name)
+	if !ok || s == "" {
+		r.missing = append(r.missing, name)
+	}
+	return s
+}
+
+// list is a non-empty array of strings.
+func (r *required) list(name string) []string {
+	l, err := r.ssa.strings(name)
+	if err != nil || len(l) == 0 {
+		r.missing = append(r.missing, name)
+		return nil
+	}
+	return l
+}
+
 // readSSAInfo takes the claims the bank needs, listing the required ones absent or malformed.
 func readSSAInfo(ssa claims) (info ssaInfo, missing []string) {
-	text := func(name string) string {
-		s, ok := ssa.str(name)
-		if !ok || s == "" {
-			missing = append(missing, name)
+	r := &required{ssa: ssa}
+	info.softwareID = r.text("software_id")
+	info.orgID = r.text("org_id")
+	info.jwksURI = r.text("software_jwks_endpoint")
+	info.redirectURIs = r.list("software_redirect_uris")
+	if roles, single := ssa["software_roles"].(string); single { // a single role, as some directories send it
+		if info.roles = strings.Fields(roles); len(info.roles) == 0 {
+			r.missing = append(r.missing, "software_roles")
 		}
-		return s
-	}
-	info.softwareID = text("software_id")
-	info.orgID = text("org_id")
-	info.jwksURI = text("software_jwks_endpoint")
-	if uris, err := ssa.strings("software_redirect_uris"); err != nil || len(uris) == 0 {
-		missing = append(missing, "software_redirect_uris")
 	} else {
-		info.redirectURIs = uris
-	}
-	switch roles := ssa["software_roles"].(type) {
-	case string: // a single role, as some directories send it
-		info.roles = strings.Fields(roles)
-	default:
-		info.roles, _ = ssa.strings("software_roles")
-	}
-	if len(info.roles) == 0 {
-		missing = append(missing, "software_roles")
+		info.roles = r.list("software_roles")
 	}
 	if _, ok := ssa.str("org_status"); !ok {
-		missing = append(missing, "org_status")
+		r.missing = append(r.missing, "org_status")
 	}
-	return info, missing
+	return info, r.missing
 }
 
 // readCDRSSAInfo takes the claims of a CDR register SSA (seed 001): redirect_uris, jwks_uri, scope and
 // software_roles "data-recipient-software-product"; it carries no statuses.
 func readCDRSSAInfo(ssa claims) (info ssaInfo, missing []string) {
-	text := func(name string) string {
-		s, ok := ssa.str(name)
-		if !ok || s == "" {
-			missing = append(missing, name)
-		}
-		return s
-	}
-	info.softwareID = text("software_id")
-	info.orgID = text("org_id")
-	info.jwksURI = text("jwks_uri")
-	if uris, err := ssa.strings("redirect_uris"); err != nil || len(uris) == 0 {
-		missing = append(missing, "redirect_uris")
-	} else {
-		info.redirectURIs = uris
-	}
-	if role := text("software_roles"); role != "" {
+	r := &required{ssa: ssa}
+	info.softwareID = r.text("software_id")
+	info.orgID = r.text("org_id")
+	info.jwksURI = r.text("jwks_uri")
+	info.redirectURIs = r.list("redirect_uris")
+	if role := r.text("software_roles"); role != "" {
 		if role != "data-recipient-software-product" {
-			missing = append(missing, "software_roles")
+			r.missing = append(r.missing, "software_roles")
 		}
 		info.roles = []string{role}
 	}
-	info.scopes = strings.Fields(text("scope"))
-	return info, missing
+	info.scopes = strings.Fields(r.text("scope"))
+	return info, r.missing
 }

@@ -2,9 +2,8 @@ package uk
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
+	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -47,11 +46,7 @@ func (a accept) union(p framework.Profile) []string {
 // expectText is the catalogue's expected outcome: statuses and the UK profile's default codes.
 func (a accept) expectText(statuses []int) string {
 	p, _ := framework.LookupProfile(profile)
-	parts := make([]string, len(statuses))
-	for i, s := range statuses {
-		parts[i] = strconv.Itoa(s)
-	}
-	return strings.Join(parts, "/") + " " + strings.Join(a.union(p), "|")
+	return common.ExpectText(statuses, a.union(p))
 }
 
 var (

@@ -2,16 +2,19 @@
 // framework.ConformanceIt; negative specs change exactly one thing from the valid baseline.
 package uk
 
-import "github.com/dcrconform/dcrconform/suites/framework"
+import (
+	"github.com/dcrconform/dcrconform/suites/common"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
 
 const profile = "uk"
 
 func positive(id, op, req, title, expect string) framework.Scenario {
-	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Positive, Expect: expect}
+	return common.Positive(profile, id, op, req, title, expect)
 }
 
 func negative(id, op, req, title, expect string) framework.Scenario {
-	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Negative, Expect: expect}
+	return common.Negative(profile, id, op, req, title, expect)
 }
 
 func init() {
