@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
@@ -88,6 +89,24 @@ type Target struct {
 	// ExpireTokens makes every access token of a client expire now. Only a target that lets the harness
 	// control its clock has it (the embedded default); specs that need it are skipped otherwise.
 	ExpireTokens func(clientID string) error
+
+	docMu sync.Mutex
+	doc   map[string]any // the discovery document, once fetched
+}
+
+// DiscoveryDocument returns the discovery document, fetched once per target; nil without a discovery URL.
+func (t *Target) DiscoveryDocument(ctx context.Context, c *client.Client) (map[string]any, error) {
+	t.docMu.Lock()
+	defer t.docMu.Unlock()
+	if t.doc != nil || t.DiscoveryURL == "" {
+		return t.doc, nil
+	}
+	doc, err := t.FetchDiscovery(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	t.doc = doc
+	return doc, nil
 }
 
 // Settings returns what the target says about a profile; an empty value when it says nothing.
@@ -115,7 +134,7 @@ func (t *Target) Discover(ctx context.Context) error {
 			return errors.New("target: without a discovery URL, both the registration and token endpoints must be given")
 		}
 	} else {
-		doc, err := t.FetchDiscovery(ctx, t.Client())
+		doc, err := t.DiscoveryDocument(ctx, t.Client())
 		if err != nil {
 			return err
 		}

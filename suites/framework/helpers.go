@@ -10,26 +10,12 @@ import (
 	"github.com/dcrconform/dcrconform/harness/target"
 )
 
-var (
-	discoveryMu    sync.Mutex
-	discoveryCache = map[*target.Target]map[string]any{}
-)
-
 // Discovery returns the target's discovery document, fetched once per run; nil without a discovery URL.
 func (f *Framework) Discovery() map[string]any {
-	if f.Target.DiscoveryURL == "" {
-		return nil
-	}
-	discoveryMu.Lock()
-	defer discoveryMu.Unlock()
-	if doc, ok := discoveryCache[f.Target]; ok {
-		return doc
-	}
-	doc, err := f.Target.FetchDiscovery(f.Ctx, f.Client)
+	doc, err := f.Target.DiscoveryDocument(f.Ctx, f.Client)
 	if err != nil {
 		f.Failf("the discovery document", "%v", err)
 	}
-	discoveryCache[f.Target] = doc
 	return doc
 }
 

@@ -103,17 +103,29 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 	})
 }
 
+var collectOnce sync.Once
+
+// collect runs every group body once in collecting mode, so that every ConformanceIt has recorded its
+// scenario. Groups are all declared at package initialisation, before any caller gets here.
+func collect() {
+	collectOnce.Do(func() {
+		reg.mu.Lock()
+		groups := append([]group(nil), reg.groups...)
+		reg.collecting = true
+		reg.mu.Unlock()
+		for _, g := range groups {
+			g.body()
+		}
+		reg.mu.Lock()
+		reg.collecting = false
+		reg.mu.Unlock()
+	})
+}
+
 // Catalogue returns every declared scenario, sorted by ID, without running any spec.
 func Catalogue() []Scenario {
+	collect()
 	reg.mu.Lock()
-	groups := append([]group(nil), reg.groups...)
-	reg.collecting = true
-	reg.mu.Unlock()
-	for _, g := range groups {
-		g.body()
-	}
-	reg.mu.Lock()
-	reg.collecting = false
 	out := make([]Scenario, 0, len(reg.scenarios))
 	for _, s := range reg.scenarios {
 		out = append(out, s)
@@ -125,10 +137,9 @@ func Catalogue() []Scenario {
 
 // Lookup returns the scenario with the given ID from the catalogue.
 func Lookup(id string) (Scenario, bool) {
-	for _, s := range Catalogue() {
-		if s.ID == id {
-			return s, true
-		}
-	}
-	return Scenario{}, false
+	collect()
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	s, ok := reg.scenarios[id]
+	return s, ok
 }
