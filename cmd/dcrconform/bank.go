@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,8 +25,10 @@ const defectsEnv = "DCRCONFORM_DEFECTS"
 // the bank alone on --addr against a mock directory reached by URL (its own in-process one when no URL is
 // given): the mode of the dcrconform-bank image.
 func runBank(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bank", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("bank", "bank [--defect NAME] [--list-defects] [--addr HOST:PORT --directory-url URL ...]",
+		`Serves the reference bank until interrupted. With no flags: a mock directory and the bank, both on loopback.
+With --addr, --directory-url or a server certificate: the bank alone, trusting a mock directory reached by URL
+(--directory-ca gives its CA bundle as a file, so that the bank can start before the directory).`, stdout, stderr)
 	var defects, hostnames stringList
 	fs.Var(&defects, "defect", "switch on a named defect (repeatable; also $"+defectsEnv+", comma-separated); --list-defects prints them")
 	listDefects := fs.Bool("list-defects", false, "print the defect catalogue and exit")
@@ -39,18 +39,15 @@ func runBank(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&hostnames, "hostname", "host name or IP of the self-issued server certificate (repeatable; default localhost, 127.0.0.1)")
 	caOut := fs.String("ca-out", "", "write the CA of the self-issued server certificate to this `file` (- for stdout)")
 	issuer := fs.String("issuer", "", "the bank's public base `URL` (default: https://<Host header of each request>)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "bank: "+format+"\n", a...)
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		return usage("unexpected argument %q", fs.Arg(0))
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	if *listDefects {
 		for _, d := range bank.Defects() {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +19,7 @@ const adminTokenEnv = "DCRCONFORM_ADMIN_TOKEN"
 // runDirectory is `dcrconform directory`: the mock directory, standalone. Exit codes: 0 after a clean
 // shutdown (SIGINT, SIGTERM) or -h, 1 when the directory fails, 2 on usage errors.
 func runDirectory(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("directory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("directory", "directory [flags]", "Serves a mock Open Banking directory and CDR register: key sets, CA bundle, SSAs, admin API.", stdout, stderr)
 	addr := fs.String("addr", mockdirectory.DefaultAddr, "listen `host:port` (port 0 picks a free port)")
 	state := fs.String("state", "", "state `dir`ectory: keys, certificates, organisations and software survive restarts (default: in memory)")
 	token := fs.String("admin-token", "", "bearer `token` of the admin API (default $"+adminTokenEnv+"; none disables the admin API)")
@@ -30,22 +27,15 @@ func runDirectory(args []string, stdout, stderr io.Writer) int {
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from the directory's own CA (trust "+mockdirectory.CABundlePath+")")
 	baseURL := fs.String("base-url", "", "public base `URL` used in SSA claims (default: scheme://host:port of --addr)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dcrconform directory [flags]\n\nServes a mock Open Banking directory and CDR register: key sets, CA bundle, SSAs, admin API.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "dcrconform directory: "+format+"\n", a...)
 		return 2
 	}
-	if fs.NArg() > 0 {
-		return usage("unexpected argument %q (all options are flags)", fs.Arg(0))
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	if err := mockdirectory.CheckAddr(*addr); err != nil {
 		return usage("invalid --addr %q: %v", *addr, err)

@@ -43,8 +43,8 @@ func TestDirectoryUsageErrors(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := runDirectory([]string{"-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-state") {
-		t.Errorf("-h: exit %d: %s", code, stderr.String())
+	if code := runDirectory([]string{"-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "-state") {
+		t.Errorf("-h: exit %d: %s", code, stdout.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,11 +9,13 @@ import (
 )
 
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("list", "list [--format text|markdown]", "Prints the scenario catalogue: ID, kind, requirement, expectation and title of every spec.", stdout, stderr)
 	format := fs.String("format", "text", "text or markdown")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
+	}
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	switch *format {
 	case "text":

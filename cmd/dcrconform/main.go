@@ -27,9 +27,9 @@ Usage:
   dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)
   dcrconform report --in run.json [--html F] [--junit F] [--json F]              regenerate reports from a JSON report
   dcrconform selftest [--parallel N] [--defects a,b]                              run the suites once per reference bank defect; print the catch matrix
-  dcrconform version
+  dcrconform version                                                             print the module version and VCS revision
 
-Run "dcrconform COMMAND -h" for a command's flags.
+Run "dcrconform COMMAND -h" (or "dcrconform help COMMAND") for a command's flags.
 `
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -53,13 +53,27 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	case "selftest":
 		return runSelfTest(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "dcrconform", version)
-		return exitOK
+		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			return dispatch([]string{args[1], "-h"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "dcrconform: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newCLI("version", "version", "Prints the module version and the VCS revision this binary was built from.", stdout, stderr)
+	if code, ok := fs.parse(args); !ok {
+		return code
+	}
+	if code, ok := fs.noArgs(); !ok {
+		return code
+	}
+	fmt.Fprintln(stdout, buildVersion())
+	return exitOK
 }

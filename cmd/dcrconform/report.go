@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,19 +11,19 @@ import (
 
 // runReport regenerates reports from a JSON report: dcrconform report --in run.json --html out.html --junit out.xml.
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("report", "report --in run.json [--html F] [--junit F] [--json F]",
+		`Regenerates reports from a JSON report written by "dcrconform run --json".`, stdout, stderr)
 	in := fs.String("in", "", `JSON report written by "dcrconform run --json" (required; - for standard input)`)
 	jsonOut := fs.String("json", "", "write the JSON report (again, secrets masked) to this path")
 	htmlOut := fs.String("html", "", "write the HTML report to this path")
 	junitOut := fs.String("junit", "", "write the JUnit XML report to this path")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
+	}
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "report: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
 	case *in == "":
 		fmt.Fprintln(stderr, "report: --in is required: the JSON report to read")
 		return exitUsage

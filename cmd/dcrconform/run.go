@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -30,8 +29,10 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func runSuites(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("run", "run [--config FILE] [--profile P] [--labels FILTER] [--focus ID] [--junit F] [--json F] [--html F] [--image IMG ...]",
+		`Runs the conformance suites against a bank: the embedded reference bank by default, an external bank
+described by --config (dcrconform init writes one), or a bank started from a Docker image (--image).
+Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configuration error.`, stdout, stderr)
 	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
 	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
@@ -46,13 +47,12 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
-	cf := addContainerFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	cf := addContainerFlags(fs.FlagSet)
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
@@ -197,7 +197,7 @@ func reportMeta(tgt *target.Target) reports.Meta {
 	for _, s := range framework.Catalogue() {
 		cat = append(cat, reports.Scenario(s))
 	}
-	return reports.Meta{ToolVersion: version, TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
+	return reports.Meta{ToolVersion: toolVersion(), TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
 		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat}
 }
 

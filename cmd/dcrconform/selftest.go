@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,13 +17,16 @@ import (
 // runSelfTest runs the whole suite against the reference bank once per defect, each run a child
 // process of this binary, and prints which specs caught which defect and the catch rate.
 func runSelfTest(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("selftest", "selftest [--parallel N] [--defects a,b] [--run-timeout D]",
+		"Runs the suites against the reference bank once per defect, each run a child process, and prints which\nspecs caught which defect and the catch rate. Exit status 1 when a defect goes uncaught.", stdout, stderr)
 	parallel := fs.Int("parallel", 2, "defect runs at once")
 	only := fs.String("defects", "", "comma-separated defects to run (default: all)")
 	runTimeout := fs.Duration("run-timeout", 3*time.Minute, "limit for one defect's run")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
+	}
+	if code, ok := fs.noArgs(); !ok {
+		return code
 	}
 	if *parallel < 1 {
 		fmt.Fprintln(stderr, "selftest: --parallel must be at least 1")
