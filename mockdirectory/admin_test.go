@@ -30,6 +30,7 @@ func TestAdminAuth(t *testing.T) {
 		{"POST", "/admin/keys/rotate"},
 		{"GET", "/admin/no-such-route"},
 		{"GET", "/admin"},
+		{"GET", CDRSSAPath("banking", f.org.ID, f.rsaSW.ID)},
 	}
 	// A directory without an admin token refuses every admin call, whatever the token.
 	noAdmin, err := New(Config{})
@@ -451,7 +452,7 @@ func TestPublicRoutes(t *testing.T) {
 		{"GET", CDRSSAPath("banking", "wrong-brand", f.rsaSW.ID), 404},
 		{"GET", CDRSSAPath("banking", f.org.ID, "nope"), 404},
 	} {
-		r := do(t, f.srv.URL, c.method, c.path, "", nil)
+		r := do(t, f.srv.URL, c.method, c.path, testToken, nil)
 		if r.status != c.status {
 			t.Errorf("%s %s: %d, want %d", c.method, c.path, r.status, c.status)
 			continue

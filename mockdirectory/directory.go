@@ -37,6 +37,7 @@ type Directory struct {
 	adminToken string
 	keySource  func(keyType string) (crypto.Signer, error)
 	st         *store // nil: in memory
+	lock       *stateLock
 	ca         *pki.CA
 	caBundle   []byte
 	baseURL    atomic.Pointer[string]
@@ -128,24 +129,17 @@ func New(cfg Config) (*Directory, error) {
 		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
+		// The lock comes first: the temporary files below may be another directory's writes in progress.
+		lock, err := lockState(cfg.StateDir, d.now())
+		if err != nil {
+			return nil, err
+		}
+		d.lock = lock
 		d.st = &store{dir: cfg.StateDir}
-		if err := d.st.removeTemps(); err != nil {
-			return nil, err
-		}
 	}
-	if err := d.loadCA(); err != nil {
+	if err := d.load(cfg); err != nil {
+		_ = d.Close()
 		return nil, err
-	}
-	if err := d.loadDirectoryKeys(); err != nil {
-		return nil, err
-	}
-	if err := d.loadParticipants(); err != nil {
-		return nil, err
-	}
-	if cfg.SeedFile != "" {
-		if err := d.applySeedFile(cfg.SeedFile); err != nil {
-			return nil, err
-		}
 	}
 	d.mu.Lock()
 	d.rebuildDirectorySets()
@@ -156,6 +150,40 @@ func New(cfg Config) (*Directory, error) {
 	d.SetBaseURL("http://localhost")
 	d.handler = d.routes()
 	return d, nil
+}
+
+func (d *Directory) load(cfg Config) error {
+	if d.st != nil {
+		if err := d.st.removeTemps(); err != nil {
+			return err
+		}
+	}
+	if err := d.loadCA(); err != nil {
+		return err
+	}
+	if err := d.loadDirectoryKeys(); err != nil {
+		return err
+	}
+	if err := d.loadParticipants(); err != nil {
+		return err
+	}
+	if cfg.SeedFile != "" {
+		return d.applySeedFile(cfg.SeedFile)
+	}
+	return nil
+}
+
+// Close releases the state directory's lock. With a state directory every change fails afterwards (reads
+// still work), so that a closed directory never writes over the next one's state. Closing twice is harmless.
+func (d *Directory) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.st != nil {
+		d.st.closed = true
+	}
+	err := d.lock.release()
+	d.lock = nil
+	return err
 }
 
 // SetBaseURL sets the public base URL where Handler is served, used in the SSAs' *_jwks_endpoint and

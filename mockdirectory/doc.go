@@ -14,7 +14,8 @@
 //	GET /ca.pem                                    CA bundle (issuing CA, then root) for a bank's trust store
 //	GET /cdr-register/v1/jwks                      the register's key set (the directory's signing keys)
 //	GET /cdr-register/v1/{industry}/data-recipients/brands/{brandId}/software-products/{softwareProductId}/ssa
-//	                                               a CDR SSA (application/jwt); brandId is the organisation id
+//	                                               a CDR SSA (application/jwt); brandId is the organisation id;
+//	                                               needs the admin token, like the admin API
 //	GET /cdr-register/v1/{industry}/data-recipients/brands/software-products/status
 //	GET /cdr-register/v1/{industry}/data-recipients/status
 //	GET /healthz

@@ -130,6 +130,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = d.Close() })
 	f, err := populate(d)
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,9 @@ func (d *Directory) routes() http.Handler {
 	pub.handle("GET", CDRJWKSPath, d.serveSet)
 	pub.handle("GET", "/{org}/{file}", d.serveSet)
 	pub.handle("GET", "/{org}/revoked/{file}", d.serveSet)
-	pub.handle("GET", "/cdr-register/v1/{industry}/data-recipients/brands/{brandId}/software-products/{softwareProductId}/ssa", d.cdrSSA)
+	// The register's SSA endpoint hands out signed SSAs: it needs the admin token like the admin API.
+	pub.handle("GET", "/cdr-register/v1/{industry}/data-recipients/brands/{brandId}/software-products/{softwareProductId}/ssa",
+		d.adminAuth(http.HandlerFunc(d.cdrSSA)).ServeHTTP)
 	pub.handle("GET", "/cdr-register/v1/{industry}/data-recipients/brands/software-products/status", d.cdrSoftwareStatus)
 	pub.handle("GET", "/cdr-register/v1/{industry}/data-recipients/status", d.cdrRecipientStatus)
 
@@ -320,24 +322,25 @@ func (d *Directory) cdrRecipientStatus(w http.ResponseWriter, r *http.Request) {
 // ---- admin API ---------------------------------------------------------------------------------------
 
 // adminAuth requires "Authorization: Bearer <AdminToken>"; with no token configured every call is 401.
+// The CDR register's SSA endpoint goes through it too.
 func (d *Directory) adminAuth(next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(d.adminToken))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.adminToken == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dcrconform-directory"`)
-			writeError(w, http.StatusUnauthorized, "admin API disabled: the directory has no admin token", "")
+			writeError(w, http.StatusUnauthorized, "admin API disabled: the directory has no admin token", "Authorization")
 			return
 		}
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dcrconform-directory"`)
-			writeError(w, http.StatusUnauthorized, "admin API: bearer token required", "")
+			writeError(w, http.StatusUnauthorized, "Authorization: a bearer token is required for the admin API", "Authorization")
 			return
 		}
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dcrconform-directory", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "admin API: invalid bearer token", "")
+			writeError(w, http.StatusUnauthorized, "Authorization: invalid bearer token for the admin API", "Authorization")
 			return
 		}
 		next.ServeHTTP(w, r)

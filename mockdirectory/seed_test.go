@@ -64,10 +64,12 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Restart with the same state and seed: nothing is duplicated.
+	d.Close()
 	d2, err := New(Config{StateDir: state, SeedFile: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d2.Close()
 	if n := len(d2.Organisations()); n != 2 {
 		t.Errorf("%d organisations after re-seeding", n)
 	}

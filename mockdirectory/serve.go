@@ -103,6 +103,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	defer d.Close() // after the server has shut down (deferred calls run last in, first out)
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func mapsKeys(m map[string]any) func(func(string) bool) {
 
 func TestCDRSSA(t *testing.T) {
 	f := sharedFixture(t)
-	r := get(t, f.srv.URL, CDRSSAPath("banking", f.org.ID, f.rsaSW.ID))
+	r := do(t, f.srv.URL, "GET", CDRSSAPath("banking", f.org.ID, f.rsaSW.ID), testToken, nil)
 	if r.status != 200 || r.header.Get("Content-Type") != "application/jwt" {
 		t.Fatalf("GET CDR SSA: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
 	}
@@ -384,7 +384,7 @@ func TestSSAStatuses(t *testing.T) {
 	if !strings.Contains(string(r.body), `"dataRecipientStatus":"SUSPENDED"`) {
 		t.Errorf("CDR recipient status %s", r.body)
 	}
-	if r = get(t, f.srv.URL, CDRSSAPath("banking", f.org.ID, f.rsaSW.ID)); r.status != http.StatusOK {
+	if r = do(t, f.srv.URL, "GET", CDRSSAPath("banking", f.org.ID, f.rsaSW.ID), testToken, nil); r.status != http.StatusOK {
 		t.Errorf("CDR SSA of revoked software: %d", r.status)
 	}
 }

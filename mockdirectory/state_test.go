@@ -70,12 +70,14 @@ func TestRestartServesIdenticalState(t *testing.T) {
 	before := served(t, f.srv.URL, f.d)
 	orgs, credsBefore := f.d.Organisations(), mustCreds(t, f.d, f.rsaSW.ID)
 	f.srv.Close()
+	f.d.Close()
 
 	// Restart on the same state, served at the same base URL.
 	d2, err := New(Config{StateDir: dir, AdminToken: testToken, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d2.Close()
 	srv2 := serve(t, d2)
 	after := served(t, srv2.URL, d2)
 	if len(after) != len(before) {
@@ -140,6 +142,7 @@ func TestTornWrites(t *testing.T) {
 	f := newFixture(t, Config{StateDir: dir})
 	before := served(t, f.srv.URL, f.d)
 	f.srv.Close()
+	f.d.Close()
 
 	leftovers := map[string]string{
 		"orgs/." + f.org.ID + ".json.tmp-123456":     `{"id":"` + f.org.ID + `","name":"half`,
@@ -165,6 +168,7 @@ func TestTornWrites(t *testing.T) {
 	if err != nil {
 		t.Fatalf("state with leftovers does not load: %v", err)
 	}
+	defer d2.Close()
 	srv2 := serve(t, d2)
 	after := served(t, srv2.URL, d2)
 	for p, b := range before {
@@ -180,8 +184,10 @@ func TestTornWrites(t *testing.T) {
 
 	// A first start killed while writing the CA: root.pem (written last) is missing.
 	fresh := t.TempDir()
-	if _, err := New(Config{StateDir: fresh}); err != nil {
+	if d, err := New(Config{StateDir: fresh}); err != nil {
 		t.Fatal(err)
+	} else {
+		d.Close()
 	}
 	for _, rel := range []string{"ca/root.pem", "keys/index.json"} {
 		if err := os.Remove(filepath.Join(fresh, rel)); err != nil {
@@ -195,6 +201,7 @@ func TestTornWrites(t *testing.T) {
 	if _, err := d3.CreateOrganisation(Organisation{Name: "x"}); err != nil {
 		t.Fatal(err)
 	}
+	d3.Close()
 	// But a state with records and no CA is refused rather than silently re-keyed.
 	if err := os.Remove(filepath.Join(fresh, "ca/root.pem")); err != nil {
 		t.Fatal(err)
@@ -209,6 +216,7 @@ func TestCorruptStateIsReported(t *testing.T) {
 	dir := t.TempDir()
 	f := newFixture(t, Config{StateDir: dir})
 	f.srv.Close()
+	f.d.Close()
 	p := filepath.Join(dir, "orgs", f.org.ID+".json")
 	if err := os.WriteFile(p, []byte(`{"id":"`+f.org.ID+`","name":"","status":"Active"}`), 0o644); err != nil {
 		t.Fatal(err)

@@ -15,13 +15,20 @@ import (
 // last: a kill at any point leaves either the old or the new state, plus unreferenced files and leftover
 // temporary files, both ignored (and the latter removed) on load.
 type store struct {
-	dir string
+	dir    string
+	closed bool // set by Directory.Close (under Directory.mu, which every write holds)
 }
+
+// errClosed is the error of a change to a closed directory.
+var errClosed = errors.New("state: the directory is closed")
 
 const tmpMarker = ".tmp-"
 
 // writeFile writes data to rel atomically.
 func (s *store) writeFile(rel string, data []byte, perm os.FileMode) (err error) {
+	if s.closed {
+		return errClosed
+	}
 	path := filepath.Join(s.dir, filepath.FromSlash(rel))
 	dir := filepath.Dir(path)
 	if err := ensureDir(dir); err != nil {
@@ -99,6 +106,9 @@ func (s *store) exists(rel string) bool {
 
 // remove deletes rel; a missing file is not an error.
 func (s *store) remove(rel string) error {
+	if s.closed {
+		return errClosed
+	}
 	err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(rel)))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("state: %w", err)

@@ -213,6 +213,7 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = dir.Close()
 		return nil, nil, err
 	}
 	base := c.BaseURL
@@ -231,6 +232,7 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		_ = dir.Close()
 	}, nil
 }
 

@@ -207,6 +207,7 @@ func ServeDirectory(cfg mockdirectory.Config) (*DirectoryServer, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		_ = dir.Close()
 		return nil, fmt.Errorf("mock directory listener: %w", err)
 	}
 	ds := &DirectoryServer{Directory: dir, URL: "http://" + ln.Addr().String()}
@@ -216,5 +217,8 @@ func ServeDirectory(cfg mockdirectory.Config) (*DirectoryServer, error) {
 	return ds, nil
 }
 
-// Close stops the server at once.
-func (d *DirectoryServer) Close() error { return d.srv.Close() }
+// Close stops the server at once and releases the directory's state.
+func (d *DirectoryServer) Close() error {
+	err := d.srv.Close()
+	return errors.Join(err, d.Directory.Close())
+}
