@@ -143,6 +143,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c.resolvePaths(filepath.Dir(path))
+	if err := c.checkFiles(time.Now()); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	return c, nil
 }
 
@@ -289,13 +292,9 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 		tgt.Scope = "openid accounts payments"
 	}
 	if t.CABundle != "" {
-		pem, err := os.ReadFile(t.CABundle)
+		certs, err := readCABundle(t.CABundle)
 		if err != nil {
-			return nil, fmt.Errorf("target.ca_bundle: %w", err)
-		}
-		certs, err := pki.ParseCertsPEM(pem)
-		if err != nil {
-			return nil, fmt.Errorf("target.ca_bundle: %w", err)
+			return nil, err
 		}
 		tgt.RootCAs = x509.NewCertPool()
 		for _, cert := range certs {
@@ -337,10 +336,16 @@ func roles(v any) []string {
 
 func orTrue(b *bool) bool { return b == nil || *b }
 
-func (s *Software) load() (*target.Software, error) {
+func (s *Software) load() (*target.Software, error) { return s.loadAt(time.Now()) }
+
+// loadAt loads the software's files and checks them at now (see checkFiles).
+func (s *Software) loadAt(now time.Time) (*target.Software, error) {
 	cert, err := tls.LoadX509KeyPair(s.TransportCert, s.TransportKey)
 	if err != nil {
 		return nil, fmt.Errorf("software.transport_cert/transport_key: %w", err)
+	}
+	if err := checkTransport(cert, now); err != nil {
+		return nil, err
 	}
 	keyPEM, err := os.ReadFile(s.SigningKey)
 	if err != nil {
@@ -349,6 +354,9 @@ func (s *Software) load() (*target.Software, error) {
 	signer, err := pki.ParseKeyPEM(keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("software.signing_key: %w", err)
+	}
+	if err := checkSigningKey(signer, s.SigningAlg); err != nil {
+		return nil, err
 	}
 	key, err := joseutil.NewKey(signer)
 	if err != nil {
