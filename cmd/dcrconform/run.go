@@ -16,6 +16,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/reports"
@@ -43,6 +44,8 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	verbose := fs.Bool("v", true, "print every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
+	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
+	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
@@ -61,6 +64,16 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	if *configPath != "" && (len(defects) > 0 || *keyPool != "") {
 		fmt.Fprintln(stderr, "run: --defect and --key-pool apply to the embedded reference bank only, not with --config")
 		return exitUsage
+	}
+
+	started, opsBefore := time.Now(), opcount.Snapshot()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "run: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
 	}
 
 	var tgt *target.Target
@@ -147,6 +160,12 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 			fmt.Fprintln(stderr, "run: no spec ran: --labels, --focus or --profile selected none (dcrconform list shows the catalogue)")
 		}
 		return exitUsage
+	}
+	if *statsOut != "" {
+		if err := writeStats(*statsOut, *profile, time.Since(started), opcount.Snapshot().Sub(opsBefore), ran, skipped, passed && !t.Failed); err != nil {
+			fmt.Fprintf(stderr, "run: --stats: %v\n", err)
+			return exitFailed
+		}
 	}
 	for _, out := range []struct{ kind, path string }{{"JUnit", *junit}, {"JSON", *jsonOut}, {"HTML", *htmlOut}} {
 		if out.path != "" {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dcrconform/dcrconform/harness/opcount"
 )
 
 // Config configures a Bank.
@@ -192,8 +194,9 @@ func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
 	for _, c := range r.TLS.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: b.cfg.ClientCAs, Intermediates: inter,
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: b.cfg.ClientCAs, Intermediates: inter,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	opcount.Chains(chains)
 	if err != nil {
 		return nil
 	}

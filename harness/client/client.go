@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
@@ -146,7 +147,7 @@ func (c *Client) transport(cert *tls.Certificate) *http.Transport {
 	if t, ok := c.transports[cert]; ok {
 		return t
 	}
-	cfg := &tls.Config{RootCAs: c.opts.RootCAs, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{RootCAs: c.opts.RootCAs, MinVersion: tls.VersionTLS12, VerifyConnection: countHandshake}
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
@@ -160,6 +161,16 @@ func (c *Client) transport(cert *tls.Certificate) *http.Transport {
 	}
 	c.transports[cert] = t
 	return t
+}
+
+// countHandshake counts every completed handshake for opcount; it never refuses one.
+func countHandshake(cs tls.ConnectionState) error {
+	if cs.DidResume {
+		opcount.Add(opcount.TLSResumed)
+	} else {
+		opcount.Add(opcount.TLSHandshake)
+	}
+	return nil
 }
 
 // CloseIdleConnections closes every idle connection of every transport.

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/dcrconform/dcrconform/harness/opcount"
 )
 
 // Key is a private signing key with the identifiers published beside it.
@@ -83,6 +85,7 @@ func SignAs(claims any, k Key, alg jose.SignatureAlgorithm, typ string) (string,
 	if err != nil {
 		return "", fmt.Errorf("marshal claims: %w", err)
 	}
+	opcount.Signed(k.Signer.Public())
 	jws, err := signer.Sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
@@ -192,6 +195,7 @@ func Verify(token string, set jose.JSONWebKeySet, algs []jose.SignatureAlgorithm
 		if k.Use != "" && k.Use != "sig" {
 			continue
 		}
+		opcount.Verified(k.Public().Key)
 		payload, err := jws.Verify(k.Public().Key)
 		if err != nil {
 			lastErr = fmt.Errorf("signature: %w", err)

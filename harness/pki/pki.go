@@ -19,6 +19,8 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"github.com/dcrconform/dcrconform/harness/opcount"
 )
 
 // CA is a two-level certificate authority: a self-signed root and an issuing CA signed by it.
@@ -138,7 +140,8 @@ func (ca *CA) TLSCertificate(leaf *x509.Certificate, key crypto.Signer) tls.Cert
 
 // Verify checks that cert chains to this CA's root through the issuing CA.
 func (ca *CA) Verify(cert *x509.Certificate, usage x509.ExtKeyUsage) error {
-	_, err := cert.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: ca.IntermediatePool(), KeyUsages: []x509.ExtKeyUsage{usage}})
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: ca.IntermediatePool(), KeyUsages: []x509.ExtKeyUsage{usage}})
+	opcount.Chains(chains)
 	return err
 }
 
@@ -153,10 +156,16 @@ func (ca *CA) leafTemplate(subject pkix.Name) *x509.Certificate {
 }
 
 // NewECKey makes a P-256 key.
-func NewECKey() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+func NewECKey() (*ecdsa.PrivateKey, error) {
+	opcount.Add(opcount.ECKeyGen)
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+}
 
 // NewRSAKey makes a 2048-bit RSA key.
-func NewRSAKey() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+func NewRSAKey() (*rsa.PrivateKey, error) {
+	opcount.Add(opcount.RSAKeyGen)
+	return rsa.GenerateKey(rand.Reader, 2048)
+}
 
 // CertPEM encodes a certificate as PEM.
 func CertPEM(c *x509.Certificate) []byte {
@@ -230,6 +239,7 @@ func Thumbprint(c *x509.Certificate) string {
 }
 
 func createCert(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
+	opcount.Signed(signer.Public())
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
 		return nil, fmt.Errorf("create certificate %q: %w", tmpl.Subject.CommonName, err)

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/opcost"
+	"github.com/dcrconform/dcrconform/harness/opcount"
+)
+
+// runStats is what `run --stats` writes: one run's wall time beside its crypto floor.
+type runStats struct {
+	Profile string             `json:"profile"`
+	WallMS  float64            `json:"wall_ms"`
+	Ran     int                `json:"ran"`
+	Skipped int                `json:"skipped"`
+	Passed  bool               `json:"passed"`
+	Counts  map[string]int64   `json:"counts"`
+	CostsUS map[string]float64 `json:"costs_us"` // per operation, measured in the run's process after the run
+	FloorMS float64            `json:"floor_ms"` // counts × costs
+	Ratio   float64            `json:"wall_over_floor"`
+}
+
+// writeStats measures the per-operation costs in this process and writes the run's stats to path.
+func writeStats(path, profile string, wall time.Duration, counts opcount.Counts, ran, skipped int, passed bool) error {
+	costs, err := opcost.Measure(8)
+	if err != nil {
+		return err
+	}
+	st := runStats{Profile: profile, WallMS: ms(wall), Ran: ran, Skipped: skipped, Passed: passed,
+		Counts: map[string]int64{}, CostsUS: map[string]float64{}}
+	if st.Profile == "" {
+		st.Profile = "all"
+	}
+	for op := range opcount.NumOps {
+		st.Counts[op.String()] = counts[op]
+		st.CostsUS[op.String()] = float64(costs[op].Nanoseconds()) / 1000
+	}
+	floor := costs.Floor(counts)
+	st.FloorMS = ms(floor)
+	if floor > 0 {
+		st.Ratio = float64(wall) / float64(floor)
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// startCPUProfile profiles this process's CPU until the returned stop.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// runBench runs the embedded default once per profile (and all profiles together), each in a child
+// process of this binary, and prints wall time, spec counts, expensive-operation counts and the crypto
+// floor side by side. Arguments after "--" go to every child's `run`.
+func runBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profiles := fs.String("profiles", "uk,cdr,generic,is,rfc7591,all", `comma-separated profiles to run; "all" is every profile in one run`)
+	repeat := fs.Int("repeat", 1, "runs per profile (the machine's noise shows as spread)")
+	profDir := fs.String("cpuprofile-dir", "", "write each run's pprof CPU profile into this folder")
+	jsonOut := fs.String("json", "", "write every run's stats as a JSON array")
+	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "limit for one run")
+	var extra []string
+	for i, a := range args {
+		if a == "--" {
+			args, extra = args[:i], args[i+1:]
+			break
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 || *repeat < 1 {
+		fmt.Fprintln(stderr, "bench: unexpected argument or --repeat below 1 (arguments for run go after --)")
+		return exitUsage
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return exitUsage
+	}
+	tmp, err := os.MkdirTemp("", "dcrconform-bench-")
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return exitUsage
+	}
+	defer os.RemoveAll(tmp)
+	if *profDir != "" {
+		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return exitUsage
+		}
+	}
+
+	var all []runStats
+	ok := true
+	for _, p := range strings.Split(*profiles, ",") {
+		p = strings.TrimSpace(p)
+		for i := range *repeat {
+			statsPath := filepath.Join(tmp, fmt.Sprintf("%s-%d.json", p, i))
+			childArgs := []string{"run", "--junit", "", "-v=false", "--no-color", "--stats", statsPath}
+			if p != "all" {
+				childArgs = append(childArgs, "--profile", p)
+			}
+			if *profDir != "" {
+				childArgs = append(childArgs, "--cpuprofile", filepath.Join(*profDir, fmt.Sprintf("%s-%d.pprof", p, i)))
+			}
+			childArgs = append(childArgs, extra...)
+			ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
+			var out bytes.Buffer
+			cmd := exec.CommandContext(ctx, self, childArgs...)
+			cmd.Stdout, cmd.Stderr = &out, &out
+			runErr := cmd.Run()
+			cancel()
+			st, err := readStats(statsPath)
+			if err != nil {
+				fmt.Fprintf(stderr, "bench: %s run %d: %v (run: %v)\n%s\n", p, i+1, err, runErr, tail(out.String(), 2000))
+				ok = false
+				continue
+			}
+			if !st.Passed {
+				ok = false
+			}
+			all = append(all, st)
+		}
+	}
+	printBench(stdout, all)
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(all, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return exitFailed
+		}
+	}
+	if !ok {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func readStats(path string) (runStats, error) {
+	var st runStats
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return st, fmt.Errorf("no stats written: %w", err)
+	}
+	return st, json.Unmarshal(b, &st)
+}
+
+func printBench(w io.Writer, all []runStats) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "profile\tresult\tspecs ran\twall s\t"
+	for op := range opcount.NumOps {
+		head += op.String() + "\t"
+	}
+	fmt.Fprintln(tw, head+"floor s\twall/floor\t")
+	for _, st := range all {
+		result := "pass"
+		if !st.Passed {
+			result = "FAIL"
+		}
+		row := fmt.Sprintf("%s\t%s\t%d\t%.2f\t", st.Profile, result, st.Ran, st.WallMS/1000)
+		for op := range opcount.NumOps {
+			row += fmt.Sprintf("%d\t", st.Counts[op.String()])
+		}
+		fmt.Fprintln(tw, row+fmt.Sprintf("%.2f\t%.1f\t", st.FloorMS/1000, st.Ratio))
+	}
+	tw.Flush()
+	if len(all) > 0 {
+		last := all[len(all)-1]
+		var parts []string
+		for op := range opcount.NumOps {
+			parts = append(parts, fmt.Sprintf("%s %s", op, time.Duration(last.CostsUS[op.String()]*1000).Round(time.Microsecond)))
+		}
+		fmt.Fprintf(w, "\nper-operation cost (measured in the last run's process): %s\n", strings.Join(parts, ", "))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+// Package opcount counts the expensive operations of a run (key generations, signatures,
+// verifications, TLS handshakes) so that a benchmark can set wall time against a crypto floor:
+// those counts times each operation's cost, measured in the same process (see Costs).
+package opcount
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"sync/atomic"
+)
+
+// Op is one kind of expensive operation.
+type Op int
+
+// The counted operations.
+const (
+	RSAKeyGen Op = iota
+	ECKeyGen
+	RSASign
+	ECSign
+	RSAVerify
+	ECVerify
+	TLSHandshake // a full client handshake (mutual TLS when a certificate is presented)
+	TLSResumed   // a resumed handshake
+	NumOps
+)
+
+var names = [NumOps]string{"rsa-keygen", "ec-keygen", "rsa-sign", "ec-sign", "rsa-verify", "ec-verify", "tls-full", "tls-resumed"}
+
+// String is the operation's short name.
+func (o Op) String() string {
+	if o < 0 || o >= NumOps {
+		return "unknown"
+	}
+	return names[o]
+}
+
+// Counts holds one count per Op.
+type Counts [NumOps]int64
+
+var counts [NumOps]atomic.Int64
+
+// Add counts one op.
+func Add(o Op) { counts[o].Add(1) }
+
+// Snapshot returns the counts so far.
+func Snapshot() Counts {
+	var c Counts
+	for i := range c {
+		c[i] = counts[i].Load()
+	}
+	return c
+}
+
+// Sub returns c minus d, the ops between two snapshots.
+func (c Counts) Sub(d Counts) Counts {
+	for i := range c {
+		c[i] -= d[i]
+	}
+	return c
+}
+
+// Signed counts a signature by the key type of pub.
+func Signed(pub crypto.PublicKey) {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		Add(RSASign)
+	case *ecdsa.PublicKey:
+		Add(ECSign)
+	}
+}
+
+// Verified counts a signature verification by the key type of pub.
+func Verified(pub crypto.PublicKey) {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		Add(RSAVerify)
+	case *ecdsa.PublicKey:
+		Add(ECVerify)
+	}
+}
+
+// Chains counts the signature checks of verified certificate chains: one per certificate below the root.
+func Chains(chains [][]*x509.Certificate) {
+	for _, ch := range chains {
+		for i := 0; i+1 < len(ch); i++ {
+			Verified(ch[i+1].PublicKey)
+		}
+	}
+}
