@@ -34,6 +34,7 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 	listDefects := fs.Bool("list-defects", false, "print the defect catalogue and exit")
 	addr := fs.String("addr", "", "listen `host:port` of the bank alone (default: the embedded pair on random loopback ports)")
 	dirURL := fs.String("directory-url", os.Getenv(container.EnvDirectoryURL), "base `URL` of an external mock directory: client CAs from its /ca.pem, SSA keys from its /keystore/openbanking.jwks (default $"+container.EnvDirectoryURL+")")
+	dirCA := fs.String("directory-ca", "", "PEM `file` of the directory's CA bundle (from dcrconform init --mock-directory); default: fetched from --directory-url's /ca.pem")
 	certFile := fs.String("server-cert", os.Getenv(container.EnvTLSCertFile), "PEM `file` of the server certificate chain (default $"+container.EnvTLSCertFile+"; none: self-issued)")
 	keyFile := fs.String("server-key", os.Getenv(container.EnvTLSKeyFile), "PEM `file` of the server key (default $"+container.EnvTLSKeyFile+")")
 	fs.Var(&hostnames, "hostname", "host name or IP of the self-issued server certificate (repeatable; default localhost, 127.0.0.1)")
@@ -63,7 +64,7 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	standalone := *addr != "" || *dirURL != "" || *certFile != "" || *keyFile != "" || len(hostnames) > 0 || *caOut != "" || *issuer != ""
+	standalone := *addr != "" || *dirURL != "" || *dirCA != "" || *certFile != "" || *keyFile != "" || len(hostnames) > 0 || *caOut != "" || *issuer != ""
 	if !standalone {
 		env, err := embedded.Start(embedded.Options{Defects: defects, Logger: quietLogger(stderr)})
 		if err != nil {
@@ -94,6 +95,16 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 	}
 	opts := embedded.BankOptions{Addr: *addr, DirectoryURL: *dirURL, Hostnames: hostnames, Issuer: *issuer,
 		Defects: defects, Logger: quietLogger(stderr)}
+	if *dirCA != "" {
+		if *dirURL == "" {
+			return usage("--directory-ca needs --directory-url: the SSA key sets are fetched from the directory")
+		}
+		pem, err := os.ReadFile(*dirCA)
+		if err != nil {
+			return usage("--directory-ca: %v", err)
+		}
+		opts.DirectoryCA = pem
+	}
 	switch *caOut {
 	case "":
 	case "-":

@@ -37,6 +37,8 @@ func TestBankUsageErrors(t *testing.T) {
 		{[]string{"--server-cert", "c.pem", "--server-key", "k.pem", "--hostname", "x"}, "--hostname"},
 		{[]string{"--server-cert", "missing.pem", "--server-key", "missing-key.pem"}, "--server-cert"},
 		{[]string{"extra"}, "extra"},
+		{[]string{"--directory-ca", "ca.pem"}, "--directory-url"},
+		{[]string{"--directory-ca", "missing.pem", "--directory-url", "http://127.0.0.1:1"}, "missing.pem"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := runBank(c.args, &stdout, &stderr); code != exitUsage {

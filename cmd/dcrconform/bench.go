@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -78,8 +77,8 @@ func startCPUProfile(path string) (func(), error) {
 // process of this binary, and prints wall time, spec counts, expensive-operation counts and the crypto
 // floor side by side. Arguments after "--" go to every child's `run`.
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLI("bench", "bench [--profiles uk,all] [--repeat N] [-- RUN FLAGS]",
+		"Times the embedded default per profile beside its crypto floor; flags after -- go to each run.", stdout, stderr)
 	profiles := fs.String("profiles", "uk,cdr,generic,is,rfc7591,all", `comma-separated profiles to run; "all" is every profile in one run`)
 	repeat := fs.Int("repeat", 1, "runs per profile (the machine's noise shows as spread)")
 	profDir := fs.String("cpuprofile-dir", "", "write each run's pprof CPU profile into this folder")
@@ -92,12 +91,14 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
-	if fs.NArg() > 0 || *repeat < 1 {
-		fmt.Fprintln(stderr, "bench: unexpected argument or --repeat below 1 (arguments for run go after --)")
-		return exitUsage
+	if fs.NArg() > 0 {
+		return fs.usageError("unexpected argument %q (arguments for run go after --)", fs.Arg(0))
+	}
+	if *repeat < 1 {
+		return fs.usageError("--repeat below 1")
 	}
 	self, err := os.Executable()
 	if err != nil {

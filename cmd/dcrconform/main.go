@@ -28,6 +28,7 @@ Usage:
   dcrconform report --in run.json [--html F] [--junit F] [--json F]              regenerate reports from a JSON report
   dcrconform selftest [--parallel N] [--defects a,b]                              run the suites once per reference bank defect; print the catch matrix
   dcrconform bench [--profiles uk,all] [--repeat N] [-- RUN FLAGS]              time the embedded default per profile beside its crypto floor
+  dcrconform init --profile P [--mock-directory] [--out DIR]                     write a starter config (and a mock directory's trust material)
   dcrconform version                                                             print the module version and VCS revision
 
 Run "dcrconform COMMAND -h" (or "dcrconform help COMMAND") for a command's flags.
@@ -55,6 +56,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runSelfTest(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "init":
+		return runInit(args[1:], stdout, stderr)
 	case "version", "--version":
 		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -12,7 +10,7 @@ import (
 )
 
 // commands are every command and subcommand, as typed after "dcrconform".
-var commands = [][]string{{"run"}, {"list"}, {"directory"}, {"bank"}, {"report"}, {"selftest"}, {"version"}}
+var commands = [][]string{{"run"}, {"list"}, {"directory"}, {"bank"}, {"report"}, {"selftest"}, {"version"}, {"init"}, {"bench"}}
 
 func TestHelpGoesToStdoutAndExitsZero(t *testing.T) {
 	clearBankEnv(t)
@@ -76,12 +74,7 @@ func TestUnknownFlagOrCommandExitsTwoWithUsageOnStderr(t *testing.T) {
 // what the go command stamped into it: the module path, its version, and the VCS revision when the build
 // had one (a checkout's .git; not a git worktree, nor GOFLAGS=-buildvcs=false).
 func TestVersionFromBuildInfo(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "dcrconform")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := dcrconformBinary(t)
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil {
 		t.Fatalf("dcrconform version: %v", err)

@@ -33,6 +33,9 @@ type BankOptions struct {
 	Issuer  string
 	Defects []string
 	Logger  *slog.Logger
+	// DirectoryCA is the directory's CA bundle (PEM), given as a file exported before the directory runs
+	// (dcrconform init --mock-directory); nil fetches it from the directory's /ca.pem.
+	DirectoryCA []byte
 	// CAWait bounds how long to keep asking the directory for /ca.pem while it starts (default 60s).
 	CAWait time.Duration
 	// WriteCA, if set, receives the CA bundle of a self-issued server certificate before the bank serves.
@@ -67,13 +70,17 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	bundle, err := fetchCABundle(ctx, dirURL+mockdirectory.CABundlePath, opts.CAWait)
-	if err != nil {
-		return nil, fmt.Errorf("bank: %w", err)
+	bundle, bundleFrom := opts.DirectoryCA, "given"
+	if bundle == nil {
+		var err error
+		if bundle, err = fetchCABundle(ctx, dirURL+mockdirectory.CABundlePath, opts.CAWait); err != nil {
+			return nil, fmt.Errorf("bank: %w", err)
+		}
+		bundleFrom = dirURL + mockdirectory.CABundlePath
 	}
 	roots, inters, err := splitBundle(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("bank: directory CA bundle %s%s: %w", dirURL, mockdirectory.CABundlePath, err)
+		return nil, fmt.Errorf("bank: directory CA bundle %s: %w", bundleFrom, err)
 	}
 	// The same configuration as the embedded default's bank (every profile, the same credentials).
 	b, err := bank.New(bank.Config{
