@@ -2,7 +2,11 @@ package suites_test
 
 import (
 	"os"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
 
 	"github.com/dcrconform/dcrconform/suites"
 	"github.com/dcrconform/dcrconform/suites/framework"
@@ -30,5 +34,57 @@ func TestEveryCaughtDefectNamesDeclaredSpecs(t *testing.T) {
 				t.Errorf("defect %s names spec %s, which is not declared", defect, id)
 			}
 		}
+	}
+}
+
+// TestScenarioRequirementsAreRegistered: every requirement a scenario names is in fixtures/requirements.
+func TestScenarioRequirementsAreRegistered(t *testing.T) {
+	for _, bad := range suites.UnknownRequirements() {
+		t.Errorf("scenario requirement not in the register: %s", bad)
+	}
+}
+
+// TestFAPIOnlySpecsAreLabelled: a spec whose requirements only FAPI demands carries the fapi label, and
+// no other spec does.
+func TestFAPIOnlySpecsAreLabelled(t *testing.T) {
+	reg := requirements.MustLoad()
+	labelled := 0
+	for _, s := range framework.Catalogue() {
+		fapiOnly := true
+		for _, id := range s.Requirements() {
+			q, _ := reg.Lookup(id)
+			if !slices.Contains(q.Labels, framework.FAPILabel) {
+				fapiOnly = false
+			}
+		}
+		if has := slices.Contains(s.Labels, framework.FAPILabel); has != fapiOnly {
+			t.Errorf("%s (%s): fapi label %v, but its requirements are FAPI-only: %v", s.ID, s.Requirement, has, fapiOnly)
+		}
+		if fapiOnly {
+			labelled++
+		}
+	}
+	if labelled == 0 {
+		t.Error("no spec is FAPI-only: the label filter '!fapi' would select everything")
+	}
+}
+
+const readme = "../README.md"
+
+// TestReadmeCoverageIsCurrent keeps README.md's coverage table in step with the register and the specs.
+// Regenerate it with `make catalogue`.
+func TestReadmeCoverageIsCurrent(t *testing.T) {
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, end = "<!-- coverage:start -->\n", "<!-- coverage:end -->"
+	s := string(b)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q ... %q block", readme, start, end)
+	}
+	if got, want := s[i+len(start):j], suites.CoverageMarkdown(suites.Coverage()); got != want {
+		t.Fatalf("the coverage table in %s is out of date: run `make catalogue`\nwant:\n%s", readme, want)
 	}
 }

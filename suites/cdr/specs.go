@@ -58,7 +58,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 	}
 
 	for _, op := range common.Operations {
-		framework.ConformanceIt(negative("CDR-"+op.Part+"-N01", op.Label, "RFC6750-3.1",
+		framework.ConformanceIt(negative("CDR-"+op.Part+"-N01", op.Label, "RFC6750-3.1, CDR-DCR-WWW-AUTH",
 			op.Method+" with an expired access token is 401 with WWW-Authenticate carrying error=\"invalid_token\"", `401, WWW-Authenticate: Bearer error="invalid_token"`),
 			func(f *framework.Framework) {
 				op.Require(f)
@@ -69,7 +69,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 				f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
 			})
 
-		framework.ConformanceIt(negative("CDR-"+op.Part+"-N02", op.Label, "RFC7592-2",
+		framework.ConformanceIt(negative("CDR-"+op.Part+"-N02", op.Label, "RFC7592-2, CDR-DCR-UNKNOWN-CLIENT",
 			op.Method+" of an unknown ClientId is 401", "401"),
 			func(f *framework.Framework) {
 				op.Require(f)
@@ -78,7 +78,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
 			})
 
-		framework.ConformanceIt(negative("CDR-"+op.Part+"-N03", op.Label, "CDR-DCR-SCOPE",
+		framework.ConformanceIt(negative("CDR-"+op.Part+"-N03", op.Label, "CDR-DCR-SCOPE, RFC6750-3.1-SCOPE",
 			op.Method+" with an access token without the cdr:registration scope is 403", "403"),
 			func(f *framework.Framework) {
 				op.Require(f)
@@ -129,13 +129,13 @@ func withSSA(opts mockdirectory.SSAOptions) func(*framework.Framework, *target.S
 var registrationFaults = []registrationFault{
 	{"CDR-REG-N02", "CDR-DCR-SSA", "an SSA signed by a key that is not the register's is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakUnpublishedKey})},
-	{"CDR-REG-N03", "CDR-DCR-SSA", "an SSA whose signature does not verify is refused", framework.FaultSSA,
+	{"CDR-REG-N03", "CDR-DCR-SSA, CDR-DCR-ERRORS", "an SSA whose signature does not verify is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature})},
-	{"CDR-REG-N04", "CDR-DCR-SSA", "an SSA whose iss is not the register is refused", framework.FaultSSA,
+	{"CDR-REG-N04", "CDR-DCR-SSA, CDR-DCR-SSA-ISSUER", "an SSA whose iss is not the register is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakWrongIssuer})},
-	{"CDR-REG-N05", "CDR-DCR-SSA", "an expired SSA is refused", framework.FaultSSA,
+	{"CDR-REG-N05", "CDR-DCR-SSA, CDR-DCR-SSA-EXPIRY", "an expired SSA is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakExpired})},
-	{"CDR-REG-N06", "RFC7591-3.2.2", "a redirect URI that is not among the SSA's redirect_uris is refused", framework.FaultRedirectURI,
+	{"CDR-REG-N06", "CDR-DCR-REDIRECT, RFC7591-3.2.2-REDIRECT", "a redirect URI that is not among the SSA's redirect_uris is refused", framework.FaultRedirectURI,
 		signed(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{"https://attacker.example/cb"})
 		})},

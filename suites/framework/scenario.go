@@ -6,10 +6,13 @@ package framework
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
+
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
 )
 
 // Kinds of scenario.
@@ -22,7 +25,7 @@ const (
 type Scenario struct {
 	ID          string   `json:"id"`          // stable, e.g. UK-REG-N01
 	Title       string   `json:"title"`       // what is checked, in a sentence
-	Requirement string   `json:"requirement"` // clause, e.g. RFC7591-3.2.2 or OBIE-DCR-3.3-...
+	Requirement string   `json:"requirement"` // register IDs (fixtures/requirements), comma-separated
 	Profile     string   `json:"profile"`     // uk, cdr, ...
 	Operation   string   `json:"operation"`   // discovery, register, token, read, update, delete
 	Kind        string   `json:"kind"`        // positive or negative
@@ -34,6 +37,9 @@ type Scenario struct {
 func (s Scenario) AllLabels() []string {
 	return append([]string{s.Profile, s.Operation, s.Kind, s.ID}, s.Labels...)
 }
+
+// Requirements are the register IDs the spec checks.
+func (s Scenario) Requirements() []string { return requirements.SplitIDs(s.Requirement) }
 
 // SpecText is the Ginkgo spec text: "[ID] title".
 func (s Scenario) SpecText() string { return "[" + s.ID + "] " + s.Title }
@@ -50,6 +56,31 @@ func (s Scenario) validate() error {
 		return fmt.Errorf("scenario %s: kind %q is neither positive nor negative", s.ID, s.Kind)
 	}
 	return nil
+}
+
+// FAPILabel marks a spec whose every requirement only FAPI demands, so a non-FAPI bank can leave it
+// out with a label filter ('!fapi').
+const FAPILabel = "fapi"
+
+// withRegisterLabels adds the fapi label when every requirement the scenario names carries it in the
+// register.
+func (s Scenario) withRegisterLabels() Scenario {
+	reqs := s.Requirements()
+	if len(reqs) == 0 || slices.Contains(s.Labels, FAPILabel) {
+		return s
+	}
+	register, err := requirements.Load()
+	if err != nil {
+		return s
+	}
+	for _, id := range reqs {
+		q, ok := register.Lookup(id)
+		if !ok || !slices.Contains(q.Labels, FAPILabel) {
+			return s
+		}
+	}
+	s.Labels = append(slices.Clone(s.Labels), FAPILabel)
+	return s
 }
 
 type registry struct {
@@ -81,6 +112,7 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 	if err := s.validate(); err != nil {
 		panic(err)
 	}
+	s = s.withRegisterLabels()
 	reg.mu.Lock()
 	if prev, dup := reg.scenarios[s.ID]; dup && prev.Title != s.Title {
 		reg.mu.Unlock()

@@ -34,7 +34,7 @@ func signedWith(change func(f *framework.Framework, sw *target.Software, c frame
 var status400 = []int{http.StatusBadRequest}
 
 var registrationFaults = []registrationFault{
-	{"GEN-REG-N01", "RFC7591-3.2.2", "an SSA whose signature does not verify is refused", framework.FaultSSA, status400,
+	{"GEN-REG-N01", "RFC7591-3.2.2-SSA", "an SSA whose signature does not verify is refused", framework.FaultSSA, status400,
 		signedWith(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("software_statement", f.SSA(sw, mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature}))
 		})},
@@ -46,7 +46,7 @@ var registrationFaults = []registrationFault{
 			}
 			return request{jwt, framework.JWTContentType, true}
 		}},
-	{"GEN-REG-N03", "RFC7591-3.2.2", "a redirect URI that is not among the SSA's software_redirect_uris is refused", framework.FaultRedirectURI, status400,
+	{"GEN-REG-N03", "RFC7591-3.2.2-REDIRECT", "a redirect URI that is not among the SSA's software_redirect_uris is refused", framework.FaultRedirectURI, status400,
 		signedWith(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{"https://attacker.example/cb"})
 		})},
@@ -67,7 +67,7 @@ var registrationFaults = []registrationFault{
 }
 
 var _ = framework.Describe("generic DCR 0.1: registration and management", func() {
-	framework.ConformanceIt(positive("GEN-REG-001", "register", "RFC7591-3.2.1",
+	framework.ConformanceIt(positive("GEN-REG-001", "register", "RFC7591-3.2.1, GEN-DCR-0.1-REGISTER",
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) { common.Register(f, echoed) })
 
@@ -83,7 +83,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 		"PUT with a changed redirect URI returns 200 and a later GET shows it", "200, then GET shows the change"),
 		func(f *framework.Framework) { common.Update(f, echoed) })
 
-	framework.ConformanceIt(positive("GEN-DEL-001", "delete", "RFC7592-2.3",
+	framework.ConformanceIt(positive("GEN-DEL-001", "delete", "RFC7592-2.3, GEN-DCR-0.1-DELETE",
 		"DELETE returns 204, and a later GET with the same token is 401", "204, then 401"),
 		func(f *framework.Framework) { common.Delete(f) })
 
@@ -125,7 +125,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 		})
 
 	for _, op := range common.Operations {
-		framework.ConformanceIt(negative("GEN-"+op.Part+"-N01", op.Label, "RFC6750-3.1",
+		framework.ConformanceIt(negative("GEN-"+op.Part+"-N01", op.Label, "RFC6750-3.1, GEN-DCR-0.1-MANAGE-AUTH",
 			op.Method+" without an access token is 401", "401"),
 			func(f *framework.Framework) {
 				op.Require(f)
@@ -134,7 +134,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
 			})
 
-		framework.ConformanceIt(negative("GEN-"+op.Part+"-N02", op.Label, "RFC6750-3.1",
+		framework.ConformanceIt(negative("GEN-"+op.Part+"-N02", op.Label, "RFC6750-3.1, GEN-DCR-0.1-MANAGE-AUTH",
 			op.Method+" with another client's access token (over that client's own certificate) is 401", "401"),
 			func(f *framework.Framework) {
 				op.Require(f)

@@ -78,7 +78,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 
-	framework.ConformanceIt(negative("IS-REG-N03", "register", "RFC7591-3.2.2",
+	framework.ConformanceIt(negative("IS-REG-N03", "register", "RFC7591-3.2.2-SSA, IS-DCR-1.1-SSA-JWKS",
 		"a software_statement whose signature does not verify is refused", "400 invalid_software_statement"),
 		func(f *framework.Framework) {
 			sw := f.Software()
@@ -87,7 +87,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 			f.ExpectError(resp, err, status400, f.Profile().Codes(framework.FaultSSA)...)
 		})
 
-	framework.ConformanceIt(negative("IS-REG-N04", "register", "RFC7591-3.2.2",
+	framework.ConformanceIt(negative("IS-REG-N04", "register", "RFC7591-3.2.2-REDIRECT",
 		"a redirect URI that is not among the SSA's software_redirect_uris is refused", "400 invalid_redirect_uri|invalid_client_metadata"),
 		func(f *framework.Framework) {
 			sw := f.Software()

@@ -21,7 +21,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 		"201 with client_id, registration_access_token, registration_client_uri"),
 		func(f *framework.Framework) { common.Register(f, echoed) })
 
-	framework.ConformanceIt(positive("RFC-REG-002", "register", "RFC7591-3.2.1",
+	framework.ConformanceIt(positive("RFC-REG-002", "register", "RFC7591-3.2.1-SECRET-EXPIRY",
 		"a client_secret_basic client is issued a client_secret with client_secret_expires_at", "201 with client_secret and client_secret_expires_at"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
@@ -56,7 +56,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 			f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
 		})
 
-	framework.ConformanceIt(negative("RFC-REG-N03", "register", "RFC7591-3.2.2",
+	framework.ConformanceIt(negative("RFC-REG-N03", "register", "RFC6749-3.1.2, RFC7591-3.2.2-REDIRECT",
 		"a redirect URI with a fragment is refused with invalid_redirect_uri", "400 invalid_redirect_uri"),
 		func(f *framework.Framework) {
 			sw := f.Software()
@@ -64,7 +64,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultRedirectURI)...)
 		})
 
-	framework.ConformanceIt(negative("RFC-REG-N04", "register", "RFC7591-2",
+	framework.ConformanceIt(negative("RFC-REG-N04", "register", "RFC7591-2-JWKS",
 		"a registration carrying both jwks_uri and jwks is refused", "400 invalid_client_metadata"),
 		func(f *framework.Framework) {
 			sw := f.Software()
@@ -191,7 +191,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultUpdateClient)...)
 		})
 
-	framework.ConformanceIt(negative("RFC-PUT-N06", "update", "RFC7592-2.2",
+	framework.ConformanceIt(negative("RFC-PUT-N06", "update", "RFC7592-2.2-SECRET",
 		"PUT cannot set a client_secret of the client's choosing: refused, or the issued secret stays", "400 invalid_client_metadata, or 200 with the secret unchanged"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
@@ -217,7 +217,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			}
 		})
 
-	framework.ConformanceIt(negative("RFC-PUT-N07", "update", "RFC7591-3.2.2",
+	framework.ConformanceIt(negative("RFC-PUT-N07", "update", "RFC6749-3.1.2, RFC7592-2.2-ERRORS",
 		"PUT with a redirect URI with a fragment is refused with invalid_redirect_uri", "400 invalid_redirect_uri"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()

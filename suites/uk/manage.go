@@ -56,7 +56,7 @@ var credentialFaults = []credentialFault{
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
-	framework.ConformanceIt(positive("UK-GET-001", "read", "RFC7592-2.1",
+	framework.ConformanceIt(positive("UK-GET-001", "read", "RFC7592-2.1, OBIE-DCR-3.3-GET",
 		"GET of a registration returns 200 with the registered metadata", "200 with the same metadata"),
 		func(f *framework.Framework) {
 			f.RequireRead()
@@ -70,7 +70,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			expectEchoedMetadata(f, &framework.Registration{ClientID: reg.ClientID, Claims: reg.Claims, Metadata: got})
 		})
 
-	framework.ConformanceIt(positive("UK-PUT-001", "update", "RFC7592-2.2",
+	framework.ConformanceIt(positive("UK-PUT-001", "update", "RFC7592-2.2, OBIE-DCR-3.3-UPDATE",
 		"PUT with a changed redirect URI returns 200 and a later GET shows it", "200, then GET shows the change"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
@@ -92,7 +92,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			expectEchoedMetadata(f, &framework.Registration{ClientID: reg.ClientID, Claims: changed, Metadata: f.ExpectJSON(resp)})
 		})
 
-	framework.ConformanceIt(positive("UK-DEL-001", "delete", "RFC7592-2.3",
+	framework.ConformanceIt(positive("UK-DEL-001", "delete", "RFC7592-2.3, OBIE-DCR-3.3-DELETE-STATUS",
 		"DELETE returns 204, and a later GET with the same token is 401", "204, then 401"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
@@ -108,7 +108,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 		})
 
 	for _, op := range operations {
-		framework.ConformanceIt(negative(op.prefix+"-N01", op.label, "OBIE-DCR-3.3-UNKNOWN-CLIENT",
+		framework.ConformanceIt(negative(op.prefix+"-N01", op.label, "OBIE-DCR-3.3-UNKNOWN-CLIENT, RFC7592-2-REVOKE",
 			op.method+" of an unknown ClientId is 401, and the access token presented is revoked", "401, then the token is refused"),
 			func(f *framework.Framework) {
 				op.require(f)
@@ -125,7 +125,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			})
 
 		for _, fault := range credentialFaults {
-			framework.ConformanceIt(negative(op.prefix+"-"+fault.suffix, op.label, "RFC6750-3.1",
+			framework.ConformanceIt(negative(op.prefix+"-"+fault.suffix, op.label, "RFC6750-3.1, OBIE-DCR-3.3-MANAGE-TOKEN",
 				op.method+" "+fault.title, "401"),
 				func(f *framework.Framework) {
 					op.require(f)
@@ -170,7 +170,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-PUT-N09", "update", "RFC7591-3.2.2",
+	framework.ConformanceIt(negative("UK-PUT-N09", "update", "RFC7591-3.2.2-REDIRECT, OBIE-DCR-3.3-REDIRECT-SSA, RFC7592-2.2-ERRORS",
 		"PUT with a redirect URI outside the SSA is refused", "400 invalid_redirect_uri"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
@@ -191,7 +191,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectError(resp, err, status400, updateWithoutSSA.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-DEL-N07", "delete", "RFC7592-2.3",
+	framework.ConformanceIt(negative("UK-DEL-N07", "delete", "RFC7592-2.3, OBIE-DCR-3.3-DELETE-STATUS",
 		"DELETE twice: the second is 401", "204, then 401"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
@@ -203,7 +203,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 
-	framework.ConformanceIt(negative("UK-DEL-N08", "delete", "OBIE-DCR-3.3-DELETE",
+	framework.ConformanceIt(negative("UK-DEL-N08", "delete", "OBIE-DCR-3.3-DELETE, RFC7592-2.3-GRANTS",
 		"after DELETE, every access token of the client is refused", "204, then 401 for every token"),
 		func(f *framework.Framework) {
 			f.RequireDelete()

@@ -7,27 +7,27 @@ import (
 )
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
-	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1",
+	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE",
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
 			expectEchoedMetadata(f, reg)
 		})
 
-	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2",
+	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN",
 		"tls_client_auth with the certificate's subject DN is accepted", "201 with tls_client_auth"),
 		func(f *framework.Framework) {
 			expectEchoedMetadata(f, registerTLSClientAuth(f))
 		})
 
-	framework.ConformanceIt(positive("UK-REG-003", "register", "OBIE-DCR-3.3-ALGS",
+	framework.ConformanceIt(positive("UK-REG-003", "register", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6",
 		"a software with an ES256 key registers with ES256 request and auth signing", "201"),
 		func(f *framework.Framework) {
 			sw := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			expectEchoedMetadata(f, f.Register(sw, f.BaselineClaims(sw)))
 		})
 
-	framework.ConformanceIt(positive("UK-REG-004", "register", "RFC7591-2",
+	framework.ConformanceIt(positive("UK-REG-004", "register", "RFC7591-2, OBIE-DCR-3.3-REDIRECT-SSA",
 		"several redirect URIs from the SSA are accepted and echoed", "201 with every redirect URI"),
 		func(f *framework.Framework) {
 			sw := f.Software()
@@ -46,7 +46,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			}
 		})
 
-	framework.ConformanceIt(positive("UK-REG-006", "register", "RFC7591-3.2.1",
+	framework.ConformanceIt(positive("UK-REG-006", "register", "RFC7591-3.2.1-SSA-ECHO",
 		"the 201 answer returns the software_statement unmodified", "201 with the same software_statement"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()

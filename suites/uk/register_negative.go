@@ -89,21 +89,21 @@ func signedAs(sign func(f *framework.Framework, sw *target.Software, c framework
 }
 
 var registrationFaults = []registrationFault{
-	{"UK-REG-N01", "RFC7591-3.2.2", "an SSA with a bad signature is refused",
+	{"UK-REG-N01", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA with a bad signature is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature}), status400, badSSA},
-	{"UK-REG-N02", "RFC7519-4.1.4", "an expired registration request JWT is refused",
+	{"UK-REG-N02", "RFC7519-4.1.4, OBIE-DCR-3.3-CLAIMS-EXP", "an expired registration request JWT is refused",
 		withTime("exp", -10*time.Minute), status400, badMetadata},
-	{"UK-REG-N03", "RFC7591-3.2.2", "a redirect URI that is not among the SSA's software_redirect_uris is refused",
+	{"UK-REG-N03", "RFC7591-3.2.2-REDIRECT, OBIE-DCR-3.3-REDIRECT-SSA", "a redirect URI that is not among the SSA's software_redirect_uris is refused",
 		with("redirect_uris", []string{"https://attacker.example/cb"}), status400, badRedirect},
 	{"UK-REG-N04", "OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by a key not in the software's key set is refused",
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			return joseutil.Sign(c, f.RogueKey(sw), "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N05", "RFC7515-4.1.1", "a request JWT with alg none is refused",
+	{"UK-REG-N05", "RFC7515-4.1.1, OBIE-DCR-3.3-ALGS", "a request JWT with alg none is refused",
 		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			return joseutil.SignNone(c, sw.SigningKey.KeyID)
 		}), status400, badMetadata},
-	{"UK-REG-N06", "OBIE-DCR-3.3-ALGS", "a request JWT signed with HS256 (keyed with the public key) is refused",
+	{"UK-REG-N06", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6", "a request JWT signed with HS256 (keyed with the public key) is refused",
 		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			pub, err := json.Marshal(sw.SigningKey.PublicJWK())
 			if err != nil {
@@ -111,37 +111,37 @@ var registrationFaults = []registrationFault{
 			}
 			return joseutil.SignHS256(c, sw.SigningKey.KeyID, pub)
 		}), status400, badMetadata},
-	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
+	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			if sw.SigningKey.Alg != jose.PS256 {
 				f.Skipf("the software's key is not RSA, so RS256 cannot be tried")
 			}
 			return joseutil.SignAs(c, sw.SigningKey, jose.RS256, "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N08", "RFC7519-4.1.6", "a request JWT issued in the future is refused",
+	{"UK-REG-N08", "RFC7519-4.1.6, OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT issued in the future is refused",
 		withTime("iat", time.Hour), status400, badMetadata},
 	{"UK-REG-N09", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT without iss is refused", without("iss"), status400, badMetadata},
 	{"UK-REG-N10", "OBIE-DCR-3.3-CLAIMS-AUD", "a request JWT without aud is refused", without("aud"), status400, badMetadata},
 	{"UK-REG-N11", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT without iat is refused", without("iat"), status400, badMetadata},
 	{"UK-REG-N12", "OBIE-DCR-3.3-CLAIMS-EXP", "a request JWT without exp is refused", without("exp"), status400, badMetadata},
 	{"UK-REG-N13", "OBIE-DCR-3.3-CLAIMS-JTI", "a request JWT without jti is refused", without("jti"), status400, badMetadata},
-	{"UK-REG-N14", "RFC7519-4.1.3", "a request JWT whose aud is not the bank is refused",
+	{"UK-REG-N14", "RFC7519-4.1.3, OBIE-DCR-3.3-CLAIMS-AUD", "a request JWT whose aud is not the bank is refused",
 		with("aud", "https://another-bank.example.com"), status400, badMetadata},
 	{"UK-REG-N15", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT whose iss is not the SSA's software_id is refused",
 		with("iss", "not-the-software-id"), status400, badMetadata},
-	{"UK-REG-N17", "RFC7591-3.2.2", "an SSA signed by a key the directory never published is refused",
+	{"UK-REG-N17", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed by a key the directory never published is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakUnpublishedKey}), status400, badSSA},
-	{"UK-REG-N18", "RFC7591-3.2.2", "an expired SSA is refused",
+	{"UK-REG-N18", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-VALIDITY", "an expired SSA is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakExpired}), status400, badSSA},
-	{"UK-REG-N19", "RFC7591-3.2.2", "an SSA issued in the future is refused",
+	{"UK-REG-N19", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-VALIDITY", "an SSA issued in the future is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakFuture}), status400, badSSA},
-	{"UK-REG-N20", "RFC7591-3.2.2", "an SSA with alg none is refused",
+	{"UK-REG-N20", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA with alg none is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakAlgNone}), status400, badSSA},
-	{"UK-REG-N21", "RFC7591-3.2.2", "an SSA from an issuer other than the directory is refused",
+	{"UK-REG-N21", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-ISSUER", "an SSA from an issuer other than the directory is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakWrongIssuer}), status400, unapprovedSSA},
-	{"UK-REG-N22", "OBIE-DCR-3.3-SSA-CLAIMS", "an SSA without software_jwks_endpoint is refused",
+	{"UK-REG-N22", "OBIE-DCR-3.3-SSA-CLAIMS, RFC7591-3.2.2-SSA", "an SSA without software_jwks_endpoint is refused",
 		withSSA(mockdirectory.SSAOptions{Remove: []string{"software_jwks_endpoint"}}), status400, badSSA},
-	{"UK-REG-N25", "RFC7591-3.2.2", "an SSA signed with HS256 keyed with the directory's public key is refused",
+	{"UK-REG-N25", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed with HS256 keyed with the directory's public key is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakHS256}), status400, badSSA},
 	{"UK-REG-N26", "RFC7591-2", "a non-https redirect URI is refused, even when the SSA lists it",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
@@ -149,7 +149,7 @@ var registrationFaults = []registrationFault{
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{insecure}, sw.RedirectURIs...)}})
 			return signed(f, sw, base.With("software_statement", ssa).With("redirect_uris", []string{insecure}))
 		}, status400, badRedirectOrMD},
-	{"UK-REG-N27", "RFC7591-2", "an unsupported token_endpoint_auth_method is refused",
+	{"UK-REG-N27", "OBIE-DCR-3.3-AUTH-METHOD, RFC7591-2, FAPI1-ADV-5.2.2-14", "an unsupported token_endpoint_auth_method is refused",
 		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			if f.Discovery() == nil {
 				f.Skipf("no discovery document says which token_endpoint_auth_methods the bank supports")
@@ -164,9 +164,9 @@ var registrationFaults = []registrationFault{
 		}), status400, badMetadata},
 	{"UK-REG-N28", "OBIE-DCR-3.3-AUTH-SIGNING-ALG", "private_key_jwt without token_endpoint_auth_signing_alg is refused",
 		without("token_endpoint_auth_signing_alg"), status400, badMetadata},
-	{"UK-REG-N29", "RFC7591-2.1", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
-	{"UK-REG-N30", "RFC7591-2.1", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
-	{"UK-REG-N31", "OBIE-DCR-3.3-APPLICATION-TYPE", "application_type other than web is refused", with("application_type", "native"), status400, badMetadata},
+	{"UK-REG-N29", "RFC7591-2.1, OBIE-DCR-3.3-GRANT-TYPES", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
+	{"UK-REG-N30", "RFC7591-2.1, OBIE-DCR-3.3-RESPONSE-TYPES", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
+	{"UK-REG-N31", "OBIE-DCR-3.3-APPLICATION-TYPE, RFC7591-3.2.2-METADATA", "application_type other than web is refused", with("application_type", "native"), status400, badMetadata},
 	{"UK-REG-N32", "OBIE-DCR-3.3-SCOPE", "a scope beyond the software's roles is refused",
 		claimsChange(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			switch {
@@ -177,7 +177,7 @@ var registrationFaults = []registrationFault{
 			}
 			return c.With("scope", strings.TrimSpace(f.Scope()+" fundsconfirmations"))
 		}), status400, badMetadata},
-	{"UK-REG-N34", "RFC7515-7.1", "a body that is not a JWT is refused",
+	{"UK-REG-N34", "RFC7515-7.1, OBIE-DCR-3.3-ERRORS", "a body that is not a JWT is refused",
 		func(f *framework.Framework, sw *target.Software, _ framework.Claims) request {
 			return request{"this.is-not.a-jwt!", f.ContentType(), f.Cert(sw)}
 		}, status400, badBody},
@@ -190,7 +190,7 @@ var registrationFaults = []registrationFault{
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			return request{f.Sign(sw, base), "text/plain", f.Cert(sw)}
 		}, status400or415, badBody},
-	{"UK-REG-N37", "RFC7591-3.2.2", "an empty body is refused",
+	{"UK-REG-N37", "RFC7591-3.2.2, OBIE-DCR-3.3-ERRORS", "an empty body is refused",
 		func(f *framework.Framework, sw *target.Software, _ framework.Claims) request {
 			return request{"", f.ContentType(), f.Cert(sw)}
 		}, status400, badBody},
@@ -198,12 +198,12 @@ var registrationFaults = []registrationFault{
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("client_name", strings.Repeat("x", 1<<20))
 		}), status400or413, badBody},
-	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS", "a registration presenting another software's transport certificate is refused",
+	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS-SOFTWARE", "a registration presenting another software's transport certificate is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
 		}, status400or401, otherSoftware},
-	{"UK-REG-N41", "RFC8705-2.1.2", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
+	{"UK-REG-N41", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
 				With("tls_client_auth_subject_dn", "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")

@@ -42,28 +42,28 @@ func signAssertion(f *framework.Framework, key joseutil.Key, alg jose.SignatureA
 }
 
 var tokenFaults = []tokenFault{
-	{"UK-TOK-N02", "RFC7523-3", "a client assertion whose aud is not the token endpoint is refused",
+	{"UK-TOK-N02", "RFC7523-3-AUD, RFC7523-3.2", "a client assertion whose aud is not the token endpoint is refused",
 		assertionWith("aud", func(*framework.Framework, *framework.Registration) any {
 			return "https://another-bank.example.com/token"
 		}), nil, invalidClient},
-	{"UK-TOK-N03", "RFC7523-3", "an expired client assertion is refused",
+	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7523-3.2", "an expired client assertion is refused",
 		assertionWith("exp", func(*framework.Framework, *framework.Registration) any {
 			return time.Now().Add(-5 * time.Minute).Unix()
 		}), nil, invalidClient},
-	{"UK-TOK-N04", "RFC7523-3", "a client assertion whose sub is not its iss (the client_id) is refused",
+	{"UK-TOK-N04", "RFC7523-3-SUB, RFC7523-3.2", "a client assertion whose sub is not its iss (the client_id) is refused",
 		assertionWith("sub", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
-	{"UK-TOK-N06", "RFC7523-3", "a client assertion signed by a key not in the software's key set is refused",
+	{"UK-TOK-N06", "RFC7523-3-SIGNED, RFC7523-3.2", "a client assertion signed by a key not in the software's key set is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			return signAssertion(f, f.RogueKey(reg.Software), "", c)
 		}, nil, invalidClient},
-	{"UK-TOK-N07", "OIDC-CORE-9", "a client assertion signed with an alg other than the registered token_endpoint_auth_signing_alg is refused",
+	{"UK-TOK-N07", "OIDC-CORE-9, RFC7523-3", "a client assertion signed with an alg other than the registered token_endpoint_auth_signing_alg is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			if reg.Software.SigningKey.Alg != jose.PS256 {
 				f.Skipf("the software's key is not RSA; no second alg to try")
 			}
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
-	{"UK-TOK-N08", "RFC7521-4.2", "a token request without client_assertion_type is refused",
+	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
 
@@ -97,7 +97,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			})
 	}
 
-	framework.ConformanceIt(negative("UK-TOK-N05", "token", "RFC7523-3",
+	framework.ConformanceIt(negative("UK-TOK-N05", "token", "RFC7523-3-JTI",
 		"a replayed client assertion (same jti) is refused", "400/401 invalid_client|invalid_grant"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
@@ -108,7 +108,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectError(resp, err, status400or401Token, invalidClient.plus("invalid_grant").codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-TOK-N01", "token", "OBIE-DCR-3.3-DELETE",
+	framework.ConformanceIt(negative("UK-TOK-N01", "token", "OBIE-DCR-3.3-DELETE, RFC7592-2.3",
 		"a token request for a deleted client is refused", "400/401 invalid_client"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
@@ -119,7 +119,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-TOK-N09", "token", "RFC8705-2.1.2",
+	framework.ConformanceIt(negative("UK-TOK-N09", "token", "RFC8705-2.1.2, RFC8705-2",
 		"a tls_client_auth client presenting another software's certificate is refused", "400/401 invalid_client"),
 		func(f *framework.Framework) {
 			reg := registerTLSClientAuth(f)
@@ -129,7 +129,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3",
+	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3, RFC8705-3.4, FAPI1-ADV-5.2.2-5, FAPI1-ADV-5.2.2-6",
 		"a certificate-bound access token presented with another certificate is refused", "401"),
 		func(f *framework.Framework) {
 			f.RequireRead()

@@ -1,0 +1,136 @@
+package suites
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// Coverage states of a bank-side requirement.
+const (
+	Checked      = "checked"
+	NotCheckable = "not checkable"
+	Gap          = "gap"
+)
+
+// CoverageRow is one bank-side requirement and the specs that name it.
+type CoverageRow struct {
+	Requirement requirements.Requirement
+	Specs       []string
+	State       string
+}
+
+// CoverageSource is the coverage of one source document.
+type CoverageSource struct {
+	Source, Title                      string
+	Rows                               []CoverageRow
+	Total, Checked, NotCheckable, Gaps int
+	OtherSide                          int // requirements binding the client or the directory
+}
+
+// Coverage computes, per source of the register, which bank-side requirements the catalogue checks.
+func Coverage() []CoverageSource { return coverageOf(framework.Catalogue(), requirements.MustLoad()) }
+
+func coverageOf(cat []framework.Scenario, reg *requirements.Register) []CoverageSource {
+	specs := map[string][]string{}
+	for _, s := range cat {
+		for _, id := range s.Requirements() {
+			specs[id] = append(specs[id], s.ID)
+		}
+	}
+	var out []CoverageSource
+	for _, src := range reg.Sources {
+		cs := CoverageSource{Source: src.Source, Title: src.Title}
+		for _, q := range src.Requirements {
+			if q.Binds != requirements.Bank {
+				cs.OtherSide++
+				continue
+			}
+			row := CoverageRow{Requirement: q, Specs: specs[q.ID]}
+			slices.Sort(row.Specs)
+			switch {
+			case len(row.Specs) > 0:
+				row.State = Checked
+				cs.Checked++
+			case !q.Observable():
+				row.State = NotCheckable
+				cs.NotCheckable++
+			default:
+				row.State = Gap
+				cs.Gaps++
+			}
+			cs.Total++
+			cs.Rows = append(cs.Rows, row)
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+// UnknownRequirements lists every scenario requirement ID that is not in the register, as "SPEC: ID".
+func UnknownRequirements() []string {
+	return unknownIn(framework.Catalogue(), requirements.MustLoad())
+}
+
+func unknownIn(cat []framework.Scenario, reg *requirements.Register) []string {
+	var bad []string
+	for _, s := range cat {
+		ids := s.Requirements()
+		if len(ids) == 0 {
+			bad = append(bad, s.ID+": (none)")
+		}
+		for _, id := range ids {
+			if _, ok := reg.Lookup(id); !ok {
+				bad = append(bad, s.ID+": "+id)
+			}
+		}
+	}
+	return bad
+}
+
+// CoverageText renders the coverage for `dcrconform list --coverage`: per source, each bank-side
+// requirement with the specs that check it, its reason, or GAP.
+func CoverageText(cov []CoverageSource) string {
+	var b strings.Builder
+	for _, cs := range cov {
+		fmt.Fprintf(&b, "%s: %s\n", cs.Source, cs.Title)
+		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not checkable, %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
+		for _, r := range cs.Rows {
+			q := r.Requirement
+			var what string
+			switch r.State {
+			case Checked:
+				what = strings.Join(r.Specs, ", ")
+			case NotCheckable:
+				what = "not checkable: " + q.Reason
+			default:
+				what = "GAP: no spec"
+			}
+			fmt.Fprintf(&b, "  %-30s %-9s %s\n", q.ID, q.Level, what)
+			if q.Choices != "" && r.State == Checked {
+				fmt.Fprintf(&b, "  %-30s %-9s legal answers: %s\n", "", "", q.Choices)
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// CoverageMarkdown renders the per-source summary table kept in README.md.
+func CoverageMarkdown(cov []CoverageSource) string {
+	var b strings.Builder
+	b.WriteString("| source | bank-side requirements | checked | not checkable | gaps |\n|---|---|---|---|---|\n")
+	var t CoverageSource
+	for _, cs := range cov {
+		fmt.Fprintf(&b, "| %s (%s) | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
+		t.Total += cs.Total
+		t.Checked += cs.Checked
+		t.NotCheckable += cs.NotCheckable
+		t.Gaps += cs.Gaps
+	}
+	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d |\n", t.Total, t.Checked, t.NotCheckable, t.Gaps)
+	return b.String()
+}
