@@ -26,8 +26,12 @@
 // # Admin API
 //
 // Every /admin/ call needs "Authorization: Bearer <AdminToken>" (none or wrong: 401; no token configured:
-// 401 for every call). Bodies are JSON objects of at most 1 MiB with no unknown fields; invalid input is
-// 400 {"error": "...", "field": "<JSON path>"} and changes nothing; unknown ids are 404, clashing ids 409.
+// 401 for every call). Bodies are JSON objects of at most 1 MiB with no unknown fields. Every refusal is
+// {"error": "...", "field": "..."} and changes nothing; field is the JSON path of the bad input
+// ("redirect_uris[1]"), "body" for a body that is not one JSON object (400) or too large (413),
+// "Authorization" (401), "Content-Type" (415), "path" for a path with "." or ".." segments, encoded
+// slashes, control characters or a segment over 256 bytes, and "id" / "kid" for a malformed path id (400).
+// Unknown ids are 404, clashing ids 409.
 //
 //	GET   /admin/organisations                      list
 //	POST  /admin/organisations                      create (Organisation) -> 201

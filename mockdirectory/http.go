@@ -11,8 +11,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dcrconform/dcrconform/harness/pki"
 )
@@ -58,7 +60,50 @@ func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
 			h(w, r)
 		})
 	}
-	methods[method] = h
+	methods[method] = checkPathIDs(pattern, h)
+}
+
+// maxPathSegment bounds each segment of a request path (ids are at most 64 characters, kids 128).
+const maxPathSegment = 256
+
+// checkPath refuses paths no route serves and that ServeMux would otherwise clean or redirect: "." and ".."
+// segments, encoded slashes, control characters, invalid UTF-8 and overlong segments. "" means fine.
+func checkPath(u *url.URL) string {
+	if strings.Contains(strings.ToLower(u.RawPath), "%2f") {
+		return "an encoded '/' in a path segment"
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		switch {
+		case seg == "." || seg == "..":
+			return "'.' and '..' segments are not allowed"
+		case len(seg) > maxPathSegment:
+			return fmt.Sprintf("a segment of %d bytes: at most %d", len(seg), maxPathSegment)
+		case !utf8.ValidString(seg):
+			return "invalid UTF-8"
+		case strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return "control characters are not allowed"
+		}
+	}
+	return ""
+}
+
+// checkPathIDs answers 400 naming the parameter when the {id} or {kid} of pattern is malformed, before h.
+func checkPathIDs(pattern string, h http.HandlerFunc) http.HandlerFunc {
+	hasID, hasKid := strings.Contains(pattern, "{id}"), strings.Contains(pattern, "{kid}")
+	if !hasID && !hasKid {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if id := r.PathValue("id"); hasID && !idPattern.MatchString(id) {
+			writeError(w, http.StatusBadRequest, "id: the path's id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit", "id")
+			return
+		}
+		if kid := r.PathValue("kid"); hasKid && !kidPattern.MatchString(kid) {
+			writeError(w, http.StatusBadRequest, "kid: the path's kid must be 1 to 128 characters of A-Z, a-z, 0-9, '_' or '-'", "kid")
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (d *Directory) routes() http.Handler {
@@ -106,6 +151,10 @@ func (d *Directory) routes() http.Handler {
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if msg := checkPath(r.URL); msg != "" {
+			writeError(w, http.StatusBadRequest, "path: "+msg, "path")
+			return
+		}
 		if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
 			w.Header().Set("Cache-Control", "no-store")
 			admin.ServeHTTP(w, r)
@@ -176,7 +225,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) 
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType, msg: "Content-Type must be application/json"}
+			return &httpError{status: http.StatusUnsupportedMediaType, msg: "Content-Type must be application/json", field: "Content-Type"}
 		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -192,7 +241,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) 
 		if err != nil {
 			return bodyError(err)
 		}
-		return &httpError{status: http.StatusBadRequest, msg: "request body has data after the JSON object"}
+		return &httpError{status: http.StatusBadRequest, msg: "request body has data after the JSON object", field: "body"}
 	}
 	return nil
 }
@@ -203,24 +252,24 @@ func bodyError(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &mbe):
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes), field: "body"}
 	case errors.Is(err, io.EOF):
-		return &httpError{status: http.StatusBadRequest, msg: "request body is empty: want a JSON object"}
+		return &httpError{status: http.StatusBadRequest, msg: "request body is empty: want a JSON object", field: "body"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &httpError{status: http.StatusBadRequest, msg: "request body is truncated JSON"}
+		return &httpError{status: http.StatusBadRequest, msg: "request body is truncated JSON", field: "body"}
 	case errors.As(err, &se):
-		return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err)}
+		return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf("request body: malformed JSON at byte %d: %v", se.Offset, err), field: "body"}
 	case errors.As(err, &te):
 		field := te.Field
 		if field == "" {
-			return &httpError{status: http.StatusBadRequest, msg: "request body must be a JSON object"}
+			return &httpError{status: http.StatusBadRequest, msg: "request body must be a JSON object", field: "body"}
 		}
 		return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf("%s: must be %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value), field: field}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf("%s: unknown field", field), field: field}
 	}
-	return &httpError{status: http.StatusBadRequest, msg: "invalid request body: " + err.Error()}
+	return &httpError{status: http.StatusBadRequest, msg: "invalid request body: " + err.Error(), field: "body"}
 }
 
 func jsonKind(k string) string {
@@ -414,6 +463,10 @@ func (d *Directory) adminListSoftware(w http.ResponseWriter, r *http.Request) {
 	orgID := r.PathValue("id")
 	if orgID == "" {
 		orgID = r.URL.Query().Get("org_id")
+		if orgID != "" && !idPattern.MatchString(orgID) {
+			writeError(w, http.StatusBadRequest, "org_id: must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit", "org_id")
+			return
+		}
 	}
 	sws, err := d.SoftwareList(orgID)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -52,16 +54,32 @@ func normaliseSSAOptions(o SSAOptions) (SSAOptions, jose.SignatureAlgorithm, err
 			"(SetSoftwareStatus, SetOrganisationStatus) and the register's status endpoints report it", o.Break)
 	}
 	for name := range o.Set {
-		if name == "" {
-			return o, "", invalid("set", "claim names must not be empty")
+		if msg := checkClaimName(name); msg != "" {
+			return o, "", invalid("set", "claim name %s", msg)
 		}
 	}
 	for i, name := range o.Remove {
-		if name == "" {
-			return o, "", invalid(fmt.Sprintf("remove[%d]", i), "claim name must not be empty")
+		if msg := checkClaimName(name); msg != "" {
+			return o, "", invalid(fmt.Sprintf("remove[%d]", i), "claim name %s", msg)
 		}
 	}
 	return o, alg, nil
+}
+
+// maxClaimName bounds the claim names of SSAOptions.Set and Remove.
+const maxClaimName = 256
+
+// checkClaimName says what is wrong with a claim name of SSAOptions ("" if nothing).
+func checkClaimName(name string) string {
+	switch {
+	case name == "":
+		return "must not be empty"
+	case len(name) > maxClaimName:
+		return fmt.Sprintf("of %d bytes: at most %d", len(name), maxClaimName)
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return "must not contain control characters or invalid UTF-8"
+	}
+	return ""
 }
 
 // IssueSSA signs an SSA for a software with the directory's active key of opts.Alg. The UK profile carries
