@@ -1,0 +1,91 @@
+package interop
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dcrconform/dcrconform/reports"
+	"github.com/dcrconform/dcrconform/suites/framework"
+	_ "github.com/dcrconform/dcrconform/suites/rfc7591" // the profile's catalogue
+)
+
+// fakeRun is a whole rfc7591 run in which every spec passed except those given, which failed with the
+// answer given ("403 {...}").
+func fakeRun(failed map[string]string, skipped ...string) *reports.Run {
+	run := &reports.Run{}
+	for _, sc := range framework.Catalogue() {
+		if sc.Profile != Profile {
+			continue
+		}
+		s := reports.Spec{ID: sc.ID, Profile: sc.Profile, Outcome: reports.OutcomePassed}
+		if answer, ok := failed[sc.ID]; ok {
+			s.Outcome = reports.OutcomeFailed
+			s.Reason = sc.ID + " [x] t\nexpected: e\nactual:   a\nrequest:  GET http://h/x (no client certificate)\nresponse: " + answer
+		}
+		for _, id := range skipped {
+			if id == sc.ID {
+				s.Outcome, s.Reason = reports.OutcomeSkipped, "no initial access token"
+			}
+		}
+		run.Specs = append(run.Specs, s)
+	}
+	run.Summarize()
+	return run
+}
+
+func TestProblems(t *testing.T) {
+	srv := Server{Key: "x", Name: "X"}
+	devs := Deviations{"RFC-GET-N01": {Clause: "RFC6750-3", What: "403", Status: 403, Body: `"error":"access_denied"`}}
+	for _, tc := range []struct {
+		name string
+		run  *reports.Run
+		want []string // fragments of the problems, in order; none for a clean run
+	}{
+		{"as listed", fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`}), nil},
+		{"an unlisted failure", fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`, "RFC-REG-001": "400 {}"}),
+			[]string{"RFC-REG-001 failed against X and is not a known deviation"}},
+		{"a listed spec passes", fakeRun(nil), []string{"RFC-GET-N01 passed against X, but is listed"}},
+		{"another status", fakeRun(map[string]string{"RFC-GET-N01": `401 {"error":"access_denied"}`}), []string{"not on the answer listed"}},
+		{"another body", fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"invalid_token"}`}), []string{"not on the answer listed"}},
+		{"a listed spec skipped", fakeRun(nil, "RFC-GET-N01"), []string{"RFC-GET-N01 is listed as a deviation of X but was skipped"}},
+		{"a spec missing", &reports.Run{}, []string{"RFC-GET-N01 is listed as a deviation of X but is not in the run", "the report has 0 rfc7591 specs"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Problems(srv, tc.run, devs)
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems %q, want %d like %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("problem %q does not say %q", got[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestTable(t *testing.T) {
+	srv := Server{Key: "x", Name: "X", Version: "v1", Setup: "set up so."}
+	devs := Deviations{"RFC-GET-N01": {Clause: "RFC6750-3", What: "answers | 403", Status: 403, Body: `"error":"access_denied"`}}
+	run := fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`}, "RFC-REG-N01")
+	got := Table(srv, run, devs)
+	for _, want := range []string{
+		"### X v1\n\nset up so.\n",
+		"| " + strconv.Itoa(run.Summary.Total) + " | " + strconv.Itoa(run.Summary.Total-2) + " | 1 | 1 |",
+		"| RFC-GET-N01 | RFC6750-3 | answers \\| 403 | 403 `\"error\":\"access_denied\"` |",
+		"Skipped: RFC-REG-N01 (no initial access token).",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestLoadDeviations(t *testing.T) {
+	for _, key := range []string{"gooidc", "hydra", "authlib"} {
+		if _, err := LoadDeviations(".", key); err != nil {
+			t.Error(err)
+		}
+	}
+}
