@@ -77,8 +77,11 @@ func startCPUProfile(path string) (func(), error) {
 // process of this binary, and prints wall time, spec counts, expensive-operation counts and the crypto
 // floor side by side. Arguments after "--" go to every child's `run`.
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newCLI("bench", "bench [--profiles uk,all] [--repeat N] [-- RUN FLAGS]",
-		"Times the embedded default per profile beside its crypto floor; flags after -- go to each run.", stdout, stderr)
+	fs := newCLI("bench", "bench [--profiles uk,cdr,generic,is,rfc7591,all] [--repeat N] [--cpuprofile-dir DIR] [-- RUN FLAGS]",
+		`Runs the embedded default once per profile (and "all": every profile in one run), each in a child
+process, and prints side by side: wall time, specs that ran, the counts of RSA and EC key generations,
+signatures, verifications and TLS handshakes, the crypto floor (those counts times each operation's
+cost, measured in the same process) and wall / floor. Flags after "--" go to every child's run.`, stdout, stderr)
 	profiles := fs.String("profiles", "uk,cdr,generic,is,rfc7591,all", `comma-separated profiles to run; "all" is every profile in one run`)
 	repeat := fs.Int("repeat", 1, "runs per profile (the machine's noise shows as spread)")
 	profDir := fs.String("cpuprofile-dir", "", "write each run's pprof CPU profile into this folder")

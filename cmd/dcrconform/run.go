@@ -15,8 +15,10 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/harness/keycache"
 	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/harness/opcount"
+	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/reports"
@@ -46,6 +48,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
 	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
+	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
@@ -85,7 +88,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		tgt = cr.Target
 	} else if *configPath == "" {
 		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)}
-		if *keyPool != "" {
+		if *keyPool == "" {
+			defer useKeyCache(!*noKeyCache, stderr)()
+		} else {
 			pool, err := keypool.Load(*keyPool)
 			if err != nil {
 				fmt.Fprintf(stderr, "run: --key-pool: %v\n", err)
@@ -176,6 +181,27 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		return exitFailed
 	}
 	return exitOK
+}
+
+// useKeyCache makes this process's throwaway RSA keys come from the key cache (the file under the
+// user's cache folder when persist, else none), generated ahead on every core when it runs short.
+// The returned func writes new keys back.
+func useKeyCache(persist bool, stderr io.Writer) func() {
+	path := ""
+	if persist {
+		var err error
+		if path, err = keycache.DefaultPath(); err != nil {
+			fmt.Fprintf(stderr, "dcrconform: no key cache (%v): generating every key\n", err)
+		}
+	}
+	kc := keycache.Open(path, keycache.DefaultSize)
+	pki.SetRSAKeySource(kc.RSAKey)
+	return func() {
+		pki.SetRSAKeySource(nil)
+		if err := kc.Close(); err != nil {
+			fmt.Fprintf(stderr, "dcrconform: key cache not written: %v\n", err)
+		}
+	}
 }
 
 // checkSkips refuses overrides.skip entries that name no scenario, so that a typo cannot run a spec

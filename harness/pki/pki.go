@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/opcount"
@@ -161,10 +162,31 @@ func NewECKey() (*ecdsa.PrivateKey, error) {
 	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 }
 
-// NewRSAKey makes a 2048-bit RSA key.
+// NewRSAKey returns a 2048-bit RSA key no one else in this process holds: from the source set with
+// SetRSAKeySource, else freshly generated.
 func NewRSAKey() (*rsa.PrivateKey, error) {
+	if src := rsaSource.Load(); src != nil {
+		return (*src)()
+	}
+	return GenerateRSAKey()
+}
+
+// GenerateRSAKey generates a 2048-bit RSA key (the slow path NewRSAKey avoids when it has a source).
+func GenerateRSAKey() (*rsa.PrivateKey, error) {
 	opcount.Add(opcount.RSAKeyGen)
 	return rsa.GenerateKey(rand.Reader, 2048)
+}
+
+var rsaSource atomic.Pointer[func() (*rsa.PrivateKey, error)]
+
+// SetRSAKeySource makes NewRSAKey take its keys from src (nil: generate each). src must never hand
+// out a key twice in a process (see harness/keycache).
+func SetRSAKeySource(src func() (*rsa.PrivateKey, error)) {
+	if src == nil {
+		rsaSource.Store(nil)
+		return
+	}
+	rsaSource.Store(&src)
 }
 
 // CertPEM encodes a certificate as PEM.
