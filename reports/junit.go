@@ -71,8 +71,38 @@ type junitSkipped struct {
 // <testcase name="[ID] title" classname="profile.operation"> per spec. Failed specs carry <failure>
 // (panicked and interrupted ones <error>) whose message names the requirement, expected and actual,
 // and whose text is the failure message and a transcript summary; skipped and pending specs carry
-// <skipped message="reason">; every spec's <system-out> is its transcript. Secrets are masked.
+// <skipped message="reason">; the <system-out> of failed specs is their transcript (see
+// WriteJUnitWith for others). Secrets are masked.
 func WriteJUnit(w io.Writer, run *Run) error {
+	return WriteJUnitWith(w, run, JUnitOptions{})
+}
+
+// Which specs' transcripts a JUnit report carries in <system-out>.
+const (
+	TranscriptsFailed = "failed" // the default: a passing run's report stays small enough for CI to render at once
+	TranscriptsAll    = "all"
+	TranscriptsNone   = "none" // failures still carry their transcript summary
+)
+
+// JUnitOptions shape a JUnit report.
+type JUnitOptions struct {
+	Transcripts string // TranscriptsFailed (also ""), TranscriptsAll or TranscriptsNone
+}
+
+// CheckTranscripts refuses a value of --junit-transcripts other than failed, all and none.
+func CheckTranscripts(v string) error {
+	switch v {
+	case "", TranscriptsFailed, TranscriptsAll, TranscriptsNone:
+		return nil
+	}
+	return fmt.Errorf("junit transcripts %q: want failed, all or none", v)
+}
+
+// WriteJUnitWith is WriteJUnit with options.
+func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
+	if err := CheckTranscripts(opts.Transcripts); err != nil {
+		return err
+	}
 	r := run.redacted()
 	out := junitSuites{Name: "dcrconform: " + r.Target.Name, Time: seconds(r.DurationMS)}
 	index := map[string]int{}
@@ -109,7 +139,9 @@ func WriteJUnit(w io.Writer, run *Run) error {
 			Name:      "[" + s.ID + "] " + s.Title,
 			Classname: s.Profile + "." + s.Operation,
 			Time:      seconds(s.DurationMS),
-			SystemOut: &junitText{xmlText(transcriptText(s.Exchanges))},
+		}
+		if opts.Transcripts == TranscriptsAll || (opts.Transcripts != TranscriptsNone && s.Failed()) {
+			c.SystemOut = &junitText{xmlText(transcriptText(s.Exchanges))}
 		}
 		switch {
 		case s.Failed():

@@ -117,3 +117,42 @@ func TestXMLTextDropsWhatXMLCannotCarry(t *testing.T) {
 		t.Errorf("control characters and ]]> break the report: %v\n%s", err, out)
 	}
 }
+
+// By default only failed specs carry their transcript; "all" and "none" give every spec's or none.
+func TestJUnitTranscriptsOption(t *testing.T) {
+	outs := map[string]map[string]string{}
+	for _, mode := range []string{"", TranscriptsAll, TranscriptsNone} {
+		var b bytes.Buffer
+		if err := WriteJUnitWith(&b, FromGinkgo(syntheticReport(), testMeta()), JUnitOptions{Transcripts: mode}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := xmllint(t, b.Bytes()); err != nil {
+			t.Fatalf("%q: the JUnit report does not validate: %v\n%s", mode, err, out)
+		}
+		suites, err := junit.Ingest(b.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[mode] = map[string]string{}
+		for _, s := range suites {
+			for _, tc := range s.Tests {
+				outs[mode][tc.Name] = tc.SystemOut
+			}
+		}
+	}
+	const passed, failed = "[UK-REG-P01] A valid registration request is accepted", "[UK-REG-N01] An SSA whose signature does not verify is rejected"
+	if outs[""][passed] != "" || !strings.Contains(outs[""][failed], "sw-ABC123") {
+		t.Errorf("default: passed spec's system-out %q, failed spec's %q", outs[""][passed], outs[""][failed])
+	}
+	if outs[TranscriptsAll][passed] == "" || outs[TranscriptsAll][failed] == "" {
+		t.Errorf("all: a spec lacks its transcript: %v", outs[TranscriptsAll])
+	}
+	for name, out := range outs[TranscriptsNone] {
+		if out != "" {
+			t.Errorf("none: %s carries %q", name, out)
+		}
+	}
+	if err := WriteJUnitWith(&bytes.Buffer{}, FromGinkgo(syntheticReport(), testMeta()), JUnitOptions{Transcripts: "passed"}); err == nil {
+		t.Error("an unknown transcripts value was accepted")
+	}
+}

@@ -148,10 +148,16 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 // WriteAll writes the JSON, JUnit and HTML reports to whichever paths are non-empty, creating parent
 // directories. It writes each file in full or not at all (temporary file, then rename).
 func WriteAll(r *Run, jsonPath, junitPath, htmlPath string) error {
+	return WriteAllWith(r, jsonPath, junitPath, htmlPath, JUnitOptions{})
+}
+
+// WriteAllWith is WriteAll with the JUnit report's options.
+func WriteAllWith(r *Run, jsonPath, junitPath, htmlPath string, junit JUnitOptions) error {
+	writeJUnit := func(w io.Writer, r *Run) error { return WriteJUnitWith(w, r, junit) }
 	writers := []struct {
 		path  string
 		write func(io.Writer, *Run) error
-	}{{jsonPath, WriteJSON}, {junitPath, WriteJUnit}, {htmlPath, WriteHTML}}
+	}{{jsonPath, WriteJSON}, {junitPath, writeJUnit}, {htmlPath, WriteHTML}}
 	var errs []error
 	for _, wr := range writers {
 		if wr.path == "" {

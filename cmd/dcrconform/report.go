@@ -17,6 +17,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write the JSON report (again, secrets masked) to this path")
 	htmlOut := fs.String("html", "", "write the HTML report to this path")
 	junitOut := fs.String("junit", "", "write the JUnit XML report to this path")
+	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -47,7 +48,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "report: --in %s: %v\n", *in, err)
 		return exitFailed
 	}
-	if err := reports.WriteAll(run, *jsonOut, *junitOut, *htmlOut); err != nil {
+	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
+		return fs.usageError("--junit-transcripts: %v", err)
+	}
+	if err := reports.WriteAllWith(run, *jsonOut, *junitOut, *htmlOut, reports.JUnitOptions{Transcripts: *junitTranscripts}); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return exitFailed
 	}

@@ -40,6 +40,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
 	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
 	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
+	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
 	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
 	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
 	ginkgoJSON := fs.String("ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
@@ -59,6 +60,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	if code, ok := fs.noArgs(); !ok {
 		return code
+	}
+	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
+		return fs.usageError("--junit-transcripts: %v", err)
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
@@ -142,7 +146,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	writeReports := func(r ginkgo.Report) {
 		run := reports.FromGinkgo(r, reportMeta(tgt))
 		ran, skipped = countRun(r)
-		reportErr = reports.WriteAll(run, *jsonOut, *junit, *htmlOut)
+		reportErr = reports.WriteAllWith(run, *jsonOut, *junit, *htmlOut, reports.JUnitOptions{Transcripts: *junitTranscripts})
 	}
 	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)
 	if err != nil {
