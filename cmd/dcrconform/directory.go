@@ -17,9 +17,14 @@ import (
 const adminTokenEnv = "DCRCONFORM_ADMIN_TOKEN"
 
 // runDirectory is `dcrconform directory`: the mock directory, standalone. Exit codes: 0 after a clean
-// shutdown (SIGINT, SIGTERM) or -h, 1 when the directory fails, 2 on usage errors.
+// shutdown (SIGINT, SIGTERM) or -h, 1 when the directory fails, 2 on usage errors. `dcrconform directory
+// bench` is its load test (dirbench.go).
 func runDirectory(args []string, stdout, stderr io.Writer) int {
-	fs := newCLI("directory", "directory [flags]", "Serves a mock Open Banking directory and CDR register: key sets, CA bundle, SSAs, admin API.", stdout, stderr)
+	if len(args) > 0 && args[0] == "bench" {
+		return runDirectoryBench(args[1:], stdout, stderr)
+	}
+	fs := newCLI("directory", "directory [flags]", "Serves a mock Open Banking directory and CDR register: key sets, CA bundle, SSAs, admin API. "+
+		"`dcrconform directory bench` load-tests one (see its -h).", stdout, stderr)
 	addr := fs.String("addr", mockdirectory.DefaultAddr, "listen `host:port` (port 0 picks a free port)")
 	state := fs.String("state", "", "state `dir`ectory: keys, certificates, organisations and software survive restarts (default: in memory)")
 	token := fs.String("admin-token", "", "bearer `token` of the admin API (default $"+adminTokenEnv+"; none disables the admin API)")
