@@ -182,7 +182,16 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         jwks = client.client_metadata.get("jwks")
         if not jwks:
             raise InvalidClientError()
-        return JsonWebKey.import_key_set(jwks)
+        keys = JsonWebKey.import_key_set(jwks)
+        kid = headers.get("kid")
+        if kid:
+            try:
+                return keys.find_by_kid(kid)
+            except ValueError:
+                raise InvalidClientError()
+        if len(keys.keys) != 1:
+            raise InvalidClientError()  # which key is meant needs a kid
+        return keys.keys[0]
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
