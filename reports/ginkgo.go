@@ -69,6 +69,9 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 	if run.Target.Name == "" {
 		run.Target.Name = strings.TrimPrefix(r.SuiteDescription, "dcrconform: ")
 	}
+	if len(meta.Catalogue) > 0 {
+		run.CatalogueDigest = CatalogueDigest(meta.Catalogue)
+	}
 	catalogue := map[string]Scenario{}
 	for _, s := range meta.Catalogue {
 		catalogue[s.ID] = s
@@ -206,7 +209,7 @@ func notRunReason(r types.Report) string {
 		sel = append(sel, fmt.Sprintf("focus %q", strings.Join(f, ", ")))
 	}
 	if len(sel) > 0 {
-		return "not selected by the run's " + strings.Join(sel, " and ")
+		return notSelectedPrefix + strings.Join(sel, " and ")
 	}
 	return "not run"
 }

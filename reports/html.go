@@ -27,23 +27,56 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"status":       statusLine,
 	"actual":       actualText,
 	"isJWT":        isCompactJWT,
+	"dataLabels":   dataLabels,
+	"pct":          func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 }).Parse(htmlSource))
 
 type htmlView struct {
 	Run          *Run
 	Verdict      string
 	VerdictClass string
+	Profiles     []profileRow // the summary: per target and profile
 	Groups       []groupRow
 	Total        groupRow
 	Requirements []requirementRow
+	Matrix       *matrixView // merged records only
+	Labels       []labelRow  // filter choices
 	Failures     []Spec
 	Others       []Spec
+	Verification *Verification // set when the record was verified while writing
 }
 
 type groupRow struct {
-	Profile, Operation             string
+	Target, Profile, Operation     string
 	Total, Passed, Failed, Skipped int
-	FirstFailure                   string // ID of the group's first failed spec, for a link
+	FirstFailure                   string // anchor of the group's first failed spec, for a link
+}
+
+// profileRow is one line of the summary: counts, the bar's widths in percent, and the skip reasons.
+type profileRow struct {
+	groupRow
+	PassedPct, FailedPct, SkippedPct float64
+	Reasons                          []reasonRow
+}
+
+type reasonRow struct {
+	Reason string
+	Specs  []Spec
+}
+
+type labelRow struct {
+	Name, Slug string
+	Count      int
+}
+
+type matrixView struct {
+	Targets []string
+	Rows    []matrixRow
+}
+
+type matrixRow struct {
+	ID, Title, Profile string
+	Cells              []*Spec // one per target; nil where the target did not run the spec
 }
 
 type requirementRow struct {
@@ -67,22 +100,34 @@ func WriteHTML(w io.Writer, run *Run) error {
 	default:
 		v.Verdict, v.VerdictClass = "NOTHING PASSED", "skipped"
 	}
+	v.Verification = run.verification
 	groups := map[string]int{}
+	profiles := map[string]int{}
 	reqs := map[string]int{}
 	for _, s := range r.Specs {
 		i, ok := groups[s.Group()]
 		if !ok {
 			i = len(v.Groups)
 			groups[s.Group()] = i
-			v.Groups = append(v.Groups, groupRow{Profile: s.Profile, Operation: s.Operation})
+			v.Groups = append(v.Groups, groupRow{Target: s.Target, Profile: s.Profile, Operation: s.Operation})
 		}
-		for _, g := range []*groupRow{&v.Groups[i], &v.Total} {
+		pk := s.Target + "\x00" + s.Profile
+		k, ok := profiles[pk]
+		if !ok {
+			k = len(v.Profiles)
+			profiles[pk] = k
+			v.Profiles = append(v.Profiles, profileRow{groupRow: groupRow{Target: s.Target, Profile: s.Profile}})
+		}
+		if s.Skipped() {
+			v.Profiles[k].addReason(s)
+		}
+		for _, g := range []*groupRow{&v.Groups[i], &v.Total, &v.Profiles[k].groupRow} {
 			g.Total++
 			switch {
 			case s.Failed():
 				g.Failed++
 				if g.FirstFailure == "" {
-					g.FirstFailure = s.ID
+					g.FirstFailure = s.Anchor()
 				}
 			case s.Skipped():
 				g.Skipped++
@@ -108,8 +153,29 @@ func WriteHTML(w io.Writer, run *Run) error {
 		}
 	}
 	slices.SortStableFunc(v.Groups, func(a, b groupRow) int {
+		if c := strings.Compare(a.Target, b.Target); c != 0 {
+			return c
+		}
 		return compareGroups(a.Profile, a.Operation, b.Profile, b.Operation)
 	})
+	slices.SortStableFunc(v.Profiles, func(a, b profileRow) int {
+		if c := strings.Compare(a.Target, b.Target); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Profile, b.Profile)
+	})
+	for i := range v.Profiles {
+		p := &v.Profiles[i]
+		if p.Total > 0 {
+			p.PassedPct = pct(p.Passed, p.Total)
+			p.FailedPct = pct(p.Failed, p.Total)
+			p.SkippedPct = pct(p.Skipped, p.Total)
+		}
+	}
+	v.Labels = filterLabels(r.Specs)
+	if r.Merged() {
+		v.Matrix = buildMatrix(r)
+	}
 	for i := range v.Requirements {
 		v.Requirements[i].Verdict = requirementVerdict(v.Requirements[i].Specs)
 	}
@@ -130,6 +196,103 @@ func WriteHTML(w io.Writer, run *Run) error {
 }
 
 const noRequirement = "(no requirement)"
+
+func pct(n, total int) float64 { return float64(int(1000*float64(n)/float64(total))) / 10 }
+
+// addReason counts a skipped spec under its reason (pending specs have none of their own).
+func (p *profileRow) addReason(s Spec) {
+	reason := s.Reason
+	if reason == "" {
+		reason = "(" + s.Outcome + ", no reason given)"
+	}
+	for i := range p.Reasons {
+		if p.Reasons[i].Reason == reason {
+			p.Reasons[i].Specs = append(p.Reasons[i].Specs, s)
+			return
+		}
+	}
+	p.Reasons = append(p.Reasons, reasonRow{Reason: reason, Specs: []Spec{s}})
+}
+
+// filterLabels are the labels offered as filters: every label but spec IDs, and the targets of a merged
+// record, with the number of specs carrying each.
+func filterLabels(specs []Spec) []labelRow {
+	ids := map[string]bool{}
+	for _, s := range specs {
+		ids[s.ID] = true
+	}
+	count := map[string]int{}
+	for _, s := range specs {
+		for _, l := range specTokens(s) {
+			if !ids[l] {
+				count[l]++
+			}
+		}
+	}
+	var out []labelRow
+	for name, n := range count {
+		out = append(out, labelRow{Name: name, Slug: anchorSafe(name), Count: n})
+	}
+	slices.SortFunc(out, func(a, b labelRow) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// specTokens are the filter tokens of a spec: its labels and, in a merged record, "target:<name>".
+func specTokens(s Spec) []string {
+	out := slices.Clone(s.Labels)
+	if s.Target != "" {
+		out = append(out, "target:"+s.Target)
+	}
+	return out
+}
+
+// dataLabels is the data-labels attribute the filters match: each token made selector-safe.
+func dataLabels(s Spec) string {
+	toks := specTokens(s)
+	for i, t := range toks {
+		toks[i] = anchorSafe(t)
+	}
+	return strings.Join(toks, " ")
+}
+
+// buildMatrix lays a merged record out as spec × target.
+func buildMatrix(r *Run) *matrixView {
+	m := &matrixView{}
+	col := map[string]int{}
+	for _, info := range r.Runs {
+		if _, ok := col[info.Target.Name]; !ok {
+			col[info.Target.Name] = len(m.Targets)
+			m.Targets = append(m.Targets, info.Target.Name)
+		}
+	}
+	row := map[string]int{}
+	for i := range r.Specs {
+		s := &r.Specs[i]
+		c, ok := col[s.Target]
+		if !ok {
+			c = len(m.Targets)
+			col[s.Target] = c
+			m.Targets = append(m.Targets, s.Target)
+			for j := range m.Rows {
+				m.Rows[j].Cells = append(m.Rows[j].Cells, nil)
+			}
+		}
+		j, ok := row[s.ID]
+		if !ok {
+			j = len(m.Rows)
+			row[s.ID] = j
+			m.Rows = append(m.Rows, matrixRow{ID: s.ID, Title: s.Title, Profile: s.Profile, Cells: make([]*Spec, len(m.Targets))})
+		}
+		m.Rows[j].Cells[c] = s
+	}
+	slices.SortStableFunc(m.Rows, func(a, b matrixRow) int {
+		if c := strings.Compare(a.Profile, b.Profile); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return m
+}
 
 // actualText is what a failed spec saw: the failure message's "actual:" line, else its panic, else
 // its first line.

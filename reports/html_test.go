@@ -89,7 +89,7 @@ func TestHTMLRendersInHeadlessChromium(t *testing.T) {
 	must("the verdict", `FAILED: 4 failed, 1 passed, 3 skipped of 8 specs`)
 	must("the summary row of uk/register", `<td>uk</td><td>register</td><td class="n">3</td>`)
 	must("the requirement matrix row", `OBIE-DCR-3.3-SSA-SIGNATURE</span></td><td><span class="badge failed">failed</span>`)
-	must("the failing spec opened", `<details class="spec failed" id="spec-UK-REG-N01" open="">`)
+	must("the failing spec opened", `<details class="spec failed" id="spec-UK-REG-N01" data-labels="[^"]*\bnegative\b[^"]*" open="">`)
 	must("the failing spec's ID, title and requirement", `UK-REG-N01</span> An SSA whose signature does not verify is rejected <span class="req">OBIE-DCR-3.3-SSA-SIGNATURE</span>`)
 	must("expected", `<th>Expected</th><td>status 400 with error "invalid_software_statement"</td>`)
 	must("actual", `<th>Actual</th><td>status 201</td>`)
@@ -98,7 +98,7 @@ func TestHTMLRendersInHeadlessChromium(t *testing.T) {
 	must("a decoded SSA claim", `"software_id": "sw-ABC123"`)
 	must("a decoded client assertion claim", `"jti": "j-1"`)
 	must("a masked secret", `"client_secret": "REDACTED_21_chars"`)
-	must("the passed spec, collapsed", `<details class="spec passed" id="spec-UK-REG-P01">`)
+	must("the passed spec, collapsed", `<details class="spec passed" id="spec-UK-REG-P01" data-labels="[^"]*">`)
 	must("a visible skip reason", `Skipped: the target's software has a fixed SSA`)
 	for _, s := range allSecrets {
 		if strings.Contains(dom, s) {

@@ -34,7 +34,7 @@ type junitSuite struct {
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
 
-	profile, operation string
+	target, profile, operation string
 }
 
 type junitProperty struct {
@@ -113,11 +113,16 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 			i = len(out.Suites)
 			index[s.Group()] = i
 			suiteMS = append(suiteMS, 0)
+			target := s.Target
+			if target == "" {
+				target = r.Target.Name
+			}
 			out.Suites = append(out.Suites, junitSuite{
 				Name:       s.Group(),
+				target:     s.Target,
 				profile:    s.Profile,
 				operation:  s.Operation,
-				Properties: []junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", r.Target.Name}, {"tool_version", r.ToolVersion}},
+				Properties: []junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", target}, {"tool_version", r.ToolVersion}},
 			})
 		}
 		suite := &out.Suites[i]
@@ -137,7 +142,7 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 		}
 		c := junitCase{
 			Name:      "[" + s.ID + "] " + s.Title,
-			Classname: s.Profile + "." + s.Operation,
+			Classname: junitClass(s),
 			Time:      seconds(s.DurationMS),
 		}
 		if opts.Transcripts == TranscriptsAll || (opts.Transcripts != TranscriptsNone && s.Failed()) {
@@ -166,6 +171,9 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 		suite.Cases = append(suite.Cases, c)
 	}
 	slices.SortStableFunc(out.Suites, func(a, b junitSuite) int {
+		if c := strings.Compare(a.target, b.target); c != 0 {
+			return c
+		}
 		return compareGroups(a.profile, a.operation, b.profile, b.operation)
 	})
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -181,6 +189,16 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 }
 
 const junitTime = "2006-01-02T15:04:05"
+
+// junitClass is "profile.operation", led by the target in a merged record ("target.profile.operation"), so
+// that a CI's test view shows the matrix as packages; dots in a target name would nest, so they become _.
+func junitClass(s Spec) string {
+	c := s.Profile + "." + s.Operation
+	if s.Target != "" {
+		c = strings.ReplaceAll(s.Target, ".", "_") + "." + c
+	}
+	return c
+}
 
 func failureBody(s Spec) string {
 	var b strings.Builder

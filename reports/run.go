@@ -38,7 +38,18 @@ type Run struct {
 	DurationMS    float64   `json:"duration_ms"`
 	Summary       Summary   `json:"summary"`
 	Specs         []Spec    `json:"specs"`
+	// CatalogueDigest identifies the scenario catalogue of the binary that ran (see CatalogueDigest).
+	CatalogueDigest string `json:"catalogue_digest,omitempty"`
+	// Runs lists the source runs of a merged record (see Merge); absent in a single run.
+	Runs []RunInfo `json:"runs,omitempty"`
+	// Signature is present in a signed record (see Sign); it covers every other member.
+	Signature *Signature `json:"signature,omitempty"`
+
+	verification *Verification // shown by the HTML report when set (SetVerification)
 }
+
+// SetVerification records the outcome of VerifyRecord on this run's file, for the HTML report to show.
+func (r *Run) SetVerification(v *Verification) { r.verification = v }
 
 // Target is the server the run was against.
 type Target struct {
@@ -59,6 +70,8 @@ type Summary struct {
 
 // Spec is the result of one conformance spec (or of a failed suite-level node, see FromGinkgo).
 type Spec struct {
+	// Target is the name of the spec's target in a merged record (see Merge); absent in a single run.
+	Target      string   `json:"target,omitempty"`
 	ID          string   `json:"id"`
 	Title       string   `json:"title"`
 	Requirement string   `json:"requirement"`
@@ -87,8 +100,30 @@ func (s Spec) Failed() bool {
 // Skipped reports whether the spec did not run to a verdict (skipped or pending).
 func (s Spec) Skipped() bool { return s.Outcome == OutcomeSkipped || s.Outcome == OutcomePending }
 
-// Group is "profile/operation", the unit reports are grouped by.
-func (s Spec) Group() string { return s.Profile + "/" + s.Operation }
+// Group is "profile/operation" ("target/profile/operation" in a merged record), the unit reports are grouped by.
+func (s Spec) Group() string {
+	if s.Target != "" {
+		return s.Target + "/" + s.Profile + "/" + s.Operation
+	}
+	return s.Profile + "/" + s.Operation
+}
+
+// Anchor is the spec's HTML element id, unique in a merged record too.
+func (s Spec) Anchor() string {
+	if s.Target != "" {
+		return "spec-" + anchorSafe(s.Target) + "-" + s.ID
+	}
+	return "spec-" + s.ID
+}
+
+func anchorSafe(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, v)
+}
 
 // Summarize recomputes r.Summary from r.Specs.
 func (r *Run) Summarize() {

@@ -62,7 +62,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[0] == "help" {
-			return dispatch([]string{args[1], "-h"}, stdout, stderr)
+			return dispatch(append(append([]string{}, args[1:]...), "-h"), stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"github.com/onsi/ginkgo/v2"
@@ -43,6 +44,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
 	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
 	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
+	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the JSON record (needs --json); dcrconform report verify checks it")
 	ginkgoJSON := fs.String("ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
 	verbose := fs.Bool("v", true, "print every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
@@ -63,6 +65,16 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
 		return fs.usageError("--junit-transcripts: %v", err)
+	}
+	var signer crypto.Signer
+	if *signKey != "" {
+		if *jsonOut == "" {
+			return fs.usageError("--sign-key signs the JSON record: give --json")
+		}
+		var err error
+		if signer, err = loadSigningKey(*signKey); err != nil {
+			return fs.badValue("--sign-key: %v", err)
+		}
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
@@ -146,6 +158,11 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	writeReports := func(r ginkgo.Report) {
 		run := reports.FromGinkgo(r, reportMeta(tgt))
 		ran, skipped = countRun(r)
+		if signer != nil {
+			if reportErr = reports.Sign(run, signer, time.Now()); reportErr != nil {
+				return
+			}
+		}
 		reportErr = reports.WriteAllWith(run, *jsonOut, *junit, *htmlOut, reports.JUnitOptions{Transcripts: *junitTranscripts})
 	}
 	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)

@@ -67,6 +67,13 @@ func (c *cli) usageError(format string, a ...any) int {
 	return exitUsage
 }
 
+// badValue prints "dcrconform <name>: message" (a flag's value is wrong, its syntax was fine: no usage)
+// to stderr and returns exitUsage.
+func (c *cli) badValue(format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "dcrconform %s: %s\n", c.Name(), fmt.Sprintf(format, a...))
+	return exitUsage
+}
+
 // buildVersion describes this binary from its build info: the module version (a tag when built by
 // go install module@version, "(devel)" from a checkout) and the VCS revision the build was made from.
 func buildVersion() string {

@@ -10,7 +10,7 @@ import (
 )
 
 // commands are every command and subcommand, as typed after "dcrconform".
-var commands = [][]string{{"run"}, {"list"}, {"directory"}, {"bank"}, {"report"}, {"selftest"}, {"version"}, {"init"}, {"bench"}}
+var commands = [][]string{{"run"}, {"list"}, {"directory"}, {"bank"}, {"report"}, {"selftest"}, {"version"}, {"init"}, {"bench"}, {"report", "verify"}}
 
 func TestHelpGoesToStdoutAndExitsZero(t *testing.T) {
 	clearBankEnv(t)
