@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,15 +22,18 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultTimeout = 10 * time.Second
-	DefaultMaxBody = 1 << 20
+	DefaultTimeout   = 10 * time.Second
+	DefaultMaxBody   = 1 << 20
+	DefaultMaxHeader = 64 << 10 // response header bytes; a DCR answer needs a few hundred
 )
 
 // Options configure a Client.
 type Options struct {
-	Timeout time.Duration  // per request, including reading the body
-	MaxBody int64          // bytes read from a response body at most
-	RootCAs *x509.CertPool // trust for the target's server certificate; nil means the system pool
+	Timeout time.Duration // per request, including reading the body
+	MaxBody int64         // bytes read from a response body at most
+	// MaxHeader caps the response headers' bytes; more is an error naming the cap.
+	MaxHeader int64
+	RootCAs   *x509.CertPool // trust for the target's server certificate; nil means the system pool
 }
 
 // Client sends requests, each with its own (or no) client certificate.
@@ -49,6 +51,9 @@ func New(opts Options) *Client {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.MaxHeader <= 0 {
+		opts.MaxHeader = DefaultMaxHeader
 	}
 	return &Client{opts: opts, transports: map[*tls.Certificate]*http.Transport{}}
 }
@@ -76,6 +81,10 @@ type Response struct {
 
 // ErrBodyTooLarge means the response body exceeded Options.MaxBody.
 var ErrBodyTooLarge = errors.New("response body too large")
+
+// ErrRedirect means the target answered a redirect, which the harness refuses to follow: a DCR
+// endpoint answers itself, and following could send credentials to another host.
+var ErrRedirect = errors.New("redirect refused")
 
 // Do sends req and reads the whole response, recording the exchange in rec (if not nil). A transport
 // failure, a timeout or an oversized body is an error; any HTTP status is not.
@@ -121,20 +130,23 @@ func (c *Client) do(ctx context.Context, req Request) (*Response, error) {
 	}
 	hresp, err := (&http.Client{Transport: c.transport(req.Cert), CheckRedirect: noRedirects}).Do(hreq)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("%s %s: no answer within %s: %w", req.Method, req.URL, c.opts.Timeout, err)
-		}
-		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL, c.describe(ctx, err, hreq.URL.Host))
 	}
 	defer hresp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(hresp.Body, c.opts.MaxBody+1))
 	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: body}
 	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = &NoAnswerError{Reason: fmt.Sprintf("the body did not arrive within %s (%d bytes read)", c.opts.Timeout, len(body)), TimedOut: true, Err: err}
+		}
 		return resp, fmt.Errorf("%s %s: reading the response body after status %d: %w", req.Method, req.URL, hresp.StatusCode, err)
 	}
 	if int64(len(body)) > c.opts.MaxBody {
 		resp.Body = body[:c.opts.MaxBody]
-		return resp, fmt.Errorf("%s %s: status %d: %w: more than %d bytes", req.Method, req.URL, hresp.StatusCode, ErrBodyTooLarge, c.opts.MaxBody)
+		return resp, fmt.Errorf("%s %s: status %d: %w: more than %d bytes (the harness's cap)", req.Method, req.URL, hresp.StatusCode, ErrBodyTooLarge, c.opts.MaxBody)
+	}
+	if hresp.StatusCode/100 == 3 && hresp.Header.Get("Location") != "" {
+		return resp, fmt.Errorf("%s %s: status %d: %w to %s (the harness follows no redirects)", req.Method, req.URL, hresp.StatusCode, ErrRedirect, hresp.Header.Get("Location"))
 	}
 	return resp, nil
 }
@@ -152,12 +164,13 @@ func (c *Client) transport(cert *tls.Certificate) *http.Transport {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
 	t := &http.Transport{
-		TLSClientConfig:       cfg,
-		TLSHandshakeTimeout:   c.opts.Timeout,
-		ResponseHeaderTimeout: c.opts.Timeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       30 * time.Second,
-		ForceAttemptHTTP2:     true,
+		TLSClientConfig:        cfg,
+		TLSHandshakeTimeout:    c.opts.Timeout,
+		ResponseHeaderTimeout:  c.opts.Timeout,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: c.opts.MaxHeader,
+		ForceAttemptHTTP2:      true,
 	}
 	c.transports[cert] = t
 	return t
@@ -185,11 +198,9 @@ func (c *Client) CloseIdleConnections() {
 // JSONObject decodes a JSON object body. Its error names the status, the content type and an excerpt,
 // so a spec that expected JSON and got something else says what it got.
 func (r *Response) JSONObject() (map[string]any, error) {
-	var obj map[string]any
-	d := json.NewDecoder(bytes.NewReader(r.Body))
-	d.UseNumber()
-	if err := d.Decode(&obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("status %d: body is not a JSON object (Content-Type %q): %s", r.Status, r.Header.Get("Content-Type"), r.Excerpt(200))
+	obj, err := DecodeObject(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("status %d: body is not a JSON object (Content-Type %q): %v: %s", r.Status, r.Header.Get("Content-Type"), err, r.Excerpt(200))
 	}
 	return obj, nil
 }

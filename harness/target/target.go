@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -176,9 +175,9 @@ func (t *Target) FetchDiscovery(ctx context.Context, c *client.Client) (map[stri
 	if resp.Status != 200 {
 		return nil, fmt.Errorf("target: discovery %s: status %d: %s", t.DiscoveryURL, resp.Status, resp.Excerpt(200))
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(resp.Body, &doc); err != nil {
-		return nil, fmt.Errorf("target: discovery %s: not a JSON object: %s", t.DiscoveryURL, resp.Excerpt(200))
+	doc, err := client.DecodeObject(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("target: discovery %s: %v: %s", t.DiscoveryURL, err, resp.Excerpt(200))
 	}
 	return doc, nil
 }
