@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -126,6 +128,17 @@ func (t *Target) Client() *client.Client {
 	return client.New(client.Options{Timeout: t.Timeout, RootCAs: t.RootCAs})
 }
 
+// DiscoveryError is a discovery document that could not be fetched or lacks an endpoint: a failure of
+// the target (the run reports it), not of the harness's configuration.
+type DiscoveryError struct {
+	URL       string
+	Err       error
+	Exchanges []transcript.Exchange // the fetch, when one was sent
+}
+
+func (e *DiscoveryError) Error() string { return e.Err.Error() }
+func (e *DiscoveryError) Unwrap() error { return e.Err }
+
 // Discover fills Registration, Token and Issuer from the discovery document where they are empty.
 func (t *Target) Discover(ctx context.Context) error {
 	if t.DiscoveryURL == "" {
@@ -143,7 +156,7 @@ func (t *Target) Discover(ctx context.Context) error {
 			}
 			s, _ := doc[key].(string)
 			if s == "" {
-				return fmt.Errorf("target: discovery document %s has no %s", t.DiscoveryURL, key)
+				return &DiscoveryError{URL: t.DiscoveryURL, Err: fmt.Errorf("target: discovery document %s has no %s", t.DiscoveryURL, key)}
 			}
 			*field = s
 			return nil
@@ -166,18 +179,22 @@ func (t *Target) Discover(ctx context.Context) error {
 	return nil
 }
 
-// FetchDiscovery GETs the discovery document and decodes it.
+// FetchDiscovery GETs the discovery document and decodes it. Its error is a *DiscoveryError.
 func (t *Target) FetchDiscovery(ctx context.Context, c *client.Client) (map[string]any, error) {
-	resp, err := c.Do(ctx, client.Request{Method: "GET", URL: t.DiscoveryURL}, nil)
+	var rec transcript.Recorder
+	fail := func(err error) error {
+		return &DiscoveryError{URL: t.DiscoveryURL, Err: err, Exchanges: rec.Exchanges()}
+	}
+	resp, err := c.Do(ctx, client.Request{Method: "GET", URL: t.DiscoveryURL, Header: http.Header{"Accept": {"application/json"}}}, &rec)
 	if err != nil {
-		return nil, fmt.Errorf("target: discovery: %w", err)
+		return nil, fail(fmt.Errorf("target: discovery: %w", err))
 	}
 	if resp.Status != 200 {
-		return nil, fmt.Errorf("target: discovery %s: status %d: %s", t.DiscoveryURL, resp.Status, resp.Excerpt(200))
+		return nil, fail(fmt.Errorf("target: discovery %s: status %d: %s", t.DiscoveryURL, resp.Status, resp.Excerpt(200)))
 	}
 	doc, err := client.DecodeObject(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("target: discovery %s: %v: %s", t.DiscoveryURL, err, resp.Excerpt(200))
+		return nil, fail(fmt.Errorf("target: discovery %s: %v: %s", t.DiscoveryURL, err, resp.Excerpt(200)))
 	}
 	return doc, nil
 }

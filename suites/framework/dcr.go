@@ -281,6 +281,9 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 	resp, err := f.TryRegister(sw, claims)
 	f.ExpectStatus(resp, err, http.StatusCreated)
 	md := f.ExpectJSON(resp)
+	if bad := MetadataTypeErrors(md); len(bad) > 0 {
+		f.Failf("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
+	}
 	reg := registrationFrom(sw, claims, md)
 	if reg.ClientID == "" {
 		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
@@ -601,15 +604,22 @@ func (f *Framework) sharedSoftware() *target.Software {
 	return f.Target.Software
 }
 
-// baselines caches, per target and profile, whether the profile's valid baseline registration is accepted.
+// baselines caches, per target and profile, why the profile's valid baseline registration failed ("" when accepted).
 var (
 	baselineMu sync.Mutex
-	baselines  = map[*target.Target]map[string]string{}
+	baselines  = map[*target.Target]map[string]baseline{}
 )
 
+type baseline struct {
+	failure string
+	broken  bool // no answer, a redirect, a 5xx or an unreadable 2xx: the target failed, not refused
+}
+
 // RequireBaselineRegisters is the positive control of a negative registration spec: when the profile's
-// valid baseline registration is itself refused, a refusal of the faulty request proves nothing, and
-// the spec is skipped as inconclusive. The control runs once per profile and run.
+// valid baseline registration is itself refused (4xx), a refusal of the faulty request proves nothing,
+// and the spec is skipped as inconclusive. When the target did not answer it properly at all (no answer,
+// 3xx, 5xx, a 2xx without a readable client), the spec fails with that fault. The control runs once
+// per profile and run.
 func (f *Framework) RequireBaselineRegisters() {
 	if f.Target.Directory == nil && !f.Target.Supports.Delete {
 		return // the control's registration could not be deleted, and would block the one software
@@ -618,32 +628,41 @@ func (f *Framework) RequireBaselineRegisters() {
 	defer baselineMu.Unlock()
 	name := f.Profile().Name
 	if baselines[f.Target] == nil {
-		baselines[f.Target] = map[string]string{}
+		baselines[f.Target] = map[string]baseline{}
 	}
-	failure, done := baselines[f.Target][name]
+	b, done := baselines[f.Target][name]
 	if !done {
-		failure = f.tryBaseline()
-		baselines[f.Target][name] = failure
+		b = f.tryBaseline()
+		baselines[f.Target][name] = b
 	}
-	if failure != "" {
-		f.Skipf("inconclusive: the valid baseline registration of the %s profile is refused (%s), so a refusal of this request proves nothing", name, failure)
+	switch {
+	case b.broken:
+		f.Failf("the positive control: the valid baseline registration of the "+name+" profile to be answered", "%s", b.failure)
+	case b.failure != "":
+		f.Skipf("inconclusive: the valid baseline registration of the %s profile is refused (%s), so a refusal of this request proves nothing", name, b.failure)
 	}
 }
 
-func (f *Framework) tryBaseline() string {
+func (f *Framework) tryBaseline() baseline {
 	sw := f.Software()
 	resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
 	if err != nil {
-		return err.Error()
+		return baseline{failure: err.Error(), broken: true}
 	}
 	obj, jerr := resp.JSONObject()
 	reg := registrationFrom(sw, nil, obj)
 	if resp.Status/100 != 2 || jerr != nil || reg.ClientID == "" {
 		// A 2xx other than 201 still registered the client: the status is the positive specs' business.
-		return fmt.Sprintf("status %d: %s", resp.Status, resp.Excerpt(200))
+		failure := fmt.Sprintf("status %d: %s", resp.Status, resp.Excerpt(200))
+		if jerr != nil && resp.Status/100 == 2 {
+			failure = jerr.Error()
+		} else if bad := MetadataTypeErrors(obj); len(bad) > 0 && resp.Status/100 == 2 {
+			failure = fmt.Sprintf("status %d: %s", resp.Status, strings.Join(bad, "; "))
+		}
+		return baseline{failure: failure, broken: resp.Status/100 != 4}
 	}
 	f.deleteQuietly(reg) // now: the spec registers the same software next
-	return ""
+	return baseline{}
 }
 
 // SetSoftwareStatus changes sw's status at the directory, or skips the spec without one.

@@ -32,6 +32,7 @@ func SetTarget(t *target.Target) {
 	defer targetMu.Unlock()
 	currentTarget = t
 	sharedClient = t.Client()
+	brk.reset()
 }
 
 // CurrentTarget is the target set by SetTarget.
@@ -87,9 +88,15 @@ func (f *Framework) finish() {
 	ginkgo.AddReportEntry(EntryTranscript, f.Record.Exchanges(), ginkgo.ReportEntryVisibilityNever)
 }
 
-// Do sends a request to the target and records it.
+// Do sends a request to the target and records it. Once the target has stopped answering (see
+// breaker), it sends nothing and fails at once.
 func (f *Framework) Do(req client.Request) (*client.Response, error) {
-	return f.Client.Do(f.Ctx, req, f.Record)
+	if msg := brk.stopped(); msg != "" {
+		return nil, &stoppedError{msg}
+	}
+	resp, err := f.Client.Do(f.Ctx, req, f.Record)
+	brk.observe(f.Scenario.ID, err)
+	return resp, err
 }
 
 // Skipf skips the spec with a reason that reports show.

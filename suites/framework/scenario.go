@@ -128,6 +128,9 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 		f := newFramework(ctx, s)
 		ginkgo.DeferCleanup(f.finish)
 		f.applies()
+		if msg := brk.stopped(); msg != "" {
+			ginkgo.Fail(f.failure("the spec to run", msg), 1)
+		}
 		if s.Kind == Negative && s.Operation == "register" {
 			f.RequireBaselineRegisters()
 		}

@@ -1,0 +1,58 @@
+package framework
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dcrconform/dcrconform/harness/client"
+)
+
+// Types of the client information members (RFC 7591 sections 2 and 3.2.1, RFC 7592 section 3).
+var (
+	stringMembers = []string{"client_id", "client_secret", "registration_access_token", "registration_client_uri",
+		"token_endpoint_auth_method", "scope", "client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri",
+		"jwks_uri", "software_id", "software_version", "software_statement", "application_type"}
+	stringArrayMembers = []string{"redirect_uris", "grant_types", "response_types", "contacts"}
+	numberMembers      = []string{"client_id_issued_at", "client_secret_expires_at"}
+)
+
+// MetadataTypeErrors names each member of a client information response whose JSON type is wrong,
+// e.g. "client_id is a number (12345), not a string", sorted by member name.
+func MetadataTypeErrors(md map[string]any) []string {
+	var bad []string
+	for k, v := range md {
+		switch {
+		case slices.Contains(stringMembers, k):
+			if _, ok := v.(string); !ok {
+				bad = append(bad, wrongType(k, v, "a string"))
+			}
+		case slices.Contains(numberMembers, k):
+			if client.JSONType(v) != "number" {
+				bad = append(bad, wrongType(k, v, "a number"))
+			}
+		case slices.Contains(stringArrayMembers, k):
+			list, ok := v.([]any)
+			if !ok {
+				bad = append(bad, wrongType(k, v, "an array of strings"))
+				continue
+			}
+			for i, e := range list {
+				if _, ok := e.(string); !ok {
+					bad = append(bad, wrongType(fmt.Sprintf("%s[%d]", k, i), e, "a string"))
+					break
+				}
+			}
+		}
+	}
+	slices.Sort(bad)
+	return bad
+}
+
+func wrongType(member string, v any, want string) string {
+	t := client.JSONType(v)
+	article := "a"
+	if t == "object" || t == "array" {
+		article = "an"
+	}
+	return fmt.Sprintf("%s is %s %s (%s), not %s", member, article, t, excerpt(fmt.Sprint(v), 40), want)
+}
