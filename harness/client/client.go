@@ -138,6 +138,8 @@ func (c *Client) do(ctx context.Context, req Request) (*Response, error) {
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			err = &NoAnswerError{Reason: fmt.Sprintf("the body did not arrive within %s (%d bytes read)", c.opts.Timeout, len(body)), TimedOut: true, Err: err}
+		} else {
+			err = fmt.Errorf("the connection broke after %d bytes of the body: %w", len(body), err)
 		}
 		return resp, fmt.Errorf("%s %s: reading the response body after status %d: %w", req.Method, req.URL, hresp.StatusCode, err)
 	}

@@ -53,9 +53,19 @@ func (f *Framework) failure(expected, actual string) string {
 			fmt.Fprintf(&b, "\nerror:    %s", ex.Error)
 		} else {
 			fmt.Fprintf(&b, "\nresponse: %d %s", ex.Status, excerpt(ex.ResponseBody, 300))
+			if ra := firstHeader(ex.ResponseHeaders, "Retry-After"); ra != "" {
+				fmt.Fprintf(&b, "\n          (Retry-After: %s; the harness does not wait and retry)", ra)
+			}
 		}
 	}
 	return b.String()
+}
+
+func firstHeader(h map[string][]string, name string) string {
+	if v := http.Header(h).Values(name); len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func excerpt(s string, n int) string {

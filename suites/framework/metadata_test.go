@@ -15,7 +15,6 @@ func TestMetadataTypeErrorsNameEachMember(t *testing.T) {
 	}
 	want := []string{
 		`client_id is a number (12345), not a string`,
-		`client_secret_expires_at is a string (0), not a number`,
 		`grant_types[1] is a number (1), not a string`,
 		`redirect_uris is a string (https://a.example/cb), not an array of strings`,
 	}
