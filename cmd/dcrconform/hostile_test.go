@@ -124,7 +124,7 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	}
 	f, err := os.Open(filepath.Join(out, "run.json"))
 	if err != nil {
-		t.Errorf("%s/%s: exit %d, no JSON report: %v\n%s%s", mode, profile, r.code, err, tail(stdout.String()), tail(stderr.String()))
+		t.Errorf("%s/%s: exit %d, no JSON report: %v\n%s%s", mode, profile, r.code, err, lastOf(stdout.String()), lastOf(stderr.String()))
 		return nil
 	}
 	defer f.Close()
@@ -135,7 +135,7 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	return r
 }
 
-func tail(s string) string {
+func lastOf(s string) string {
 	if len(s) > 3000 {
 		return "…" + s[len(s)-3000:]
 	}

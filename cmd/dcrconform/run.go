@@ -170,7 +170,6 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
-	started := time.Now()
 	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
 	if code, ok := discoveryFailure(err, tgt, started, *jsonOut, *junit, *htmlOut, stdout, stderr); ok {
 		return code
