@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/harness/transcript"
@@ -79,6 +80,21 @@ type Response struct {
 	Exchange transcript.Exchange // the redacted record of this exchange
 }
 
+// maxRecordedBody is how much of a response body the transcript keeps; clipping before redaction
+// keeps a 1 MiB body from costing every exchange a regular-expression pass over all of it.
+const maxRecordedBody = 64 << 10
+
+// clip cuts b to at most n bytes, at the start of a UTF-8 sequence.
+func clip(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return b[:n]
+}
+
 // ErrBodyTooLarge means the response body exceeded Options.MaxBody.
 var ErrBodyTooLarge = errors.New("response body too large")
 
@@ -98,8 +114,8 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 	resp, err := c.do(ctx, req)
 	ex.DurationMS = float64(time.Since(ex.Started).Microseconds()) / 1000
 	if resp != nil {
-		ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.Status, resp.Header, string(resp.Body)
-		ex.Truncated = errors.Is(err, ErrBodyTooLarge)
+		ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.Status, resp.Header, string(clip(resp.Body, maxRecordedBody))
+		ex.Truncated = errors.Is(err, ErrBodyTooLarge) || len(resp.Body) > maxRecordedBody
 	}
 	if err != nil {
 		ex.Error = err.Error()
@@ -205,6 +221,14 @@ func (r *Response) JSONObject() (map[string]any, error) {
 		return nil, fmt.Errorf("status %d: body is not a JSON object (Content-Type %q): %v: %s", r.Status, r.Header.Get("Content-Type"), err, r.Excerpt(200))
 	}
 	return obj, nil
+}
+
+// StatusText is "status N", with the Retry-After a 429 or 503 gave (the harness never waits for it).
+func (r *Response) StatusText() string {
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		return fmt.Sprintf("status %d (Retry-After: %s; the harness does not wait and retry)", r.Status, ra)
+	}
+	return fmt.Sprintf("status %d", r.Status)
 }
 
 // IsJSON reports whether the Content-Type is JSON (application/json or +json).

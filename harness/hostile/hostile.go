@@ -25,7 +25,7 @@ type Mode string
 const (
 	Hang          Mode = "hang"                // accepts TCP and never answers
 	Drip          Mode = "drip"                // headers, then the body one byte per Options.DripEvery
-	Garbage       Mode = "garbage"             // 200 with a body that is not JSON
+	Garbage       Mode = "garbage"             // 200 (201 to a registration) with a body that is not JSON
 	Body10MB      Mode = "body-10mb"           // a 10 MB JSON body
 	Body1GB       Mode = "body-1gb"            // a 1 GB body, streamed
 	UntrustedCert Mode = "untrusted-cert"      // a server certificate from a CA the harness does not trust
@@ -225,7 +225,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case Garbage:
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(status)
 		w.Write([]byte("\x00\xff<html>surely JSON}{\x1b[31m\n"))
 	case Body10MB:
 		const n = 10 << 20

@@ -653,7 +653,7 @@ func (f *Framework) tryBaseline() baseline {
 	reg := registrationFrom(sw, nil, obj)
 	if resp.Status/100 != 2 || jerr != nil || reg.ClientID == "" {
 		// A 2xx other than 201 still registered the client: the status is the positive specs' business.
-		failure := fmt.Sprintf("status %d: %s", resp.Status, resp.Excerpt(200))
+		failure := fmt.Sprintf("%s: %s", resp.StatusText(), resp.Excerpt(200))
 		if jerr != nil && resp.Status/100 == 2 {
 			failure = jerr.Error()
 		} else if bad := MetadataTypeErrors(obj); len(bad) > 0 && resp.Status/100 == 2 {

@@ -53,19 +53,10 @@ func (f *Framework) failure(expected, actual string) string {
 			fmt.Fprintf(&b, "\nerror:    %s", ex.Error)
 		} else {
 			fmt.Fprintf(&b, "\nresponse: %d %s", ex.Status, excerpt(ex.ResponseBody, 300))
-			if ra := firstHeader(ex.ResponseHeaders, "Retry-After"); ra != "" {
-				fmt.Fprintf(&b, "\n          (Retry-After: %s; the harness does not wait and retry)", ra)
-			}
+
 		}
 	}
 	return b.String()
-}
-
-func firstHeader(h map[string][]string, name string) string {
-	if v := http.Header(h).Values(name); len(v) > 0 {
-		return v[0]
-	}
-	return ""
 }
 
 func excerpt(s string, n int) string {
@@ -89,7 +80,7 @@ func (f *Framework) ExpectNoTransportError(err error) {
 func (f *Framework) ExpectStatus(resp *client.Response, err error, want ...int) {
 	f.ExpectNoTransportError(err)
 	if !slices.Contains(want, resp.Status) {
-		f.Failf("status "+statuses(want), "status %d", resp.Status)
+		f.Failf("status "+statuses(want), "%s", resp.StatusText())
 	}
 }
 
@@ -112,7 +103,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 	want := "status " + statuses(wantStatus) + " with error " + orList(codes)
 	f.ExpectNoTransportError(err)
 	if !slices.Contains(wantStatus, resp.Status) {
-		f.Failf(want, "status %d", resp.Status)
+		f.Failf(want, "%s", resp.StatusText())
 	}
 	obj, jerr := resp.JSONObject()
 	if jerr != nil {
