@@ -33,23 +33,26 @@ var defectCatalogue = map[string]string{
 	"accept-inactive-org":           "registers software whose SSA org_status is not Active",
 
 	// Registration request JWT.
-	"skip-request-signature":    "accepts a registration request signed by any key (signature not checked against the software key set)",
-	"accept-request-alg-none":   "accepts an unsigned registration request (alg none)",
-	"accept-request-hs256":      "accepts a registration request with alg HS256, without checking its MAC",
-	"accept-request-rs256":      "accepts a registration request signed with RS256",
-	"ignore-request-exp":        "accepts a registration request whose exp has passed",
-	"ignore-request-iat-future": "accepts a registration request whose iat is in the future",
-	"accept-missing-iss":        "accepts a registration request without iss",
-	"accept-missing-aud":        "accepts a registration request without aud",
-	"accept-missing-exp":        "accepts a registration request without exp",
-	"accept-missing-iat":        "accepts a registration request without iat",
-	"accept-missing-jti":        "accepts a registration request without jti",
-	"ignore-aud":                "accepts a registration request whose aud is not this bank",
-	"ignore-iss-mismatch":       "accepts a registration request whose iss is not the SSA software_id",
-	"allow-jti-replay":          "accepts a registration (POST or PUT) request whose jti was already used",
+	"skip-request-signature":      "accepts a registration request signed by any key (signature not checked against the software key set)",
+	"accept-request-alg-none":     "accepts an unsigned registration request (alg none)",
+	"accept-request-hs256":        "accepts a registration request with alg HS256, without checking its MAC",
+	"accept-request-rs256":        "accepts a registration request signed with RS256",
+	"ignore-request-exp":          "accepts a registration request whose exp has passed",
+	"ignore-request-iat-future":   "accepts a registration request whose iat is in the future",
+	"accept-missing-iss":          "accepts a registration request without iss",
+	"accept-missing-aud":          "accepts a registration request without aud",
+	"accept-missing-exp":          "accepts a registration request without exp",
+	"accept-missing-iat":          "accepts a registration request without iat",
+	"accept-missing-jti":          "accepts a registration request without jti",
+	"ignore-aud":                  "accepts a registration request whose aud is not this bank",
+	"ignore-iss-mismatch":         "accepts a registration request whose iss is not the SSA software_id",
+	"ignore-software-id-mismatch": "accepts a registration request whose software_id claim is not the SSA software_id",
+	"allow-jti-replay":            "accepts a registration (POST or PUT) request whose jti was already used",
 
 	// Client metadata.
 	"ignore-redirect-subset":           "accepts redirect_uris that are not in the SSA software_redirect_uris",
+	"redirect-prefix-match":            "matches redirect_uris against the SSA by prefix: a URI that extends an SSA URI is accepted",
+	"accept-any-id-token-alg":          "registers any id_token_signed_response_alg (e.g. RS256), not only PS256 or ES256",
 	"allow-http-redirect":              "accepts redirect_uris with the http scheme",
 	"accept-unsupported-auth-method":   "accepts any token_endpoint_auth_method (e.g. client_secret_basic)",
 	"accept-missing-signing-alg":       "accepts private_key_jwt without token_endpoint_auth_signing_alg",
@@ -74,6 +77,8 @@ var defectCatalogue = map[string]string{
 
 	// Token endpoint.
 	"token-accept-expired-assertion":      "accepts a client assertion whose exp has passed",
+	"token-ignore-iss-mismatch":           "accepts a client assertion whose iss is not the client_id (the form's client_id picks the client)",
+	"token-500-on-malformed-assertion":    "answers a client_assertion that is not a JWT with 500 instead of invalid_client",
 	"token-allow-assertion-replay":        "accepts a client assertion whose jti was already used",
 	"token-ignore-aud":                    "accepts a client assertion whose aud is neither the token endpoint nor the issuer",
 	"token-ignore-sub-mismatch":           "accepts a client assertion whose sub is not the client_id",
@@ -86,6 +91,7 @@ var defectCatalogue = map[string]string{
 
 	// Management (GET/PUT/DELETE /register/{ClientId}).
 	"no-revoke-on-unknown-client":  "does not revoke an access token presented for an unknown or another client's ClientId",
+	"manage-without-mtls":          "serves management requests without a client certificate, and then skips the token's certificate binding",
 	"no-www-authenticate":          "omits the WWW-Authenticate header on 401 invalid_token",
 	"accept-no-token":              "serves management requests that carry no Authorization header",
 	"accept-expired-token":         "accepts expired access tokens on management requests",

@@ -13,9 +13,13 @@ import (
 // bound to, or, for RFC 7592 profiles, by the client's registration access token.
 func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, clientID string) {
 	cert := b.clientCert(r)
+	unbound := false // the defect manage-without-mtls: no certificate, so no binding to check
 	if d.mtls && cert == nil {
-		b.writeError(w, r, badClient("registration management needs a transport (mTLS) client certificate that the bank trusts"))
-		return
+		if !b.has("manage-without-mtls") {
+			b.writeError(w, r, badClient("registration management needs a transport (mTLS) client certificate that the bank trusts"))
+			return
+		}
+		unbound = true
 	}
 	if r.Method == http.MethodGet && b.has("get-after-delete-200") {
 		if c := b.store.client(clientID); c != nil && c.deleted && c.reg.profile == d.name {
@@ -29,7 +33,7 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 			return
 		}
 	}
-	c, e := b.authorizeManagement(r, d, clientID, cert)
+	c, e := b.authorizeManagement(r, d, clientID, cert, unbound)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
@@ -53,7 +57,7 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 
 // authorizeManagement checks the Bearer token of a management request and returns the client it
 // may act on. A token presented for a ClientId it was not issued to is revoked, as the UK spec says.
-func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string, cert *x509.Certificate) (*client, *apiError) {
+func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string, cert *x509.Certificate, unbound bool) (*client, *apiError) {
 	// A deleted client stays a tombstone: only a token the bank failed to revoke can still reach it.
 	c := b.store.client(clientID)
 	if c != nil && c.reg.profile != d.name {
@@ -93,7 +97,7 @@ func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string,
 	if !tok.expiresAt.After(b.now()) && !b.has("accept-expired-token") {
 		return nil, badToken("the access token has expired")
 	}
-	if tok.thumbprint != "" && tok.thumbprint != pki.Thumbprint(cert) {
+	if tok.thumbprint != "" && !unbound && (cert == nil || tok.thumbprint != pki.Thumbprint(cert)) {
 		return nil, badToken("the access token is bound to another certificate")
 	}
 	if c == nil || (tok.clientID != clientID && !otherClientOK) {

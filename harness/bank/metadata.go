@@ -67,8 +67,9 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 	if appType, present := c["application_type"]; present && appType != "web" && !b.has("accept-bad-application-type") {
 		return reg, badMetadata("application_type %v is not supported: use web", appType)
 	}
+	anyIDTokenAlg := b.has("accept-any-id-token-alg")
 	for _, name := range []string{"id_token_signed_response_alg", "request_object_signing_alg"} {
-		if alg, present := c[name]; present {
+		if alg, present := c[name]; present && !(anyIDTokenAlg && name == "id_token_signed_response_alg") {
 			if s, ok := alg.(string); !ok || !slices.Contains(signingAlgs, s) {
 				return reg, badMetadata("%s %v is not supported: use PS256 or ES256", name, alg)
 			}
@@ -157,11 +158,19 @@ func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, skip bool) *apiError {
 		if parsed.Scheme != "https" && !b.has("allow-http-redirect") {
 			return b.badRedirect("redirect URI %q does not use https", u)
 		}
-		if !slices.Contains(info.redirectURIs, u) && !b.has("ignore-redirect-subset") {
+		if !slices.Contains(info.redirectURIs, u) && !b.has("ignore-redirect-subset") && !b.prefixOfAny(info.redirectURIs, u) {
 			return b.badRedirect("redirect URI %q is not among the SSA's software_redirect_uris", u)
 		}
 	}
 	return nil
+}
+
+// prefixOfAny is the defect redirect-prefix-match: u is taken when it starts with a URI of the SSA.
+func (b *Bank) prefixOfAny(ssaURIs []string, u string) bool {
+	if !b.has("redirect-prefix-match") {
+		return false
+	}
+	return slices.ContainsFunc(ssaURIs, func(s string) bool { return strings.HasPrefix(u, s) })
 }
 
 // parseRedirectURI checks what every redirection endpoint must be (RFC 6749 section 3.1.2): an

@@ -128,7 +128,7 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 			return registration{}, e
 		}
 	}
-	if id, present := req.claims["software_id"]; present && id != info.softwareID {
+	if id, present := req.claims["software_id"]; present && id != info.softwareID && !b.has("ignore-software-id-mismatch") {
 		return registration{}, badMetadata("software_id %v is not the SSA software_id %q", id, info.softwareID)
 	}
 	reg, e := b.checkMetadata(d, req.claims, info, cert, skipRedirect)

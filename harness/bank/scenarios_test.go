@@ -184,7 +184,12 @@ func registrationScenarios() []scenario {
 		{name: "request exp a string", want: badMeta, run: registerWith(set("exp", "tomorrow"))},
 		{name: "request iss not the software_id", want: badMeta, defects: map[string]string{"ignore-iss-mismatch": created},
 			run: registerWith(set("iss", "SomeoneElse"))},
-		{name: "request software_id not the SSA's", want: badMeta, run: registerWith(set("software_id", "SomeoneElse"))},
+		{name: "request software_id not the SSA's", want: badMeta, defects: map[string]string{"ignore-software-id-mismatch": created},
+			run: registerWith(set("software_id", "SomeoneElse"))},
+		{name: "redirect URI extending an SSA URI", want: badRedir, defects: map[string]string{"redirect-prefix-match": created},
+			run: registerWith(set("redirect_uris", []string{"https://tpp.example/cb/../attacker"}))},
+		{name: "id_token alg RS256", want: badMeta, defects: map[string]string{"accept-any-id-token-alg": created},
+			run: registerWith(set("id_token_signed_response_alg", "RS256"))},
 
 		{name: "redirect URI outside the SSA", want: badRedir,
 			defects: map[string]string{"ignore-redirect-subset": created, "invalid-request-for-redirect": "400 invalid_request"},
@@ -321,6 +326,10 @@ func tokenScenarios() []scenario {
 			run: tokenWith(false, setAssertion("exp", time.Now().Add(-time.Minute).Unix()), nil)},
 		{name: "assertion for another audience", want: noClient, defects: map[string]string{"token-ignore-aud": "200"},
 			run: tokenWith(false, setAssertion("aud", "https://another-bank.example/token"), nil)},
+		{name: "assertion iss not the client", want: noClient, defects: map[string]string{"token-ignore-iss-mismatch": "200"},
+			run: tokenWith(false, setAssertion("iss", "someone-else"), nil)},
+		{name: "assertion not a JWT", want: noClient, defects: map[string]string{"token-500-on-malformed-assertion": "500 server_error"},
+			run: tokenWith(false, func(*testing.T, *Server, *software, map[string]any) string { return "not-a-jwt" }, nil)},
 		{name: "assertion sub not the client", want: noClient, defects: map[string]string{"token-ignore-sub-mismatch": "200"},
 			run: tokenWith(false, setAssertion("sub", "someone-else"), nil)},
 		{name: "assertion signed by another key", want: noClient, defects: map[string]string{"token-accept-wrong-key": "200"},
@@ -403,6 +412,10 @@ func managementScenarios() []scenario {
 		{name: "GET with the token over another certificate", want: noToken, defects: map[string]string{"token-unbound": "200"},
 			run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
 				return manage(t, s, f.newSoftware(t, false).client, http.MethodGet, id, tok, "").outcome()
+			})},
+		{name: "GET without a client certificate", want: noClient, defects: map[string]string{"manage-without-mtls": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
+				return manage(t, s, f.httpClient(t, nil), http.MethodGet, id, tok, "").outcome()
 			})},
 		{name: "GET another client's registration", want: noToken, defects: map[string]string{"accept-other-client-token": "200"},
 			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, _, tok string) string {

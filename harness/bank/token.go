@@ -157,6 +157,9 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	if assertion == "" {
 		return badClient("client_assertion is required for private_key_jwt")
 	}
+	if strings.Count(assertion, ".") != 2 && b.has("token-500-on-malformed-assertion") {
+		return newError(http.StatusInternalServerError, errServerError, "cannot parse the client assertion")
+	}
 	algs := []jose.SignatureAlgorithm{jose.PS256, jose.ES256}
 	if c.reg.signingAlg != "" {
 		algs = []jose.SignatureAlgorithm{jose.SignatureAlgorithm(c.reg.signingAlg)}
@@ -189,7 +192,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	}
 
 	now := b.now()
-	if iss, _ := ac.str("iss"); iss != c.id {
+	if iss, _ := ac.str("iss"); iss != c.id && !b.has("token-ignore-iss-mismatch") {
 		return badClient("client_assertion iss is not the client_id")
 	}
 	if sub, _ := ac.str("sub"); sub != c.id && !b.has("token-ignore-sub-mismatch") {

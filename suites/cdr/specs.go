@@ -47,6 +47,20 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultDuplicate)...)
 		})
 
+	framework.ConformanceIt(negative("CDR-REG-N12", "register", "CDR-DCR-MTLS",
+		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
+		func(f *framework.Framework) {
+			if !f.Profile().MTLS {
+				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
+			}
+			sw := f.Software()
+			resp, err := f.PostRegistration(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
+			if err != nil && strings.Contains(err.Error(), "remote error: tls:") {
+				return // the server refused the handshake: that is a pass
+			}
+			f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+		})
+
 	for _, fault := range registrationFaults {
 		framework.ConformanceIt(negative(fault.id, "register", fault.req, fault.title, common.ExpectText([]int{400}, codes(fault.fault))),
 			func(f *framework.Framework) {
@@ -159,6 +173,14 @@ var registrationFaults = []registrationFault{
 			}
 			return jwt
 		}},
+	{"CDR-REG-N10", "CDR-DCR-REQUEST-CLAIMS", "a registration JWT without exp is refused", framework.FaultMetadata,
+		signed(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.Without("exp")
+		})},
+	{"CDR-REG-N11", "CDR-DCR-REQUEST-CLAIMS", "a registration JWT whose iss is not the SSA's software_id is refused", framework.FaultMetadata,
+		signed(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.With("iss", "not-the-software-id")
+		})},
 	{"CDR-REG-N09", "CDR-DCR-AUD", "a registration JWT whose aud is not the data holder's issuer is refused", framework.FaultMetadata,
 		signed(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("aud", "https://another-holder.example.com")

@@ -52,6 +52,7 @@ func (a accept) expectText(statuses []int) string {
 var (
 	badMetadata      = faults(framework.FaultMetadata)
 	badSSA           = faults(framework.FaultSSA)
+	badMetadataOrSSA = faults(framework.FaultMetadata, framework.FaultSSA)
 	unapprovedSSA    = faults(framework.FaultUnapproved)
 	badRedirect      = faults(framework.FaultRedirectURI)
 	badRedirectOrMD  = faults(framework.FaultRedirectURI, framework.FaultMetadata)

@@ -13,12 +13,13 @@ import (
 type operation struct {
 	method, label, prefix, req string
 	require                    func(f *framework.Framework)
+	noCertID                   string // the ID of the spec without a client certificate
 }
 
 var operations = []operation{
-	{"GET", "read", "UK-GET", "RFC7592-2.1", (*framework.Framework).RequireRead},
-	{"PUT", "update", "UK-PUT", "RFC7592-2.2", (*framework.Framework).RequireUpdate},
-	{"DELETE", "delete", "UK-DEL", "RFC7592-2.3", (*framework.Framework).RequireDelete},
+	{"GET", "read", "UK-GET", "RFC7592-2.1", (*framework.Framework).RequireRead, "UK-GET-N07"},
+	{"PUT", "update", "UK-PUT", "RFC7592-2.2", (*framework.Framework).RequireUpdate, "UK-PUT-N11"},
+	{"DELETE", "delete", "UK-DEL", "RFC7592-2.3", (*framework.Framework).RequireDelete, "UK-DEL-N09"},
 }
 
 // body is what the operation sends: for PUT a valid full update, for GET and DELETE nothing.
@@ -143,6 +144,22 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 				reg := f.RegisterBaseline()
 				resp, err := f.Manage(op.method, reg.ClientID, "", op.body(f, reg), reg.Software.Transport)
 				f.ExpectUnauthorized(resp, err, true)
+			})
+
+		framework.ConformanceIt(negative(op.noCertID, op.label, "OBIE-DCR-3.3-MANAGE-MTLS",
+			op.method+" with the client's access token but without a client certificate is refused (handshake refused, or 400, 401 or 403)",
+			"TLS handshake refused or 400/401/403"),
+			func(f *framework.Framework) {
+				op.require(f)
+				if !f.Profile().MTLS {
+					f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
+				}
+				reg := f.RegisterBaseline()
+				resp, err := f.Manage(op.method, reg.ClientID, f.AccessToken(reg), op.body(f, reg), nil)
+				if err != nil && isTLSRefusal(err) {
+					return // the server refused the handshake: that is a pass
+				}
+				f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
 			})
 	}
 

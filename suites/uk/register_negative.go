@@ -203,6 +203,12 @@ var registrationFaults = []registrationFault{
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
 		}, status400or401, otherSoftware},
+	{"UK-REG-N42", "OBIE-DCR-3.3-SOFTWARE-ID, RFC7591-3.1.1", "a request whose software_id is not the SSA's software_id is refused",
+		with("software_id", "8b1b2c5e-0000-4000-8000-000000000000"), status400, badMetadataOrSSA},
+	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
+		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
+		}), status400, badRedirect},
 	{"UK-REG-N41", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
@@ -220,4 +226,22 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused", func() {
 			f.ExpectRefusal(resp, err, fault.statuses, fault.accept.codes(f)...)
 		})
 	}
+})
+
+var _ = framework.Describe("UK OBIE DCR 3.3: registration refused or corrected", func() {
+	framework.ConformanceIt(negative("UK-REG-N44", "register", "OBIE-DCR-3.3-ID-TOKEN-ALG, RFC7591-2",
+		"an id_token_signed_response_alg of RS256 is refused, or registered as PS256 or ES256",
+		"400 invalid_client_metadata, or 201 with PS256/ES256"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("id_token_signed_response_alg", "RS256"))
+			if err == nil && resp.Status == http.StatusCreated {
+				got := f.ExpectJSON(resp)["id_token_signed_response_alg"]
+				if got != "PS256" && got != "ES256" {
+					f.Failf("RS256 refused, or replaced by PS256 or ES256 (OBIE-DCR-3.3-ID-TOKEN-ALG)", "201 with id_token_signed_response_alg %v", got)
+				}
+				return
+			}
+			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
+		})
 })

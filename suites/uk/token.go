@@ -63,6 +63,10 @@ var tokenFaults = []tokenFault{
 			}
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
+	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7523-3.2", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
+		assertionWith("iss", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
+	{"UK-TOK-N12", "RFC7523-3-VALID, RFC7523-3.2", "a client_assertion that is not a JWT is refused with invalid_client",
+		func(*framework.Framework, *framework.Registration, framework.Claims) string { return "not-a-jwt" }, nil, invalidClient},
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
