@@ -46,7 +46,7 @@ var defectCatalogue = map[string]string{
 	"accept-missing-jti":          "accepts a registration request without jti",
 	"ignore-aud":                  "accepts a registration request whose aud is not this bank",
 	"ignore-iss-mismatch":         "accepts a registration request whose iss is not the SSA software_id",
-	"ignore-software-id-mismatch": "accepts a registration request whose software_id claim is not the SSA software_id",
+	"ignore-software-id-mismatch": "registers the request's software_id claim when it is not the SSA software_id",
 	"allow-jti-replay":            "accepts a registration (POST or PUT) request whose jti was already used",
 
 	// Client metadata.

@@ -128,12 +128,19 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 			return registration{}, e
 		}
 	}
-	if id, present := req.claims["software_id"]; present && id != info.softwareID && !b.has("ignore-software-id-mismatch") {
-		return registration{}, badMetadata("software_id %v is not the SSA software_id %q", id, info.softwareID)
+	var requestedID any // set by the defect ignore-software-id-mismatch: the request's software_id is registered
+	if id, present := req.claims["software_id"]; present && id != info.softwareID {
+		if !b.has("ignore-software-id-mismatch") {
+			return registration{}, badMetadata("software_id %v is not the SSA software_id %q", id, info.softwareID)
+		}
+		requestedID = id
 	}
 	reg, e := b.checkMetadata(d, req.claims, info, cert, skipRedirect)
 	if e != nil {
 		return registration{}, e
+	}
+	if requestedID != nil {
+		reg.metadata["software_id"] = requestedID
 	}
 	reg.profile = d.name
 	reg.requestIss, reg.requestJTI, reg.requestUntil = info.softwareID, jti, until

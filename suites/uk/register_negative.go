@@ -203,8 +203,6 @@ var registrationFaults = []registrationFault{
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
 		}, status400or401, otherSoftware},
-	{"UK-REG-N42", "OBIE-DCR-3.3-SOFTWARE-ID, RFC7591-3.1.1", "a request whose software_id is not the SSA's software_id is refused",
-		with("software_id", "8b1b2c5e-0000-4000-8000-000000000000"), status400, badMetadataOrSSA},
 	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
@@ -229,6 +227,21 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused", func() {
 })
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration refused or corrected", func() {
+	framework.ConformanceIt(negative("UK-REG-N42", "register", "OBIE-DCR-3.3-SOFTWARE-ID, RFC7591-3.1.1",
+		"a request whose software_id is not the SSA's is refused, or registered with the SSA's software_id",
+		"400 invalid_client_metadata|invalid_software_statement, or 201 with the SSA's software_id"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("software_id", "8b1b2c5e-0000-4000-8000-000000000000"))
+			if err == nil && resp.Status == http.StatusCreated {
+				if got := f.ExpectJSON(resp)["software_id"]; got != sw.ID {
+					f.Failf("the conflicting software_id refused, or the SSA's "+sw.ID+" registered (RFC7591-3.1.1)", "201 with software_id %v", got)
+				}
+				return
+			}
+			f.ExpectRefusal(resp, err, status400, badMetadataOrSSA.codes(f)...)
+		})
+
 	framework.ConformanceIt(negative("UK-REG-N44", "register", "OBIE-DCR-3.3-ID-TOKEN-ALG, RFC7591-2",
 		"an id_token_signed_response_alg of RS256 is refused, or registered as PS256 or ES256",
 		"400 invalid_client_metadata, or 201 with PS256/ES256"),
