@@ -121,3 +121,12 @@ func TestLoadChecksKeysAndCertificates(t *testing.T) {
 		})
 	}
 }
+
+// A config file over MaxConfigBytes is refused before it is parsed.
+func TestLoadRefusesOversizedFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "c.yaml", []byte("# "+strings.Repeat("x", MaxConfigBytes)+"\n"))
+	if _, err := Load(filepath.Join(dir, "c.yaml")); err == nil || !strings.Contains(err.Error(), "over") {
+		t.Fatalf("err = %v, want the size cap", err)
+	}
+}
