@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"strings"
@@ -293,6 +294,20 @@ func decodeEntry(e types.ReportEntry, v any) error {
 		}
 	}
 	return json.Unmarshal(data, v)
+}
+
+// WriteGinkgoJSON writes Ginkgo's own JSON report (what Ginkgo's --json-report writes) to path, with
+// secrets masked by the rules of every other output.
+func WriteGinkgoJSON(path string, r types.Report) error {
+	data, err := json.MarshalIndent([]types.Report{r}, "", "  ")
+	if err != nil {
+		return err
+	}
+	red := transcript.RedactJSON(string(data))
+	return writeFile(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, red+"\n")
+		return err
+	})
 }
 
 // millis is d in milliseconds, to the microsecond.

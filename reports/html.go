@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	_ "embed"
 	"html/template"
 	"io"
@@ -192,7 +193,18 @@ func WriteHTML(w io.Writer, run *Run) error {
 	})
 	// Passed specs, then skipped ones, each in run order.
 	slices.SortStableFunc(v.Others, func(a, b Spec) int { return rank(a) - rank(b) })
-	return htmlTemplate.Execute(w, v)
+	var buf bytes.Buffer
+	if err := htmlTemplate.Execute(&buf, v); err != nil {
+		return err
+	}
+	return writeText(w, buf.String())
+}
+
+// writeText writes a rendered report as valid UTF-8 without control characters: a bank's invalid
+// bytes and control characters are shown escaped (\xff, \x1b), which cannot form markup.
+func writeText(w io.Writer, s string) error {
+	_, err := io.WriteString(w, transcript.PrintableText(s))
+	return err
 }
 
 const noRequirement = "(no requirement)"

@@ -1,12 +1,14 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
 // JUnit XML in the Jenkins (Ant) dialect, which allows <properties> on <testsuite> only: each spec's
@@ -176,16 +178,15 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 		}
 		return compareGroups(a.profile, a.operation, b.profile, b.operation)
 	})
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	buf.WriteString("\n")
+	return writeText(w, buf.String())
 }
 
 const junitTime = "2006-01-02T15:04:05"
@@ -217,19 +218,9 @@ func failureBody(s Spec) string {
 	return b.String()
 }
 
-// xmlText drops what XML 1.0 cannot carry (control characters, invalid UTF-8); encoding/xml writes
-// CDATA as it is.
-func xmlText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return r
-		case r < 0x20, r == utf8.RuneError, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
+// xmlText shows escaped what XML 1.0 cannot carry (control characters, invalid UTF-8: see
+// transcript.PrintableText); encoding/xml writes CDATA as it is.
+func xmlText(s string) string { return transcript.PrintableText(s) }
 
 // seconds formats milliseconds as JUnit's seconds.
 func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }

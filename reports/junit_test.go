@@ -103,8 +103,8 @@ func TestJUnitReadsBackWithGoJUnit(t *testing.T) {
 	}
 }
 
-func TestXMLTextDropsWhatXMLCannotCarry(t *testing.T) {
-	if got := xmlText("a\x00b\x1bc\td\n\xff"); got != "a\uFFFDb\uFFFDc\td\n\uFFFD" {
+func TestXMLTextEscapesWhatXMLCannotCarry(t *testing.T) {
+	if got := xmlText("a\x00b\x1bc\td\n\xff"); got != `a\x00b\x1bc`+"\td\n"+`\xff` {
 		t.Errorf("xmlText = %q", got)
 	}
 	r := FromGinkgo(syntheticReport(), testMeta())

@@ -4,6 +4,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -173,7 +174,9 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		return nil, fmt.Errorf("unsupported report schema_version %q: this dcrconform reads %s only", *head.SchemaVersion, SchemaVersion)
 	}
 	var r Run
-	if err := json.Unmarshal(data, &r); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // numbers in decoded JWTs stay as the bank wrote them
+	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("dcrconform report: %w", err)
 	}
 	r.Summarize()

@@ -84,16 +84,59 @@ func writeHeaders(b *strings.Builder, prefix string, h map[string][]string) {
 	}
 }
 
-// indentBody pretty-prints a JSON body; other bodies are returned as they are.
+// Bounds on pretty-printing a body: deeper or larger JSON is shown as the bank sent it, since its
+// indentation would grow with the square of its depth.
+const (
+	maxIndentDepth = 32
+	maxIndentOut   = 256 << 10
+)
+
+// indentBody pretty-prints a JSON body (its bytes kept: numbers are never re-encoded); other bodies,
+// and JSON too deep or too large to indent cheaply, are returned as they are.
 func indentBody(body string) string {
 	t := strings.TrimSpace(body)
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		var out bytes.Buffer
-		if json.Indent(&out, []byte(t), "", "  ") == nil {
-			return out.String()
-		}
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") || !indentable(t) {
+		return body
+	}
+	var out bytes.Buffer
+	if json.Indent(&out, []byte(t), "", "  ") == nil {
+		return out.String()
 	}
 	return body
+}
+
+// indentable reports whether t's nesting is at most maxIndentDepth and its indented form at most
+// maxIndentOut bytes, in one pass over t.
+func indentable(t string) bool {
+	depth, deepest, lines, inString := 0, 0, 0, false
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > maxIndentDepth {
+				return false
+			}
+			deepest = max(deepest, depth)
+			lines++
+		case '}', ']':
+			depth--
+			lines++
+		case ',':
+			lines++
+		}
+	}
+	return len(t)+lines*(2*deepest+1) <= maxIndentOut
 }
 
 func prettyJSON(v any, prefix string) string { return encodeJSON(v, prefix, "  ") }

@@ -6,11 +6,15 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/harness/transcript"
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites/framework"
 	// Each suite package registers its profile and specs.
 	_ "github.com/dcrconform/dcrconform/suites/cdr"
@@ -30,6 +34,9 @@ type Options struct {
 	NoColor     bool
 	AfterSuite  func(types.Report) // receives the whole report, e.g. to write our own formats
 }
+
+// consoleOnce wraps Ginkgo's console once per process: secrets masked, a bank's control bytes escaped.
+var consoleOnce sync.Once
 
 // T is the minimal testing.T a plain main needs to call RunSpecs.
 type T struct{ Failed bool }
@@ -54,7 +61,17 @@ func Run(t ginkgo.GinkgoTestingT, tgt *target.Target, opts Options) (bool, error
 	}
 	suiteCfg.RandomizeAllSpecs = false
 	reporterCfg.JUnitReport = opts.JUnitPath
-	reporterCfg.JSONReport = opts.JSONPath
+	consoleOnce.Do(func() {
+		formatter.ColorableStdOut = transcript.ConsoleWriter(formatter.ColorableStdOut, !opts.NoColor)
+	})
+	if opts.JSONPath != "" {
+		// Written here rather than by Ginkgo, so that it is redacted like every other output.
+		ginkgo.ReportAfterSuite("dcrconform ginkgo JSON report", func(r ginkgo.Report) {
+			if err := reports.WriteGinkgoJSON(opts.JSONPath, r); err != nil {
+				ginkgo.Fail("writing the Ginkgo JSON report: " + err.Error())
+			}
+		})
+	}
 	reporterCfg.Verbose = opts.Verbose
 	reporterCfg.Succinct = !opts.Verbose
 	reporterCfg.NoColor = opts.NoColor

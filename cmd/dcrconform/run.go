@@ -21,6 +21,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites"
@@ -76,6 +77,8 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 			return fs.badValue("--sign-key: %v", err)
 		}
 	}
+	// From here on, what is printed may carry a bank's bytes: secrets masked, control bytes escaped.
+	stdout, stderr = transcript.ConsoleWriter(stdout, false), transcript.ConsoleWriter(stderr, false)
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage

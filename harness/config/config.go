@@ -21,6 +21,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -99,6 +100,7 @@ type Overrides struct {
 	MTLS               *bool               `json:"mtls"`                 // whether requests carry the transport certificate
 	Errors             map[string][]string `json:"errors"`               // fault -> accepted error codes
 	Skip               []string            `json:"skip"`                 // scenario IDs that do not apply
+	SecretHeaders      []string            `json:"secret_headers"`       // headers whose values are masked in every output (besides Authorization, cookies, *-Token, *-Api-Key, ...)
 }
 
 func (o *Overrides) validate(bad func(field, format string, args ...any)) {
@@ -110,6 +112,11 @@ func (o *Overrides) validate(bad func(field, format string, args ...any)) {
 	}
 	if v := o.ManagementAuth; v != "" && v != "client-token" && v != "registration-token" {
 		bad("overrides.management_auth", "%q is neither client-token nor registration-token", v)
+	}
+	for i, h := range o.SecretHeaders {
+		if h == "" || strings.ContainsAny(h, " :\t\r\n") {
+			bad(fmt.Sprintf("overrides.secret_headers[%d]", i), "%q is not a header name", h)
+		}
 	}
 	faults := []string{"ssa", "unapproved", "redirect-uri", "metadata", "duplicate", "body", "client-auth", "update-client"}
 	for fault, codes := range o.Errors {
@@ -129,6 +136,7 @@ func (c *Config) settings() *target.ProfileSettings {
 		s.BasicUser, s.BasicPassword, s.InitialAccessToken = o.BasicUser, o.BasicPassword, o.InitialAccessToken
 		s.ContentType, s.RegistrationAuth, s.ManagementAuth, s.ManagementScope = o.ContentType, o.RegistrationAuth, o.ManagementAuth, o.ManagementScope
 		s.MTLS, s.Errors, s.Skip = o.MTLS, o.Errors, o.Skip
+		transcript.SetSecretHeaders(o.SecretHeaders...) // masked from here on, in every output
 	}
 	return s
 }

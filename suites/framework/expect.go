@@ -18,7 +18,7 @@ import (
 // Failf fails the spec with a message that names the scenario, its requirement, what was expected and
 // what was seen, and the last exchange with the target.
 func (f *Framework) Failf(expected, actualFormat string, args ...any) {
-	ginkgo.Fail(f.failure(expected, fmt.Sprintf(actualFormat, args...)), framesToSpec())
+	ginkgo.Fail(Clean(f.failure(expected, fmt.Sprintf(actualFormat, args...))), framesToSpec())
 }
 
 // framesToSpec is the Fail skip that makes the reported location the spec's own line, not a helper's.
@@ -125,7 +125,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		}
 	}
 	if len(codes) > 1 {
-		ginkgo.AddReportEntry("error code seen", code, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		ginkgo.AddReportEntry("error code seen", Clean(code), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	}
 	return code
 }

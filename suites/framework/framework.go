@@ -79,7 +79,7 @@ func (f *Framework) finish() {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					fmt.Fprintf(ginkgo.GinkgoWriter, "cleanup of %s: %v\n", f.Scenario.ID, r)
+					fmt.Fprintf(ginkgo.GinkgoWriter, "cleanup of %s: %s\n", f.Scenario.ID, Clean(fmt.Sprint(r)))
 				}
 			}()
 			f.cleanups[i]()
@@ -101,8 +101,12 @@ func (f *Framework) Do(req client.Request) (*client.Response, error) {
 
 // Skipf skips the spec with a reason that reports show.
 func (f *Framework) Skipf(format string, args ...any) {
-	ginkgo.Skip(fmt.Sprintf(format, args...), 1)
+	ginkgo.Skip(Clean(fmt.Sprintf(format, args...)), 1)
 }
+
+// Clean is text for Ginkgo (and so for the console and every report): secrets masked, and the bytes a
+// terminal would act on escaped, whatever the bank sent.
+func Clean(s string) string { return transcript.Printable(transcript.RedactText(s)) }
 
 // NewID returns a random identifier, for jti values.
 func NewID() string {
