@@ -81,13 +81,13 @@ func nextCommands(out string) [][]string {
 // TestInitThenRunAgainstAnExternalBank is a new user's first run: init for a UK bank with the mock
 // directory, then exactly the two commands init printed: the reference bank as a separate process (started
 // before any directory runs, trusting only init's exported files), and the run, configured only by init's
-// config. The run must pass.
+// config. The run must pass. Its command is also the one every CI template runs (ciRunCommand).
 func TestInitThenRunAgainstAnExternalBank(t *testing.T) {
 	clearBankEnv(t)
 	bin := dcrconformBinary(t)
 	work := t.TempDir()
 	bankAddr, dirAddr := freeAddr(t), freeAddr(t)
-	initCmd := exec.Command(bin, "init", "--profile", "uk", "--mock-directory", "--out", "bank1", "--bank-url", "https://"+bankAddr, "--directory-addr", dirAddr)
+	initCmd := exec.Command(bin, "init", "--profile", "uk", "--mock-directory", "--out", ".", "--bank-url", "https://"+bankAddr, "--directory-addr", dirAddr)
 	initCmd.Dir = work
 	out, err := initCmd.Output()
 	if err != nil {
@@ -96,6 +96,9 @@ func TestInitThenRunAgainstAnExternalBank(t *testing.T) {
 	cmds := nextCommands(string(out))
 	if len(cmds) != 2 || cmds[0][0] != "bank" || cmds[1][0] != "run" {
 		t.Fatalf("init did not print the bank and run commands:\n%s", out)
+	}
+	if got := "dcrconform " + strings.Join(cmds[1], " "); got != ciRunCommand {
+		t.Errorf("init prints %q, the CI templates run %q", got, ciRunCommand)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -141,7 +144,7 @@ func TestInitThenRunAgainstAnExternalBank(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run against the bank, configured by init only: %v\n%s", err, lastBytes(runOut, 4000))
 	}
-	data, err := os.ReadFile(filepath.Join(work, "bank1", "out", "run.json"))
+	data, err := os.ReadFile(filepath.Join(work, "out", "run.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
