@@ -33,6 +33,8 @@ type Meta struct {
 	// Catalogue, if set, describes specs that ended before their scenario was attached (filtered out,
 	// or skipped in a BeforeEach). reports.Scenario(s) converts a framework.Scenario.
 	Catalogue []Scenario
+	// Coverage, if set, is the requirement coverage of the catalogue, shown in the HTML report.
+	Coverage []CoverageSource
 }
 
 // Scenario mirrors framework.Scenario field for field (and its JSON form), so that a
@@ -70,6 +72,7 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 	if run.Target.Name == "" {
 		run.Target.Name = strings.TrimPrefix(r.SuiteDescription, "dcrconform: ")
 	}
+	run.Coverage = meta.Coverage
 	if len(meta.Catalogue) > 0 {
 		run.CatalogueDigest = CatalogueDigest(meta.Catalogue)
 	}

@@ -24,12 +24,21 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":         strings.Join,
 	"time":         func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"outcomeClass": outcomeClass,
-	"add1":         func(i int) int { return i + 1 },
-	"status":       statusLine,
-	"actual":       actualText,
-	"isJWT":        isCompactJWT,
-	"dataLabels":   dataLabels,
-	"pct":          func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"coverageClass": func(state string) string {
+		switch state {
+		case "checked":
+			return "passed"
+		case "gap":
+			return "failed"
+		}
+		return "skipped"
+	},
+	"add1":       func(i int) int { return i + 1 },
+	"status":     statusLine,
+	"actual":     actualText,
+	"isJWT":      isCompactJWT,
+	"dataLabels": dataLabels,
+	"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 }).Parse(htmlSource))
 
 type htmlView struct {
@@ -40,6 +49,7 @@ type htmlView struct {
 	Groups       []groupRow
 	Total        groupRow
 	Requirements []requirementRow
+	Coverage     []coverageView
 	Matrix       *matrixView // merged records only
 	Labels       []labelRow  // filter choices
 	Failures     []Spec
@@ -136,17 +146,19 @@ func WriteHTML(w io.Writer, run *Run) error {
 				g.Passed++
 			}
 		}
-		req := s.Requirement
-		if req == "" {
-			req = noRequirement
+		ids := requirementIDs(s.Requirement)
+		if len(ids) == 0 {
+			ids = []string{noRequirement}
 		}
-		j, ok := reqs[req]
-		if !ok {
-			j = len(v.Requirements)
-			reqs[req] = j
-			v.Requirements = append(v.Requirements, requirementRow{Requirement: req})
+		for _, req := range ids { // a spec names one or more register IDs: it counts under each
+			j, ok := reqs[req]
+			if !ok {
+				j = len(v.Requirements)
+				reqs[req] = j
+				v.Requirements = append(v.Requirements, requirementRow{Requirement: req})
+			}
+			v.Requirements[j].Specs = append(v.Requirements[j].Specs, s)
 		}
-		v.Requirements[j].Specs = append(v.Requirements[j].Specs, s)
 		if s.Failed() {
 			v.Failures = append(v.Failures, s)
 		} else {
@@ -177,6 +189,7 @@ func WriteHTML(w io.Writer, run *Run) error {
 	if r.Merged() {
 		v.Matrix = buildMatrix(r)
 	}
+	v.Coverage = coverageViews(r)
 	for i := range v.Requirements {
 		v.Requirements[i].Verdict = requirementVerdict(v.Requirements[i].Specs)
 	}

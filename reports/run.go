@@ -41,6 +41,8 @@ type Run struct {
 	Specs         []Spec    `json:"specs"`
 	// CatalogueDigest identifies the scenario catalogue of the binary that ran (see CatalogueDigest).
 	CatalogueDigest string `json:"catalogue_digest,omitempty"`
+	// Coverage is the requirement coverage of the catalogue that ran (dcrconform list --coverage).
+	Coverage []CoverageSource `json:"coverage,omitempty"`
 	// Runs lists the source runs of a merged record (see Merge); absent in a single run.
 	Runs []RunInfo `json:"runs,omitempty"`
 	// Signature is present in a signed record (see Sign); it covers every other member.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dcrconform/dcrconform/fixtures/requirements"
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -133,4 +134,20 @@ func CoverageMarkdown(cov []CoverageSource) string {
 	}
 	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d |\n", t.Total, t.Checked, t.NotCheckable, t.Gaps)
 	return b.String()
+}
+
+// ReportCoverage is Coverage in the form the reports carry.
+func ReportCoverage() []reports.CoverageSource {
+	var out []reports.CoverageSource
+	for _, cs := range Coverage() {
+		rs := reports.CoverageSource{Source: cs.Source, Title: cs.Title, Total: cs.Total, Checked: cs.Checked,
+			NotCheckable: cs.NotCheckable, Gaps: cs.Gaps}
+		for _, r := range cs.Rows {
+			q := r.Requirement
+			rs.Rows = append(rs.Rows, reports.CoverageRow{ID: q.ID, Level: q.Level, Section: q.Section, Clause: q.Clause,
+				State: r.State, Specs: r.Specs, Reason: q.Reason, Choices: q.Choices, Labels: q.Labels})
+		}
+		out = append(out, rs)
+	}
+	return out
 }

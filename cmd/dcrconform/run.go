@@ -270,7 +270,7 @@ func reportMeta(tgt *target.Target) reports.Meta {
 		cat = append(cat, reports.Scenario(s))
 	}
 	return reports.Meta{ToolVersion: toolVersion(), TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
-		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat}
+		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat, Coverage: suites.ReportCoverage()}
 }
 
 // serveConfiguredDirectory starts the mock directory a config asks for and serves it until stop.
