@@ -16,11 +16,14 @@ var (
 )
 
 // MetadataTypeErrors names each member of a client information response whose JSON type is wrong,
-// e.g. "client_id is a number (12345), not a string", sorted by member name.
+// e.g. "client_id is a number (12345), not a string", sorted by member name. A null member is one the
+// server holds no value for, as absent (RFC 7592 section 2.2 treats an omitted value as null): go-oidc
+// and Ory Hydra answer "response_types": null for a client_credentials client.
 func MetadataTypeErrors(md map[string]any) []string {
 	var bad []string
 	for k, v := range md {
 		switch {
+		case v == nil:
 		case slices.Contains(stringMembers, k):
 			if _, ok := v.(string); !ok {
 				bad = append(bad, wrongType(k, v, "a string"))

@@ -22,7 +22,7 @@ func TestMetadataTypeErrorsNameEachMember(t *testing.T) {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
 	var good map[string]any
-	_ = json.Unmarshal([]byte(`{"client_id":"a","redirect_uris":["https://a.example/cb"],"client_id_issued_at":1}`), &good)
+	_ = json.Unmarshal([]byte(`{"client_id":"a","redirect_uris":["https://a.example/cb"],"client_id_issued_at":1,"response_types":null}`), &good)
 	if got := MetadataTypeErrors(good); len(got) != 0 {
 		t.Fatalf("valid metadata: %q", got)
 	}
