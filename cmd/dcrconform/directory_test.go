@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -81,6 +82,12 @@ func TestDirectoryServesAndStops(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Errorf("GET %s: %d", path, res.StatusCode)
 		}
+	}
+	// A second directory on the same state refuses to start, naming the first.
+	var out2, err2 syncBuffer
+	if code := runDirectory([]string{"--addr", "127.0.0.1:0", "--state", state}, &out2, &err2); code != 1 ||
+		!strings.Contains(err2.String(), "is in use by another directory") || !strings.Contains(err2.String(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("second directory on the same state: exit %d, stderr %q", code, err2.String())
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
