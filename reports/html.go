@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	_ "embed"
+	"fmt"
 	"html/template"
 	"io"
 	"slices"
@@ -52,9 +53,24 @@ type htmlView struct {
 	Coverage     []coverageView
 	Matrix       *matrixView // merged records only
 	Labels       []labelRow  // filter choices
-	Failures     []Spec
-	Others       []Spec
+	Failures     []htmlSpec
+	Others       []htmlSpec
 	Verification *Verification // set when the record was verified while writing
+}
+
+// htmlSpec is a spec as the page shows it; Full says whether its exchanges are shown in full (headers,
+// bodies, decoded JWTs) or as one line each.
+type htmlSpec struct {
+	Spec
+	Full bool
+}
+
+// HTMLOptions shape an HTML report.
+type HTMLOptions struct {
+	// Transcripts: TranscriptsFailed (also "") shows the exchanges of failed specs in full and those of
+	// the others as one line each, which keeps a passing run's page small and quick to open;
+	// TranscriptsAll shows every one in full. The JSON report always has them all.
+	Transcripts string
 }
 
 type groupRow struct {
@@ -100,7 +116,15 @@ type requirementRow struct {
 // resource): a summary by profile and operation, a requirement matrix, every failure opened with
 // expected and actual and its transcript, then the passed and skipped specs collapsed. Secrets are masked.
 func WriteHTML(w io.Writer, run *Run) error {
-	r := run.redacted()
+	return WriteHTMLWith(w, run, HTMLOptions{})
+}
+
+// WriteHTMLWith is WriteHTML with options.
+func WriteHTMLWith(w io.Writer, run *Run, opts HTMLOptions) error {
+	if err := CheckTranscripts(opts.Transcripts); err != nil || opts.Transcripts == TranscriptsNone {
+		return fmt.Errorf("html transcripts %q: want failed or all", opts.Transcripts)
+	}
+	r := foldRun(run.redacted())
 	r.Summarize()
 	v := htmlView{Run: r}
 	switch {
@@ -160,9 +184,9 @@ func WriteHTML(w io.Writer, run *Run) error {
 			v.Requirements[j].Specs = append(v.Requirements[j].Specs, s)
 		}
 		if s.Failed() {
-			v.Failures = append(v.Failures, s)
+			v.Failures = append(v.Failures, htmlSpec{s, true})
 		} else {
-			v.Others = append(v.Others, s)
+			v.Others = append(v.Others, htmlSpec{s, opts.Transcripts == TranscriptsAll})
 		}
 	}
 	slices.SortStableFunc(v.Groups, func(a, b groupRow) int {
@@ -205,7 +229,7 @@ func WriteHTML(w io.Writer, run *Run) error {
 		return strings.Compare(a.Requirement, b.Requirement)
 	})
 	// Passed specs, then skipped ones, each in run order.
-	slices.SortStableFunc(v.Others, func(a, b Spec) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(v.Others, func(a, b htmlSpec) int { return rank(a.Spec) - rank(b.Spec) })
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, v); err != nil {
 		return err

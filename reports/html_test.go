@@ -3,10 +3,12 @@ package reports
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +96,7 @@ func TestHTMLRendersInHeadlessChromium(t *testing.T) {
 	must("expected", `<th>Expected</th><td>status 400 with error "invalid_software_statement"</td>`)
 	must("actual", `<th>Actual</th><td>status 201</td>`)
 	must("the exchange", `POST https://bank.example/register → HTTP 201 · 31 ms · client certificate CN=tpp-transport,O=TPP`)
-	must("the JWT body folded", `<summary>compact JWT, \d+ characters: decoded below</summary>`)
+	must("the JWT body folded", `\[JWT: decoded in jwts as "request"\]`)
 	must("a decoded SSA claim", `"software_id": "sw-ABC123"`)
 	must("a decoded client assertion claim", `"jti": "j-1"`)
 	must("a masked secret", `"client_secret": "REDACTED_21_chars"`)
@@ -118,4 +120,88 @@ func sizeOf(fi os.FileInfo) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+// renderMS loads page in an iframe of a measuring page in headless Chromium and returns the
+// milliseconds from inserting the frame to its load event with layout done, browser start excluded.
+func renderMS(t *testing.T, page string) int {
+	t.Helper()
+	wrapper := filepath.Join(filepath.Dir(page), "measure-"+filepath.Base(page))
+	html := `<!doctype html><html><body><div id="out">pending</div><script>
+const t0 = performance.now();
+const fr = document.createElement("iframe");
+fr.style.width = "1280px"; fr.style.height = "2000px";
+fr.onload = () => { fr.contentDocument.body.offsetHeight; document.getElementById("out").textContent = "loaded-ms=" + Math.round(performance.now() - t0); };
+fr.src = "` + filepath.Base(page) + `"; document.body.appendChild(fr);
+</script></body></html>`
+	if err := os.WriteFile(wrapper, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := string(runChromium(t, "--allow-file-access-from-files", "--dump-dom", "file://"+wrapper))
+	m := regexp.MustCompile(`loaded-ms=(\d+)`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the measuring page did not report a load time:\n%s", dom)
+	}
+	ms, _ := strconv.Atoi(m[1])
+	return ms
+}
+
+// bigPassingRun is a passing run of 174 specs of three exchanges each, like a full run of every
+// profile, built from the synthetic report's passed spec.
+func bigPassingRun(t *testing.T) *Run {
+	t.Helper()
+	run := FromGinkgo(syntheticReport(), testMeta())
+	var passed Spec
+	for _, s := range run.Specs {
+		if s.ID == "UK-REG-P01" {
+			passed = s
+		}
+	}
+	if len(passed.Exchanges) == 0 {
+		t.Fatal("the synthetic passed spec has no exchange")
+	}
+	big := *run
+	big.Specs = nil
+	for i := range 174 {
+		s := passed
+		s.ID = fmt.Sprintf("UK-REG-P%03d", i)
+		s.Exchanges = nil
+		for range 3 {
+			s.Exchanges = append(s.Exchanges, passed.Exchanges...)
+		}
+		big.Specs = append(big.Specs, s)
+	}
+	big.Summarize()
+	return &big
+}
+
+// The page of a passing 174-spec run: its size and how long Chromium takes to lay it out (logged:
+// timings belong to benchmarks, and this machine's load varies). Exchanges of passed specs are one line
+// each by default, in full with TranscriptsAll.
+func TestHTMLOfAPassingRunIsSmallAndQuick(t *testing.T) {
+	dir := t.TempDir()
+	run := bigPassingRun(t)
+	sizes := map[string]int64{}
+	for _, mode := range []string{TranscriptsFailed, TranscriptsAll} {
+		p := filepath.Join(dir, mode+".html")
+		var b bytes.Buffer
+		if err := WriteHTMLWith(&b, run, HTMLOptions{Transcripts: mode}); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sizes[mode] = int64(b.Len())
+		t.Logf("html-transcripts=%s: %d bytes, laid out in %d ms", mode, b.Len(), renderMS(t, p))
+	}
+	if sizes[TranscriptsFailed] >= sizes[TranscriptsAll]/2 {
+		t.Errorf("one-line exchanges for passed specs saved little: %v", sizes)
+	}
+	var b bytes.Buffer
+	if err := WriteHTMLWith(&b, run, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Decoded JWTs") || !strings.Contains(b.String(), "POST https://bank.example/register → HTTP 201") {
+		t.Error("by default a passed spec's exchanges should be one line each, without bodies")
+	}
 }

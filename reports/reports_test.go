@@ -147,7 +147,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if first.String() != second.String() {
 		t.Errorf("JSON changed on a round trip:\n%s\n---\n%s", first.String(), second.String())
 	}
-	if !strings.Contains(first.String(), `"schema_version": "dcrconform.report/v1"`) {
+	if !strings.Contains(first.String(), `"schema_version":"dcrconform.report/v1"`) {
 		t.Errorf("no schema version in %s", first.String()[:200])
 	}
 }
@@ -272,4 +272,27 @@ func assertNoSecrets(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A report path ending in .gz is written gzipped, and ReadJSON reads it back.
+func TestGzippedJSONRoundTrip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "run.json.gz")
+	run := FromGinkgo(syntheticReport(), testMeta())
+	if err := WriteAll(run, p, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		t.Fatal("run.json.gz is not gzip")
+	}
+	back, err := ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Summary != run.Summary || len(back.Specs) != len(run.Specs) {
+		t.Fatalf("read back %+v, want %+v", back.Summary, run.Summary)
+	}
 }

@@ -35,6 +35,7 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
 	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the record written by --json")
 	verifyKey := fs.String("key", "", "PEM public `key` (or certificate): verify each --in's signature before using it; a bad one is an error")
+	htmlTranscripts := fs.String("html-transcripts", reports.TranscriptsFailed, "which specs' exchanges the HTML report shows in full (the others as one line each): failed or all")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -51,6 +52,9 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	}
 	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
 		return fs.usageError("--junit-transcripts: %v", err)
+	}
+	if *htmlTranscripts != reports.TranscriptsFailed && *htmlTranscripts != reports.TranscriptsAll {
+		return fs.usageError("--html-transcripts %q: want failed or all", *htmlTranscripts)
 	}
 	var signer crypto.Signer
 	if *signKey != "" {
@@ -107,7 +111,7 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 			return exitFailed
 		}
 	}
-	if err := reports.WriteAllWith(run, *jsonOut, *junitOut, *htmlOut, reports.JUnitOptions{Transcripts: *junitTranscripts}); err != nil {
+	if err := reports.WriteAllWith(run, *jsonOut, *junitOut, *htmlOut, reports.Options{JUnit: reports.JUnitOptions{Transcripts: *junitTranscripts}, HTML: reports.HTMLOptions{Transcripts: *htmlTranscripts}}); err != nil {
 		fmt.Fprintf(stderr, "dcrconform report: %v\n", err)
 		return exitFailed
 	}

@@ -48,7 +48,7 @@ func TestReportRegeneratesEveryFormat(t *testing.T) {
 	if !strings.Contains(stdout.String(), "1 specs, 1 failed") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
-	for name, want := range map[string]string{"r.html": "OBIE-DCR-3.3-SSA-SIGNATURE", "r.xml": `<failure message="[OBIE-DCR-3.3-SSA-SIGNATURE] expected status 400 / actual status 201"`, "r.json": `"outcome": "failed"`} {
+	for name, want := range map[string]string{"r.html": "OBIE-DCR-3.3-SSA-SIGNATURE", "r.xml": `<failure message="[OBIE-DCR-3.3-SSA-SIGNATURE] expected status 400 / actual status 201"`, "r.json": `"outcome":"failed"`} {
 		data, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
