@@ -25,9 +25,10 @@ Usage:
   dcrconform list [--format text|markdown]                                       print the scenario catalogue
   dcrconform directory [--addr ADDR] [--state DIR] ...                           serve the mock directory
   dcrconform bank [--addr ADDR] [--defect NAME] ...                              serve the reference bank (with its own mock directory)
-  dcrconform report --in run.json [--html F] [--junit F] [--json F]              regenerate reports from a JSON report
-  dcrconform selftest [--parallel N] [--defects a,b]                              run the suites once per reference bank defect; print the catch matrix
-  dcrconform bench [--profiles uk,all] [--repeat N] [-- RUN FLAGS]              time the embedded default per profile beside its crypto floor
+  dcrconform report --in run.json [--in ...] [--html F] [--junit F] [--json F]   regenerate reports from JSON records; several --in are merged
+  dcrconform report verify --in run.json --key PUB.pem                           check a signed record (run/report --sign-key KEY.pem)
+  dcrconform selftest [--parallel N] [--defects a,b]                             run the suites once per reference bank defect; print the catch matrix
+  dcrconform bench [--profiles uk,all] [--repeat N] [-- RUN FLAGS]               time the embedded default per profile beside its crypto floor
   dcrconform init --profile P [--mock-directory] [--out DIR]                     write a starter config (and a mock directory's trust material)
   dcrconform version                                                             print the module version and VCS revision
 
