@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,75 @@ func TestRedactMasksSecretsInBodiesThatDoNotParse(t *testing.T) {
 		if strings.Contains(all, secret) {
 			t.Errorf("secret %q survived: %s", secret, all)
 		}
+	}
+}
+
+// 1 MB of response headers (many, and one huge) is recorded as at most the header limit, saying how
+// much was dropped.
+func TestRecorderCapsHeaders(t *testing.T) {
+	many := map[string][]string{"Huge": {strings.Repeat("h", 1<<20)}}
+	for i := 0; i < 1000; i++ {
+		many["X-Filler-"+strings.Repeat("f", i%7)+string(rune('a'+i%26))+strconv.Itoa(i)] = []string{strings.Repeat("v", 1000)}
+	}
+	var r Recorder
+	r.Add(Exchange{RequestHeaders: many, ResponseHeaders: many})
+	ex, _ := r.Last()
+	for side, h := range map[string]map[string][]string{"request": ex.RequestHeaders, "response": ex.ResponseHeaders} {
+		size := 0
+		for k, vs := range h {
+			for _, v := range vs {
+				size += len(k) + len(v)
+			}
+		}
+		if size > maxRecordedHeaders {
+			t.Errorf("%s headers recorded: %d bytes, want at most %d", side, size, maxRecordedHeaders)
+		}
+	}
+	if ex.ResponseHeadersDropped < 1<<20 || ex.RequestHeadersDropped < 1<<20 {
+		t.Errorf("dropped %d/%d bytes, want over 1 MB each", ex.RequestHeadersDropped, ex.ResponseHeadersDropped)
+	}
+}
+
+// A body is recorded with the bank's bytes: numbers not re-encoded through float64, spacing and key
+// order kept; only the secret is masked.
+func TestRecorderKeepsTheBanksBytes(t *testing.T) {
+	body := `{ "z": 918273645546372819, "a": 1.000, "client_secret": "s3cr3t-value", "e": 1E400 }`
+	var r Recorder
+	r.Add(Exchange{ResponseBody: body})
+	ex, _ := r.Last()
+	if want := `{ "z": 918273645546372819, "a": 1.000, "client_secret": "REDACTED_12_chars", "e": 1E400 }`; ex.ResponseBody != want {
+		t.Errorf("recorded %s\nwant     %s", ex.ResponseBody, want)
+	}
+}
+
+// A 100,000-deep body costs one linear pass (see BenchmarkRecordDeepBody) and is recorded clipped.
+func TestRecorderClipsADeepBody(t *testing.T) {
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	var r Recorder
+	r.Add(Exchange{ResponseBody: deep})
+	ex, _ := r.Last()
+	if len(ex.ResponseBody) > maxRecordedBody+64 || !strings.HasPrefix(deep, ex.ResponseBody[:maxRecordedBody]) {
+		t.Errorf("recorded %d bytes", len(ex.ResponseBody))
+	}
+}
+
+func BenchmarkRecordDeepBody(b *testing.B) {
+	deep := strings.Repeat(`{"a":[`, 100000) + strings.Repeat("]}", 100000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var r Recorder
+		r.Add(Exchange{ResponseBody: deep, RequestBody: deep})
+	}
+}
+
+func BenchmarkRecordMegabyteOfHeaders(b *testing.B) {
+	h := map[string][]string{}
+	for i := 0; i < 1000; i++ {
+		h["X-Filler-"+strconv.Itoa(i)] = []string{strings.Repeat("v", 1000)}
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var r Recorder
+		r.Add(Exchange{ResponseHeaders: h})
 	}
 }
