@@ -56,7 +56,9 @@ func TestReportsKeepTheBanksNumbers(t *testing.T) {
 		}{
 			{"JSON", func(b *bytes.Buffer, r *Run) error { return WriteJSON(b, r) }},
 			{"HTML", func(b *bytes.Buffer, r *Run) error { return WriteHTML(b, r) }},
-			{"JUnit", func(b *bytes.Buffer, r *Run) error { return WriteJUnitWith(b, r, JUnitOptions{Transcripts: TranscriptsAll}) }},
+			{"JUnit", func(b *bytes.Buffer, r *Run) error {
+				return WriteJUnitWith(b, r, JUnitOptions{Transcripts: TranscriptsAll})
+			}},
 		} {
 			var b bytes.Buffer
 			if err := w.write(&b, r); err != nil {
