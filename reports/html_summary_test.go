@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -127,5 +128,61 @@ func TestHTMLFiltersAndCollapsedTranscripts(t *testing.T) {
 	// Every label offered filters at least one spec, and a spec ID is not offered.
 	if strings.Contains(page, `id="lb-UK-REG-N01"`) {
 		t.Error("spec IDs are offered as label filters")
+	}
+}
+
+// TestHTMLFiltersInChromium ticks the page's filters (in copies of the page) and asks Chromium which specs
+// it displays: the CSS-only filters must show exactly the specs with that status and every ticked label.
+func TestHTMLFiltersInChromium(t *testing.T) {
+	run := FromGinkgo(syntheticReport(), testMeta())
+	var b bytes.Buffer
+	if err := WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	// A probe script (only in the test's copy) lists the specs laid out, by id.
+	const probe = `<script>document.body.setAttribute("data-visible", Array.from(document.querySelectorAll("details.spec")).filter(e => e.getClientRects().length > 0).map(e => e.id).join(" "))</script></body>`
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, status string
+		labels       []string
+		keep         func(Spec) bool
+	}{
+		{"failed", "failed", nil, Spec.Failed},
+		{"negative", "all", []string{"negative"}, func(s Spec) bool { return slices.Contains(s.Labels, "negative") }},
+		{"failed register", "failed", []string{"register", "uk"}, func(s Spec) bool {
+			return s.Failed() && slices.Contains(s.Labels, "register") && slices.Contains(s.Labels, "uk")
+		}},
+	} {
+		p := strings.Replace(page, `id="st-all" checked`, `id="st-all"`, 1)
+		p = strings.Replace(p, `id="st-`+c.status+`"`, `id="st-`+c.status+`" checked`, 1)
+		for _, l := range c.labels {
+			p = strings.Replace(p, `id="lb-`+l+`"`, `id="lb-`+l+`" checked`, 1)
+		}
+		p = strings.Replace(p, "</body>", probe, 1)
+		file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".html")
+		if err := os.WriteFile(file, []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dom := string(runChromium(t, "--dump-dom", "file://"+file))
+		m := regexp.MustCompile(`<body data-visible="([^"]*)"`).FindStringSubmatch(dom)
+		if m == nil {
+			t.Fatalf("%s: the probe did not run", c.name)
+		}
+		var want []string
+		for _, s := range run.Specs {
+			if c.keep(s) {
+				want = append(want, s.Anchor())
+			}
+		}
+		got := strings.Fields(m[1])
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: Chromium shows %v, want %v", c.name, got, want)
+		}
+		if len(want) == len(run.Specs) {
+			t.Errorf("%s: the filter keeps every spec: the fixture cannot tell", c.name)
+		}
 	}
 }
