@@ -196,23 +196,32 @@ func specJSON(v any) ([]byte, error) {
 // maxUnzipped caps a gzipped report's uncompressed size.
 const maxUnzipped = 1 << 30
 
+// gunzipped is data uncompressed when it is gzip (as written to a path ending in .gz), else data.
+func gunzipped(data []byte) ([]byte, error) {
+	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if data, err = io.ReadAll(io.LimitReader(zr, maxUnzipped+1)); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if len(data) > maxUnzipped {
+		return nil, fmt.Errorf("gzip: more than %d bytes uncompressed", maxUnzipped)
+	}
+	return data, nil
+}
+
 // ReadJSON reads a run written by WriteJSON, gzipped or not. It rejects any schema version other than SchemaVersion.
 func ReadJSON(rd io.Reader) (*Run, error) {
 	data, err := io.ReadAll(rd)
 	if err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) { // gzip, as written to a path ending in .gz
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		if data, err = io.ReadAll(io.LimitReader(zr, maxUnzipped+1)); err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		if len(data) > maxUnzipped {
-			return nil, fmt.Errorf("gzip: more than %d bytes uncompressed", maxUnzipped)
-		}
+	if data, err = gunzipped(data); err != nil {
+		return nil, err
 	}
 	trimmed := strings.TrimSpace(string(data))
 	if strings.HasPrefix(trimmed, "[") {

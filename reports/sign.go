@@ -206,6 +206,10 @@ func (v *Verification) OK() bool { return len(v.Problems) == 0 }
 // the record could not be checked at all (not JSON, not signed); a broken signature or a changed record
 // is a Verification with Problems naming each change.
 func VerifyRecord(data []byte, pub crypto.PublicKey) (*Verification, error) {
+	data, err := gunzipped(data)
+	if err != nil {
+		return nil, err
+	}
 	var head struct {
 		Signature *Signature `json:"signature"`
 	}

@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +56,22 @@ func TestSignedRecordVerifiesWithEachKeyType(t *testing.T) {
 		if v, err := VerifyRecord(compact.Bytes(), key.Public()); err != nil || !v.OK() {
 			t.Errorf("%s: compacted record: %v %+v", name, err, v)
 		}
+	}
+	// A record written gzipped (a .gz path) verifies as it is.
+	run := FromGinkgo(syntheticReport(), testMeta())
+	if err := Sign(run, ec, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	gz := filepath.Join(t.TempDir(), "run.json.gz")
+	if err := WriteAll(run, gz, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := VerifyRecord(data, ec.Public()); err != nil || !v.OK() || data[0] != 0x1f {
+		t.Errorf("gzipped record: %v %+v", err, v)
 	}
 }
 
