@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509/pkix"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
@@ -87,6 +88,9 @@ func TestHostileTargets(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				checkHostileRun(t, root, r, c.breaker, c.phrases)
+				if c.discovery && c.mode != hostile.DeadEndpoints {
+					checkDiscoveryFailure(t, r, c.phrases)
+				}
 			})
 			row.add(profile, r)
 		}
@@ -189,6 +193,45 @@ func checkHostileRun(t *testing.T, root string, r *measuredRun, breaker bool, ph
 		t.Errorf("no spec was stopped with \"not run: the target stopped answering\"")
 	}
 	checkWellFormed(t, root, r.out)
+}
+
+// checkDiscoveryFailure: a discovery document that cannot be fetched is one failed case, in the JSON
+// report and in JUnit, naming the fault.
+func checkDiscoveryFailure(t *testing.T, r *measuredRun, phrases []string) {
+	t.Helper()
+	if len(r.run.Specs) != 1 || r.run.Specs[0].ID != "TARGET-DISCOVERY" || !r.run.Specs[0].Failed() {
+		t.Fatalf("JSON report: %+v, want the one failed case TARGET-DISCOVERY", r.run.Summary)
+	}
+	b, err := os.ReadFile(filepath.Join(r.out, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var cases, failed int
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			cases++
+			if c.Failure != nil && containsAll(c.Failure.Message+c.Failure.Text, phrases) {
+				failed++
+			}
+		}
+	}
+	if cases != 1 || failed != 1 {
+		t.Errorf("JUnit: %d cases, %d failed naming %q; want one", cases, failed, phrases)
+	}
 }
 
 func containsAll(s string, phrases []string) bool {
