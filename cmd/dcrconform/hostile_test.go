@@ -75,6 +75,7 @@ func TestHostileTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows []faultRow
+	complete := true
 	for _, c := range hostileCases {
 		row := faultRow{fault: c.fault, mode: string(c.mode)}
 		for _, profile := range []string{"uk", "rfc7591"} {
@@ -82,26 +83,32 @@ func TestHostileTargets(t *testing.T) {
 			if c.discovery {
 				name += "/discovery"
 			}
-			r := runHostile(t, bin, c.mode, profile, c.discovery)
-			if r == nil {
-				continue
-			}
+			ran := false
 			t.Run(name, func(t *testing.T) {
+				r := runHostile(t, bin, c.mode, profile, c.discovery)
+				if r == nil {
+					return
+				}
+				ran = true
+				row.add(profile, r)
 				checkHostileRun(t, root, r, c.breaker, c.phrases)
 				if c.discovery && c.mode != hostile.DeadEndpoints {
 					checkDiscoveryFailure(t, r, c.phrases)
 				}
 			})
-			row.add(profile, r)
+			complete = complete && ran
 		}
 		rows = append(rows, row)
+	}
+	if !complete {
+		t.Log("not every fault ran (-run selected some, or a run failed): the README's table is not checked")
+		return
 	}
 	checkFaultTable(t, filepath.Join(root, "README.md"), rows)
 }
 
 // runHostile runs one profile against one fault and returns what it did.
 func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, discovery bool) *measuredRun {
-	t.Helper()
 	srv, err := hostile.Start(mode, hostile.Options{})
 	if err != nil {
 		t.Fatal(err)
