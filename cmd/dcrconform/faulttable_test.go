@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dcrconform/dcrconform/reports"
 )
@@ -41,7 +43,7 @@ func lastFailure(run *reports.Run) string {
 			}
 		}
 	}
-	msg = portRE.ReplaceAllString(msg, "127.0.0.1:PORT")
+	msg = printable(portRE.ReplaceAllString(msg, "127.0.0.1:PORT"))
 	msg = strings.Join(strings.Fields(msg), " ")
 	if len(msg) > 240 {
 		msg = msg[:240] + "…"
@@ -107,4 +109,22 @@ func checkFaultTable(t *testing.T, readme string, rows []faultRow) {
 			t.Errorf("README.md's fault table is stale; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileTargets ./cmd/dcrconform/\nREADME: %s\nrun:    %s", have[k], want[k])
 		}
 	}
+}
+
+// printable escapes control characters and invalid UTF-8 as \xNN, so that a table in Markdown shows them.
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1, r != '\n' && !unicode.IsPrint(r):
+			for _, c := range []byte(s[i : i+n]) {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			}
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -23,8 +23,21 @@ import (
 	"github.com/dcrconform/dcrconform/reports"
 )
 
-// hostileTimeout is target.timeout of the hostile runs: short, so the test stays quick.
-const hostileTimeout = time.Second
+// hostileTimeout is target.timeout of the runs against a target that does not answer (hang, drip): short,
+// so the test stays quick. The other faults are answered at once; they get a timeout a loaded CI machine
+// cannot trip by accident.
+const (
+	hostileTimeout = time.Second
+	answerTimeout  = 10 * time.Second
+)
+
+// timeoutFor is target.timeout of a run against mode.
+func timeoutFor(mode hostile.Mode) time.Duration {
+	if mode == hostile.Hang || mode == hostile.Drip {
+		return hostileTimeout
+	}
+	return answerTimeout
+}
 
 // The faults tried, and what each failed spec's message must name (one of the phrases).
 var hostileCases = []struct {
@@ -55,6 +68,7 @@ var hostileCases = []struct {
 }
 
 type measuredRun struct {
+	timeout time.Duration // target.timeout of the run
 	code    int
 	elapsed time.Duration
 	peakMB  float64
@@ -131,7 +145,7 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	polled := make(chan int64)
 	go pollHWM(cmd.Process.Pid, polled)
 	err = cmd.Wait()
-	r := &measuredRun{elapsed: time.Since(start), out: out}
+	r := &measuredRun{elapsed: time.Since(start), out: out, timeout: timeoutFor(mode)}
 	peak := <-polled
 	if cmd.ProcessState == nil {
 		t.Errorf("%s/%s: %v", mode, profile, err)
@@ -168,7 +182,7 @@ func checkHostileRun(t *testing.T, root string, r *measuredRun, breaker bool, ph
 	if r.code != exitFailed {
 		t.Errorf("exit %d, want %d", r.code, exitFailed)
 	}
-	if limit := 2*hostileTimeout + 30*time.Second; r.elapsed > limit {
+	if limit := 2*r.timeout + 30*time.Second; r.elapsed > limit {
 		t.Errorf("the run took %s, more than 2 x target.timeout + 30 s = %s", r.elapsed.Round(time.Millisecond), limit)
 	}
 	if r.peakMB >= 200 {
@@ -291,7 +305,7 @@ func writeHostileConfig(t *testing.T, dir string, srv *hostile.Server, profile s
 	if discovery {
 		endpoints = fmt.Sprintf("  discovery_url: %s%s\n", srv.URL, hostile.DiscoveryPath)
 	}
-	cfg := fmt.Sprintf("profile: %s\ntarget:\n  name: hostile %s\n%s  ca_bundle: ca.pem\n  timeout: %s\n", profile, srv.Mode, endpoints, hostileTimeout)
+	cfg := fmt.Sprintf("profile: %s\ntarget:\n  name: hostile %s\n%s  ca_bundle: ca.pem\n  timeout: %s\n", profile, srv.Mode, endpoints, timeoutFor(srv.Mode))
 	if profile == "rfc7591" {
 		cfg += "overrides:\n  initial_access_token: hostile-initial-token\n"
 	} else {
