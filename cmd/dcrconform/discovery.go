@@ -22,7 +22,7 @@ func discoveryFailure(err error, tgt *target.Target, started time.Time, jsonOut,
 	spec := reports.Spec{
 		ID:          "TARGET-DISCOVERY",
 		Title:       "the target's discovery document is fetched",
-		Requirement: "OIDC-DISCOVERY-4",
+		Requirement: "OIDD-3",
 		Profile:     tgt.Profile,
 		Operation:   "discovery",
 		Kind:        "positive",
