@@ -66,7 +66,7 @@ func (row faultRow) line() string {
 // vary; the message must name the fault, see checkFaultTable.)
 func stable(line string) string {
 	cells := strings.Split(line, " | ")
-	if len(cells) > 5 {
+	if len(cells) >= 5 {
 		cells[2], cells[4] = "", ""
 	}
 	return strings.Join(cells, " | ")
