@@ -42,11 +42,11 @@ type TLSError struct {
 }
 
 func (e *TLSError) Error() string {
-	msg := fmt.Sprintf("TLS: the server certificate of %s is refused: %v", e.Host, e.Err)
+	cert := ""
 	if len(e.CertFor) > 0 {
-		msg += fmt.Sprintf(" (the certificate is for %s, issued by %q)", strings.Join(e.CertFor, ", "), e.CertFrom)
+		cert = fmt.Sprintf(" (a certificate for %s, issued by %q)", strings.Join(e.CertFor, ", "), e.CertFrom)
 	}
-	return msg
+	return fmt.Sprintf("TLS: the server certificate of %s%s is refused: %v", e.Host, cert, e.Err)
 }
 func (e *TLSError) Unwrap() error { return e.Err }
 
