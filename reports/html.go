@@ -46,7 +46,9 @@ type htmlView struct {
 	Run          *Run
 	Verdict      string
 	VerdictClass string
-	Profiles     []profileRow // the summary: per target and profile
+	Profiles     []profileRow // the summary: per target and profile, of the specs the run selected
+	Selected     groupRow     // their total
+	NotSelected  []countRow   // per profile, the specs the run's filter left out
 	Groups       []groupRow
 	Total        groupRow
 	Requirements []requirementRow
@@ -89,6 +91,21 @@ type profileRow struct {
 type reasonRow struct {
 	Reason string
 	Specs  []Spec
+}
+
+type countRow struct {
+	Name  string
+	Count int
+}
+
+func addCount(rows []countRow, name string) []countRow {
+	for i := range rows {
+		if rows[i].Name == name {
+			rows[i].Count++
+			return rows
+		}
+	}
+	return append(rows, countRow{name, 1})
 }
 
 type labelRow struct {
@@ -146,17 +163,23 @@ func WriteHTMLWith(w io.Writer, run *Run, opts HTMLOptions) error {
 			groups[s.Group()] = i
 			v.Groups = append(v.Groups, groupRow{Target: s.Target, Profile: s.Profile, Operation: s.Operation})
 		}
-		pk := s.Target + "\x00" + s.Profile
-		k, ok := profiles[pk]
-		if !ok {
-			k = len(v.Profiles)
-			profiles[pk] = k
-			v.Profiles = append(v.Profiles, profileRow{groupRow: groupRow{Target: s.Target, Profile: s.Profile}})
+		rows := []*groupRow{&v.Groups[i], &v.Total}
+		if s.NotSelected() { // the summary counts what the run selected; the rest is one line beneath
+			v.NotSelected = addCount(v.NotSelected, s.Profile)
+		} else {
+			pk := s.Target + "\x00" + s.Profile
+			k, ok := profiles[pk]
+			if !ok {
+				k = len(v.Profiles)
+				profiles[pk] = k
+				v.Profiles = append(v.Profiles, profileRow{groupRow: groupRow{Target: s.Target, Profile: s.Profile}})
+			}
+			if s.Skipped() {
+				v.Profiles[k].addReason(s)
+			}
+			rows = append(rows, &v.Profiles[k].groupRow, &v.Selected)
 		}
-		if s.Skipped() {
-			v.Profiles[k].addReason(s)
-		}
-		for _, g := range []*groupRow{&v.Groups[i], &v.Total, &v.Profiles[k].groupRow} {
+		for _, g := range rows {
 			g.Total++
 			switch {
 			case s.Failed():
