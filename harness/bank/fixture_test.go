@@ -67,6 +67,7 @@ func newECKey(t testing.TB) joseutil.Key {
 type fixture struct {
 	ca         *pki.CA
 	dir        joseutil.Key
+	ssaKey     joseutil.Key // a second, ES256 directory key (the fuzz targets sign SSAs with it)
 	serverCert tls.Certificate
 	keys       *httptest.Server
 	seq        atomic.Int64
