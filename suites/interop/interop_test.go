@@ -43,6 +43,7 @@ func TestProblems(t *testing.T) {
 		want []string // fragments of the problems, in order; none for a clean run
 	}{
 		{"as listed", fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`}), nil},
+		{"as listed, spaced otherwise", fakeRun(map[string]string{"RFC-GET-N01": `403 { "error": "access_denied" }`}), nil},
 		{"an unlisted failure", fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`, "RFC-REG-001": "400 {}"}),
 			[]string{"RFC-REG-001 failed against X and is not a known deviation"}},
 		{"a listed spec passes", fakeRun(nil), []string{"RFC-GET-N01 passed against X, but is listed"}},
