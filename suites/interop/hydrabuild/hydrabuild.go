@@ -29,13 +29,13 @@ const (
 const BinEnv = "DCRCONFORM_HYDRA_BIN"
 
 // Dir is the cache folder of this version's build: $DCRCONFORM_CACHE, else the user cache folder's
-// dcrconform/, then hydra-VERSION.
+// (or, without one, the temporary folder's) dcrconform/, then hydra-VERSION.
 func Dir() (string, error) {
 	root := os.Getenv("DCRCONFORM_CACHE")
 	if root == "" {
 		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", err
+		if err != nil { // no $HOME nor $XDG_CACHE_HOME: still one folder per machine
+			cache = os.TempDir()
 		}
 		root = filepath.Join(cache, "dcrconform")
 	}
