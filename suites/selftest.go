@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -187,7 +188,7 @@ func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "run", "--defect", defect, "--key-pool", keyPool, "--labels", ProfileFilter(DefectCatches[defect]),
-			"--ginkgo-json", report, "--junit", "", "-v=false", "--no-color")
+			"--results", report, "--junit", "", "-v=false", "--no-color")
 		out, err := cmd.CombinedOutput()
 		if ctx.Err() != nil {
 			return fmt.Errorf("no result within %s", timeout)
@@ -230,11 +231,44 @@ func lastLines(s string, n int) string {
 
 var specID = regexp.MustCompile(`^\[([A-Z0-9-]+)\]`)
 
-// FailedSpecIDs reads a Ginkgo JSON report and returns the IDs of the specs that failed, and how many ran.
+// Results is what `run --results` writes: the spec IDs that failed and how many specs ran. It carries
+// no transcript, so a self-test child writes it without redacting a whole Ginkgo report.
+type Results struct {
+	Ran    int      `json:"ran"`
+	Failed []string `json:"failed"`
+}
+
+// ResultsOf summarises a Ginkgo report as Results.
+func ResultsOf(r types.Report) Results {
+	res := Results{Failed: []string{}}
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped || s.State == types.SpecStatePending {
+			continue
+		}
+		res.Ran++
+		if s.State.Is(types.SpecStateFailureStates) {
+			if m := specID.FindStringSubmatch(s.LeafNodeText); m != nil {
+				res.Failed = append(res.Failed, m[1])
+			}
+		}
+	}
+	sort.Strings(res.Failed)
+	return res
+}
+
+// FailedSpecIDs reads Results (an object) or a Ginkgo JSON report (an array) and returns the IDs of the
+// specs that failed, and how many ran.
 func FailedSpecIDs(reportPath string) (failed []string, ran int, err error) {
 	data, err := os.ReadFile(reportPath)
 	if err != nil {
 		return nil, 0, fmt.Errorf("no report: %w", err)
+	}
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+		var res Results
+		if err := json.Unmarshal(t, &res); err != nil {
+			return nil, 0, fmt.Errorf("results %s: %w", reportPath, err)
+		}
+		return res.Failed, res.Ran, nil
 	}
 	var reports []types.Report
 	if err := json.Unmarshal(data, &reports); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/onsi/ginkgo/v2"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -47,6 +49,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
 	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
 	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the JSON record (needs --json); dcrconform report verify checks it")
+	resultsOut := fs.String("results", "", `write {"ran": N, "failed": [spec IDs]} as JSON, for the self-test (empty: none)`)
 	ginkgoJSON := fs.String("ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
 	verbose := fs.Bool("v", true, "print every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
@@ -164,6 +167,11 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var ran, skipped int
 	writeReports := func(r ginkgo.Report) {
 		ran, skipped = countRun(r)
+		if *resultsOut != "" {
+			if reportErr = writeResults(*resultsOut, suites.ResultsOf(r)); reportErr != nil {
+				return
+			}
+		}
 		if *jsonOut == "" && *junit == "" && *htmlOut == "" {
 			return // building and redacting a report nobody asked for is a fifth of a self-test run's CPU
 		}
@@ -236,6 +244,15 @@ func useKeyCache(persist bool, stderr io.Writer) func() {
 			fmt.Fprintf(stderr, "dcrconform: key cache not written: %v\n", err)
 		}
 	}
+}
+
+// writeResults writes a run's Results (see --results).
+func writeResults(path string, res suites.Results) error {
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // checkSkips refuses overrides.skip entries that name no scenario, so that a typo cannot run a spec
