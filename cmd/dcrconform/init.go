@@ -176,12 +176,22 @@ func printNext(w io.Writer, p initParams, cfgPath string) {
      or try the reference bank there:
        dcrconform bank --addr %s --directory-url %s --directory-ca %s --ca-out %s
 `, p.BankURL, p.path(initTrustDir, trustCAFile), p.DirURL, ssaKeySetPath(p.Profile), p.path(initTrustDir, ssaKeySetFile(p.Profile)),
-			host, p.DirURL, p.path(initTrustDir, trustCAFile), p.path(initBankCAFile))
+			host, p.DirURL, shellQuote(p.path(initTrustDir, trustCAFile)), shellQuote(p.path(initBankCAFile)))
 	} else {
-		fmt.Fprintf(w, "  1. Fill in the values marked replace-with (your bank's URL, credentials and software identity):\n       grep -n replace-with %s\n", cfgPath)
+		fmt.Fprintf(w, "  1. Fill in the values marked replace-with (your bank's URL, credentials and software identity):\n       grep -n replace-with %s\n", shellQuote(cfgPath))
 	}
 	fmt.Fprintf(w, "  2. Run the suites:\n       dcrconform run --config %s --junit %s --json %s --html %s\n",
-		cfgPath, p.path("out", "junit.xml"), p.path("out", "run.json"), p.path("out", "report.html"))
+		shellQuote(cfgPath), shellQuote(p.path("out", "junit.xml")), shellQuote(p.path("out", "run.json")), shellQuote(p.path("out", "report.html")))
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:,=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func ssaKeySetPath(profile string) string {

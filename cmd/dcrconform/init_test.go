@@ -296,3 +296,11 @@ func TestInitUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"out/run.json": "out/run.json", "my bank/x.yaml": "'my bank/x.yaml'", "it's": `'it'\''s'`, "": "''"} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
