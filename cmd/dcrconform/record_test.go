@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -102,5 +104,38 @@ func TestMergedSignedRecordVerifies(t *testing.T) {
 	// Merging a forged input with --key is refused.
 	if out, code := run("report", "--in", p("forged.json"), "--key", pub, "--html", p("x.html")); code != exitFailed || !strings.Contains(out, "does not hold") {
 		t.Errorf("report --key over a forged input: exit %d: %s", code, out)
+	}
+}
+
+// TestReportShowsTheVerifiedSignature regenerates the HTML of one signed record with --key: the page names
+// the key's thumbprint and says the signature was verified; another key is refused.
+func TestReportShowsTheVerifiedSignature(t *testing.T) {
+	dir := t.TempDir()
+	key, pub := writeKeyPair(t, dir)
+	in := writeRunJSON(t, dir)
+	signed := filepath.Join(dir, "signed.json")
+	var stdout, stderr bytes.Buffer
+	if code := runReport([]string{"--in", in, "--json", signed, "--sign-key", key}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("sign: exit %d: %s", code, stderr.String())
+	}
+	html := filepath.Join(dir, "r.html")
+	if code := runReport([]string{"--in", signed, "--key", pub, "--html", html}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("report --key: exit %d: %s", code, stderr.String())
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`signed with key <code class="thumb">([A-Za-z0-9_-]{43})</code> \(ES256\) at [^<]+ · <span class="badge passed">verified</span>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("the HTML does not show the signing key and the verification")
+	}
+	if !strings.Contains(stdout.String(), string(m[1])) {
+		t.Errorf("the thumbprint on the page, %s, is not the one report printed: %s", m[1], stdout.String())
+	}
+	_, otherPub := writeKeyPair(t, t.TempDir())
+	stderr.Reset()
+	if code := runReport([]string{"--in", signed, "--key", otherPub, "--html", html}, &stdout, &stderr); code != exitFailed || !strings.Contains(stderr.String(), "not by the given key") {
+		t.Errorf("another key: exit %d: %s", code, stderr.String())
 	}
 }
