@@ -5,44 +5,62 @@ import (
 	"strings"
 )
 
-// redactJSONText masks the values of secret members in a JSON text, keeping every other byte as the
-// bank sent it (numbers are never re-encoded, key order and spacing stay). It reads the text as tokens
-// only, without building a tree, so that it works on truncated or invalid JSON and costs the same at
-// any nesting depth. A secret member's string value is masked whole, whatever escapes it holds; a
-// number or bare word is masked; an object or array has every value inside it masked, keys kept.
-// onJWT, if not nil, is called for every string value that is a compact JWS, with the member's name.
+// redactJSONText masks the secrets of a JSON text (possibly truncated or invalid), keeping every
+// other byte as the bank sent it (numbers are never re-encoded, key order and spacing stay). It reads
+// the text as tokens only, without building a tree, so that it works on any text and costs the same
+// at any nesting depth. A secret member's string value is masked whole, whatever escapes it holds; a
+// number or bare word is masked (as a string, so that the JSON stays valid); an object or array has
+// every value inside it masked, keys kept. Every other string, and the text between strings, gets
+// RedactText. onJWT, if not nil, is called for every string value that is a compact JWS, with the
+// member's name.
 func redactJSONText(s string, onJWT func(role, token string)) string {
 	var b strings.Builder
-	last := 0
-	depth := 0
+	seg := 0          // start of the text not yet written
+	depth := 0        //
 	secretDepth := -1 // depth at which a secret member's object or array opened
 	pending := false  // a secret member's name and ':' were read; its value is next
 	key := ""
-	mask := func(from, to int, quote string) {
-		if v := s[from:to]; v != "" && !isMasked(v) {
-			b.WriteString(s[last:from])
-			b.WriteString(quote + Mask(v) + quote)
-			last = to
-		}
+	flush := func(to int) { // the text between strings, as free text
+		b.WriteString(RedactText(s[seg:to]))
+		seg = to
 	}
 	for i := 0; i < len(s); {
 		switch c := s[i]; c {
 		case '"':
 			end := stringEnd(s, i+1)
 			next := min(end+1, len(s))
+			if !pending && secretDepth < 0 && endsWithSecretName(s[seg:i]) {
+				pending = true // junk such as `access_token="…"` around or before the JSON
+			}
+			flush(i)
+			content := s[i+1 : end]
+			isKey := false
 			if k := skipSpace(s, next); k < len(s) && s[k] == ':' {
-				key = jsonKey(s[i+1 : end])
+				isKey = true
+				key = jsonKey(content)
+			}
+			b.WriteByte('"')
+			switch {
+			case isKey:
+				b.WriteString(RedactText(content))
+			case pending || secretDepth >= 0:
+				if onJWT != nil && isJWT(content) {
+					onJWT(key, content)
+				}
+				b.WriteString(maskValue(content))
+			default:
+				if onJWT != nil && isJWT(content) {
+					onJWT(key, content)
+				}
+				b.WriteString(RedactText(content))
+			}
+			b.WriteString(s[end:next])
+			seg = next
+			if isKey {
 				pending = secretDepth < 0 && IsSecretName(key)
-				i = next
-				continue
+			} else {
+				pending = false
 			}
-			if onJWT != nil && isJWT(s[i+1:end]) {
-				onJWT(key, s[i+1:end])
-			}
-			if pending || secretDepth >= 0 {
-				mask(i+1, end, "")
-			}
-			pending = false
 			i = next
 		case '{', '[':
 			if pending && secretDepth < 0 {
@@ -65,25 +83,46 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 			i++
 		default: // a number, a bare word, or junk
 			j := i
-			for j < len(s) && !strings.ContainsRune(`",:{}[] `+"\t\n\r", rune(s[j])) {
+			for j < len(s) && !strings.ContainsRune(`",:{}[]`+"\n\r", rune(s[j])) {
 				j++
 			}
 			if pending || secretDepth >= 0 {
-				switch s[i:j] {
+				e := j
+				for e > i && (s[e-1] == ' ' || s[e-1] == '\t') {
+					e--
+				}
+				switch v := s[i:e]; v {
 				case "null", "true", "false":
 				default:
-					mask(i, j, `"`) // a string, so that the JSON stays valid
+					flush(i)
+					if isMasked(v) {
+						b.WriteString(v)
+					} else {
+						b.WriteString(`"` + Mask(v) + `"`)
+					}
+					seg = e
 				}
 			}
 			pending = false
 			i = j
 		}
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
+	flush(len(s))
 	return b.String()
+}
+
+// endsWithSecretName reports whether text ends with a secret name and '=' or ':' (and blanks).
+func endsWithSecretName(text string) bool {
+	t := strings.TrimRight(text, " \t")
+	if t == "" || t[len(t)-1] != '=' && t[len(t)-1] != ':' {
+		return false
+	}
+	t = strings.TrimRight(t[:len(t)-1], " \t")
+	j := len(t)
+	for j > 0 && isNameByte(t[j-1]) {
+		j--
+	}
+	return IsSecretName(t[j:])
 }
 
 // stringEnd is the index of the quote closing the JSON string whose content starts at from, or len(s).
@@ -111,6 +150,6 @@ func jsonKey(raw string) string {
 	return k
 }
 
-// RedactJSON masks secrets in a JSON text (a whole report, say) and keeps it valid JSON: secret
-// members as redactJSONText does, then every string as RedactText does.
-func RedactJSON(s string) string { return RedactText(redactJSONText(s, nil)) }
+// RedactJSON masks secrets in a JSON text (a whole report, say) and keeps valid JSON valid (see
+// redactJSONText).
+func RedactJSON(s string) string { return redactJSONText(s, nil) }

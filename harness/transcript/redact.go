@@ -66,7 +66,7 @@ func redactBody(body, side string, jwts *[]DecodedJWT) string {
 	case isJWT(trimmed):
 		decodeInto(trimmed, side, jwts)
 	case trimmed[0] == '{' || trimmed[0] == '[':
-		body = redactJSONText(body, func(role, tok string) { decodeInto(tok, role, jwts) })
+		return redactJSONText(body, func(role, tok string) { decodeInto(tok, role, jwts) })
 	case strings.Contains(trimmed, "=") && !strings.ContainsAny(trimmed, " \n"):
 		// A form: decode the JWTs it carries (client_assertion, software_statement, ...).
 		for _, kv := range strings.Split(trimmed, "&") {

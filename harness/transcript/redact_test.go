@@ -49,6 +49,7 @@ func TestRedactTextShapes(t *testing.T) {
 		{"JWT signature", "got eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0." + jwtPart(sec), "got eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.[signature removed]"},
 		{"secret claim in a JWT", "eyJhbGciOiJub25lIn0." + jwtPart(`{"iss":"x","client_secret":"`+sec+`"}`) + ".c2ln",
 			"eyJhbGciOiJub25lIn0." + jwtPart(`{"iss":"x","client_secret":"REDACTED_15_chars"}`) + ".[signature removed]"},
+		{"junk after JSON", `{"a":1} access_token="` + sec + `" Authorization: Bearer ` + sec, `{"a":1} access_token="REDACTED_15_chars" Authorization: Bearer REDACTED_15_chars`},
 		// Not secrets.
 		{"prose", "expected: an access_token in the token response (RFC6749-5.1)", ""},
 		{"challenge", `WWW-Authenticate "Bearer error=\"invalid_token\""`, ""},
@@ -60,14 +61,14 @@ func TestRedactTextShapes(t *testing.T) {
 		if want == "" {
 			want = c.in
 		}
-		got := RedactText(redactJSONText(c.in, nil))
+		got := redactBodyText(c.in)
 		if got != want {
 			t.Errorf("%s: RedactText(%q)\n = %q\nwant %q", c.name, c.in, got, want)
 		}
 		if strings.Contains(got, sec) || strings.Contains(got, sec[:9]) {
 			t.Errorf("%s: the secret survived: %q", c.name, got)
 		}
-		if again := RedactText(redactJSONText(got, nil)); again != got {
+		if again := redactBodyText(got); again != got {
 			t.Errorf("%s: not idempotent: %q then %q", c.name, got, again)
 		}
 	}
@@ -95,3 +96,6 @@ func TestRedactExchangeShapes(t *testing.T) {
 		t.Errorf("Accept = %q, want it kept", ex.RequestHeaders["Accept"])
 	}
 }
+
+// redactBodyText redacts s as a recorded body would be.
+func redactBodyText(s string) string { return redactBody(s, "response", new([]DecodedJWT)) }
