@@ -63,6 +63,7 @@ var hostileCases = []struct {
 	{"discovery names ports where nothing listens", hostile.DeadEndpoints, true, true, []string{"connection refused"}},
 	{"201 with client_id a number, redirect_uris a string", hostile.WrongTypes, false, false, []string{"client_id is a number (12345), not a string"}},
 	{"1 MB of response headers", hostile.HugeHeaders, false, false, []string{"response headers larger than 65536 bytes"}},
+	{"1 MB of response headers over HTTP/2", hostile.HugeHeadersH2, false, false, []string{"response headers over the harness's 65536-byte cap"}},
 	{"500 with an error body", hostile.Status500, false, false, []string{"status 500"}},
 	{"503 with Retry-After", hostile.Status503, false, false, []string{"Retry-After: 120"}},
 }

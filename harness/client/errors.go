@@ -78,6 +78,9 @@ func (c *Client) describe(ctx context.Context, err error, host string) error {
 		return te
 	case strings.Contains(err.Error(), "response headers exceeded"), strings.Contains(err.Error(), "header list larger"):
 		return fmt.Errorf("response headers larger than %d bytes (the harness's cap): %w", c.opts.MaxHeader, err)
+	case strings.Contains(err.Error(), "PROTOCOL_ERROR"):
+		// Go's HTTP/2 client reports an oversized header list as a bare protocol error.
+		return fmt.Errorf("HTTP/2 protocol error, the connection closed (one cause: response headers over the harness's %d-byte cap): %w", c.opts.MaxHeader, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &NoAnswerError{Reason: "connection refused (nothing listens there)", Err: err}
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -37,13 +37,14 @@ const (
 	DeadEndpoints Mode = "dead-endpoints"      // discovery points at ports where nothing listens
 	WrongTypes    Mode = "wrong-types"         // 201 with client_id a number and redirect_uris a string
 	HugeHeaders   Mode = "huge-headers"        // 1 MB of response headers
+	HugeHeadersH2 Mode = "huge-headers-h2"     // 1 MB of response headers over HTTP/2
 	Status500     Mode = "status-500"          // 500 with an error body
 	Status503     Mode = "status-503"          // 503 with Retry-After: 120
 )
 
 // Modes lists every mode.
 var Modes = []Mode{Hang, Drip, Garbage, Body10MB, Body1GB, UntrustedCert, WrongHost, RedirectLoop, RedirectAway,
-	Reset, DeepJSON, DeadEndpoints, WrongTypes, HugeHeaders, Status500, Status503}
+	Reset, DeepJSON, DeadEndpoints, WrongTypes, HugeHeaders, HugeHeadersH2, Status500, Status503}
 
 // DiscoveryPath is where the discovery document is served.
 const DiscoveryPath = "/.well-known/openid-configuration"
@@ -122,6 +123,9 @@ func Start(mode Mode, opts Options) (*Server, error) {
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){}, // HTTP/1.1 only, so Reset can hijack
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          quietLog(),
+	}
+	if mode == HugeHeadersH2 {
+		s.srv.TLSNextProto = nil // HTTP/2 offered
 	}
 	s.srv.SetKeepAlivesEnabled(mode != Reset)
 	s.wg.Add(1)
@@ -255,7 +259,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		w.Write([]byte(`{"client_id":12345,"redirect_uris":"https://tpp.example.com/cb","token_endpoint_auth_method":"private_key_jwt","access_token":7,"token_type":"Bearer"}`))
-	case HugeHeaders:
+	case HugeHeaders, HugeHeadersH2:
 		filler := strings.Repeat("h", 1000)
 		for i := range 1024 {
 			w.Header().Set(fmt.Sprintf("X-Filler-%04d", i), filler)

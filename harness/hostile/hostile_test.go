@@ -28,6 +28,7 @@ func TestEveryModeFaultsTheClient(t *testing.T) {
 		DeadEndpoints: "status 404", // its fault is in the discovery document, checked below
 		WrongTypes:    `"client_id":12345`,
 		HugeHeaders:   "response headers larger than 65536 bytes",
+		HugeHeadersH2: "response headers over the harness's 65536-byte cap",
 		Status500:     "status 500",
 		Status503:     "status 503 (Retry-After: 120",
 	}
