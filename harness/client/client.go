@@ -120,13 +120,17 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 	if err != nil {
 		ex.Error = err.Error()
 	}
-	if rec != nil {
-		rec.Add(ex)
-	}
 	if resp != nil {
 		resp.Duration = time.Since(ex.Started)
+	}
+	// Redaction is a good part of a run's CPU: the recorded copy serves as the response's too.
+	if rec != nil {
+		ex = rec.Add(ex)
+	} else if resp != nil {
+		transcript.Redact(&ex)
+	}
+	if resp != nil {
 		resp.Exchange = ex
-		transcript.Redact(&resp.Exchange)
 	}
 	return resp, err
 }

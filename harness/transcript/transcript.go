@@ -50,8 +50,9 @@ const (
 	maxRecordedHeaderValue = 4 << 10
 )
 
-// Add records ex after trimming oversized bodies, headers and claims and masking its secrets.
-func (r *Recorder) Add(ex Exchange) {
+// Add records ex after trimming oversized bodies, headers and claims and masking its secrets, and
+// returns the record.
+func (r *Recorder) Add(ex Exchange) Exchange {
 	reqBody, reqMore := cut(ex.RequestBody, maxRecordedBody)
 	respBody, respMore := cut(ex.ResponseBody, maxRecordedBody)
 	ex.RequestBody, ex.ResponseBody = reqBody, respBody
@@ -70,6 +71,7 @@ func (r *Recorder) Add(ex Exchange) {
 	r.mu.Lock()
 	r.exchanges = append(r.exchanges, ex)
 	r.mu.Unlock()
+	return ex
 }
 
 // Exchanges returns a copy of what was recorded.
