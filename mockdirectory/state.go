@@ -222,10 +222,15 @@ func (d *Directory) loadDirectoryKeys() error {
 		if err := d.loadJSON("keys/index.json", &idx); err != nil {
 			return err
 		}
+		seen := map[string]bool{}
 		for _, r := range idx.Keys {
 			if !kidPattern.MatchString(r.KID) {
 				return fmt.Errorf("state: keys/index.json: malformed kid %q", r.KID)
 			}
+			if seen[r.KID] {
+				return fmt.Errorf("state: keys/index.json: kid %q listed twice", r.KID)
+			}
+			seen[r.KID] = true
 			k, err := d.loadKeyFiles("keys/"+r.KID, r.KID)
 			if err != nil {
 				return err
@@ -317,6 +322,9 @@ func (d *Directory) loadParticipants() error {
 		for _, kr := range rec.Keys {
 			if !kidPattern.MatchString(kr.KID) || (kr.Use != "sig" && kr.Use != "tls") || (kr.Status != keyLive && kr.Status != keyRevoked) {
 				return fmt.Errorf("state: %s: malformed key record %+v", rel, kr)
+			}
+			if _, dup := e.keys[kr.KID]; dup {
+				return fmt.Errorf("state: %s: key %s recorded twice", rel, kr.KID)
 			}
 			k, err := d.loadKeyFiles("software/"+rec.ID+"/"+kr.KID, kr.KID)
 			if err != nil {
