@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,9 @@ type Server struct {
 
 // Start serves mode on a loopback port until Close.
 func Start(mode Mode, opts Options) (*Server, error) {
+	if !slices.Contains(Modes, mode) {
+		return nil, fmt.Errorf("hostile: unknown mode %q", mode)
+	}
 	if opts.DripEvery <= 0 {
 		opts.DripEvery = time.Second
 	}
