@@ -15,6 +15,7 @@ import (
 // member's name.
 func redactJSONText(s string, onJWT func(role, token string)) string {
 	var b strings.Builder
+	b.Grow(len(s) + 64)
 	seg := 0          // start of the text not yet written
 	depth := 0        //
 	secretDepth := -1 // depth at which a secret member's object or array opened

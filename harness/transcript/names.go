@@ -43,6 +43,14 @@ func SetSecretHeaders(names ...string) {
 }
 
 func normalizeName(name string) string {
+	plain := true
+	for i := 0; i < len(name) && plain; i++ {
+		c := name[i]
+		plain = c != '_' && c != '-' && (c < 'A' || c > 'Z')
+	}
+	if plain {
+		return name
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	for i := 0; i < len(name); i++ {

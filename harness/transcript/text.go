@@ -43,6 +43,9 @@ func RedactText(s string) string {
 		s = replaceGroups(userInfo, s, func(m []string) string { return m[1] + maskValue(m[2]) + "@" })
 	}
 	s = redactNamed(s)
+	if !hasScheme(s) {
+		return redactJWSs(s)
+	}
 	s = replaceGroups(authCredential, s, func(m []string) string {
 		scheme, space, cred, next := m[1], m[2], m[3], m[4]
 		// `Bearer error="invalid_token"` is a challenge's auth-param, and "a Bearer challenge" is prose.
@@ -51,10 +54,30 @@ func RedactText(s string) string {
 		}
 		return scheme + space + Mask(cred) + next
 	})
+	return redactJWSs(s)
+}
+
+func redactJWSs(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwsText.ReplaceAllStringFunc(s, redactJWS)
 	}
 	return s
+}
+
+// hasScheme is a quick test for a word authCredential could match (bearer, basic, dpop, negotiate).
+func hasScheme(s string) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		switch s[i] | 0x20 {
+		case 'b', 'd', 'n':
+			w := s[i:min(i+9, len(s))]
+			for _, scheme := range []string{"bearer", "basic", "dpop", "negotiate"} {
+				if len(w) >= len(scheme) && strings.EqualFold(w[:len(scheme)], scheme) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // isProse: a scheme followed by a lower-case word ("a Bearer challenge") is prose, not a credential.

@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,5 +126,21 @@ func BenchmarkRecordMegabyteOfHeaders(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var r Recorder
 		r.Add(Exchange{ResponseHeaders: h})
+	}
+}
+
+// A registration as the UK profile sends it (a signed JWT carrying an SSA) and a 201 JSON answer.
+func BenchmarkRecordTypicalExchange(b *testing.B) {
+	claims := `{"iss":"sw-1","aud":"https://bank","redirect_uris":["https://tpp/cb"],"token_endpoint_auth_method":"private_key_jwt","software_statement":"eyJhbGciOiJQUzI1NiJ9.` +
+		strings.Repeat("eyJzb2Z0d2FyZV9pZCI6InN3LTEifQ", 40) + `.c2ln"}`
+	req := "eyJhbGciOiJQUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + "." + strings.Repeat("s", 342)
+	resp := `{"client_id":"c-1","client_secret":"cs","registration_access_token":"rat","registration_client_uri":"https://bank/register/c-1",` +
+		`"redirect_uris":["https://tpp/cb"],"grant_types":["client_credentials","authorization_code"],"client_id_issued_at":1764000000,` +
+		`"software_statement":"` + strings.Split(claims, `"software_statement":"`)[1]
+	h := map[string][]string{"Content-Type": {"application/jose"}, "Authorization": {"Bearer abc"}, "Accept": {"application/json"}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var r Recorder
+		r.Add(Exchange{Method: "POST", URL: "https://bank/register", RequestHeaders: h, RequestBody: req, Status: 201, ResponseHeaders: h, ResponseBody: resp})
 	}
 }
