@@ -39,6 +39,11 @@ func echoingBank(status int) http.HandlerFunc {
 		h.Set("Location", "https://admin:"+planted[9]+"@bank.example/register/c1")
 		h.Set("Www-Authenticate", `Bearer error="invalid_token", error_description="(access_token=`+planted[11]+`)"`)
 		switch {
+		case status == http.StatusAccepted: // garbage: terminal control bytes and secrets, not JSON
+			h.Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte("\x00\x1b]0;pwned\x07\x1b[2J\xff\xfe (access_token=" + planted[2] + ") client_secret: " + planted[1]))
+			return
 		case strings.HasSuffix(r.URL.Path, "/token") && status == http.StatusCreated:
 			h.Set("Content-Type", "application/json")
 			w.Write([]byte(`{"token_type":"Bearer","expires_in":300,"scope":"accounts","access_token":"` + planted[10] + `"}`))
@@ -88,7 +93,7 @@ func TestNoPlantedSecretInAnyOutput(t *testing.T) {
 		name   string
 		status int
 		color  bool
-	}{{"accepting", http.StatusCreated, true}, {"refusing", http.StatusBadRequest, false}} {
+	}{{"accepting", http.StatusCreated, true}, {"refusing", http.StatusBadRequest, false}, {"garbage", http.StatusAccepted, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := misbehavingBank(t, echoingBank(c.status))
 			data, err := os.ReadFile(cfg)
@@ -141,13 +146,13 @@ func TestNoPlantedSecretInAnyOutput(t *testing.T) {
 			if sgr := len(regexp.MustCompile("\x1b\\[[0-9;]*m").FindAll(console, -1)); !c.color && esc > 0 || esc != sgr {
 				t.Errorf("the console carries %d escape characters, %d of them colours (colour %v)", esc, sgr, c.color)
 			}
-			if !bytes.Contains(stdout.Bytes(), []byte(`\x1b[2J`)) && !bytes.Contains(stdout.Bytes(), []byte(`\x00`)) {
-				t.Log("note: no escaped control byte on stdout (no failure message quoted the description)")
+			if c.status == http.StatusAccepted && !bytes.Contains(stdout.Bytes(), []byte(`\x00\x1b]0;pwned\x07\x1b[2J\xff\xfe`)) {
+				t.Error("the garbage body's control bytes are not shown escaped on the console")
 			}
 			if !utf8.Valid(outputs["run.html"]) {
 				t.Error("the HTML report is not valid UTF-8")
 			}
-			if !bytes.Contains(outputs["run.json"], []byte("918273645546372819")) {
+			if c.status != http.StatusAccepted && !bytes.Contains(outputs["run.json"], []byte("918273645546372819")) {
 				t.Error("the JSON report lost the bank's number 918273645546372819")
 			}
 		})
