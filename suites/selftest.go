@@ -182,13 +182,18 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 }
 
 // CommandRunner runs each defect through a dcrconform binary: `bin run --defect D` against the
-// embedded default, reusing the RSA keys saved at keyPool, each run limited to timeout.
+// embedded default, reusing the RSA keys saved at keyPool (none: the run's key cache), each run limited
+// to timeout.
 func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 	return func(ctx context.Context, defect, report string) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "run", "--defect", defect, "--key-pool", keyPool, "--labels", ProfileFilter(DefectCatches[defect]),
-			"--results", report, "--junit", "", "-v=false", "--no-color")
+		args := []string{"run", "--defect", defect, "--labels", ProfileFilter(DefectCatches[defect]),
+			"--results", report, "--junit", "", "-v=false", "--no-color"}
+		if keyPool != "" {
+			args = append(args, "--key-pool", keyPool)
+		}
+		cmd := exec.CommandContext(ctx, bin, args...)
 		out, err := cmd.CombinedOutput()
 		if ctx.Err() != nil {
 			return fmt.Errorf("no result within %s", timeout)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/keycache"
 	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/suites"
 )
@@ -22,6 +23,7 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 2, "defect runs at once")
 	only := fs.String("defects", "", "comma-separated defects to run (default: all)")
 	runTimeout := fs.Duration("run-timeout", 3*time.Minute, "limit for one defect's run")
+	noKeyCache := fs.Bool("no-key-cache", false, "do not use the RSA key cache under the user's cache folder: every run reuses a pool of 16 keys made at start")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -42,21 +44,19 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "selftest: %v\n", err)
 		return exitUsage
 	}
-	pool, err := keypool.New(16)
-	if err != nil {
-		fmt.Fprintf(stderr, "selftest: %v\n", err)
-		return exitUsage
+	// Every run takes its RSA keys (software, directory and rogue keys alike) from the key cache, warmed
+	// here once; --no-key-cache falls back to a pool of 16 keys made now and reused by every run.
+	poolPath := ""
+	cachePath, err := keycache.DefaultPath()
+	if err == nil && !*noKeyCache {
+		err = keycache.Warm(cachePath, selfTestKeys, keycache.DefaultSize)
 	}
-	poolDir, err := os.MkdirTemp("", "dcrconform-keys-")
-	if err != nil {
-		fmt.Fprintf(stderr, "selftest: %v\n", err)
-		return exitUsage
-	}
-	defer os.RemoveAll(poolDir)
-	poolPath := filepath.Join(poolDir, "pool.pem")
-	if err := pool.Save(poolPath); err != nil {
-		fmt.Fprintf(stderr, "selftest: %v\n", err)
-		return exitUsage
+	if err != nil || *noKeyCache {
+		if poolPath, err = savePool(); err != nil {
+			fmt.Fprintf(stderr, "selftest: %v\n", err)
+			return exitUsage
+		}
+		defer os.RemoveAll(filepath.Dir(poolPath))
 	}
 	run := suites.CommandRunner(self, poolPath, *runTimeout)
 	start := time.Now()
@@ -82,6 +82,27 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// selfTestKeys is more than one defect's run takes from the key cache (a run of every profile: ~300).
+const selfTestKeys = 350
+
+// savePool writes a pool of 16 fresh RSA keys to a new temporary folder.
+func savePool() (string, error) {
+	pool, err := keypool.New(16)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "dcrconform-keys-")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "pool.pem")
+	if err := pool.Save(p); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return p, nil
 }
 
 func selectDefects(only string) (map[string][]string, error) {

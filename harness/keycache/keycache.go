@@ -238,3 +238,16 @@ func (c *Cache) save() error {
 	}
 	return nil
 }
+
+// Warm makes the cache file at path hold at least n keys (at most size), generating the missing ones on
+// every core, so that processes started next find them all.
+func Warm(path string, n, size int) error {
+	c := Open(path, size)
+	for range min(n, size) {
+		if _, err := c.RSAKey(); err != nil {
+			c.Close()
+			return err
+		}
+	}
+	return c.Close()
+}
