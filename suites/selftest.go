@@ -25,6 +25,8 @@ import (
 // counts only when it is listed here and the self-test shows it failing against that defect.
 var DefectCatches = map[string][]string{
 	"accept-future-ssa":                     {"UK-REG-N19"},
+	"v31-jwt-only":                          {"UK-REG-001"},
+	"v31-subject-dn-only":                   {"UK-REG-002"},
 	"ignore-software-id-mismatch":           {"UK-REG-N42"},
 	"redirect-prefix-match":                 {"UK-REG-N43"},
 	"accept-any-id-token-alg":               {"UK-REG-N44"},
@@ -181,6 +183,13 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 	return results
 }
 
+// DefectVersions names the UK OBIE DCR version a defect lives at; its run tests the uk profile at that
+// version (the others at the default, 3.3).
+var DefectVersions = map[string]string{
+	"v31-jwt-only":        "3.1",
+	"v31-subject-dn-only": "3.1",
+}
+
 // CommandRunner runs each defect through a dcrconform binary: `bin run --defect D` against the
 // embedded default, reusing the RSA keys saved at keyPool (none: the run's key cache), each run limited
 // to timeout.
@@ -192,6 +201,9 @@ func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 			"--results", report, "--junit", "", "-v=false", "--no-color"}
 		if keyPool != "" {
 			args = append(args, "--key-pool", keyPool)
+		}
+		if v := DefectVersions[defect]; v != "" {
+			args = append(args, "--uk-version", v)
 		}
 		cmd := exec.CommandContext(ctx, bin, args...)
 		out, err := cmd.CombinedOutput()

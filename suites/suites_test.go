@@ -100,12 +100,7 @@ func expectNoSecrets(t *testing.T, dir string, tokens []string, keys *keypool.Po
 // dcrconform binary built here without the race detector (the in-process conformance run above has it).
 func TestDefectsAreCaught(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dcrconform")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/dcrconform")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building dcrconform for the defect runs: %v\n%s", err, out)
-	}
+	bin := buildDcrconform(t, dir)
 	poolPath := filepath.Join(dir, "pool.pem")
 	if err := testKeys(t).Save(poolPath); err != nil {
 		t.Fatal(err)
@@ -123,6 +118,46 @@ func TestDefectsAreCaught(t *testing.T) {
 		}
 	}
 	t.Logf("%d defects in %s", len(results), time.Since(start).Round(time.Second))
+}
+
+// buildDcrconform builds the dcrconform binary (without the race detector) into dir.
+func buildDcrconform(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "dcrconform")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/dcrconform")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building dcrconform: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestUKVersions runs the uk specs against the reference bank at UK OBIE DCR 3.1 and 3.2 (3.3, the
+// default, is TestConformance's): every one must pass.
+func TestUKVersions(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildDcrconform(t, dir)
+	poolPath := filepath.Join(dir, "pool.pem")
+	if err := testKeys(t).Save(poolPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"3.1", "3.2"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		out, err := exec.CommandContext(ctx, bin, "run", "--profile", "uk", "--uk-version", v, "--key-pool", poolPath,
+			"--junit", "", "-v=false", "--no-color").CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Errorf("UK DCR %s: %v\n%s", v, err, lastLines(string(out), 30))
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestEveryBankDefectIsCatalogued keeps suites.DefectCatches in step with the reference bank.

@@ -61,6 +61,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var focus, defects stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
+	ukVersion := fs.String("uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3) the uk specs are run at (a config gives target.version)")
 	cf := addContainerFlags(fs.FlagSet)
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -90,8 +91,8 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage
 	}
-	if *configPath != "" && (len(defects) > 0 || *keyPool != "") {
-		fmt.Fprintln(stderr, "run: --defect and --key-pool apply to the embedded reference bank only, not with --config")
+	if *configPath != "" && (len(defects) > 0 || *keyPool != "" || *ukVersion != "") {
+		fmt.Fprintln(stderr, "run: --defect, --key-pool and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
 		return exitUsage
 	}
 
@@ -106,14 +107,14 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 
 	var tgt *target.Target
-	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || *keyPool != "", *timeout, stdout, stderr); ok {
+	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || *keyPool != "" || *ukVersion != "", *timeout, stdout, stderr); ok {
 		if cr == nil {
 			return code
 		}
 		defer cr.Close()
 		tgt = cr.Target
 	} else if *configPath == "" {
-		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr)}
+		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion}
 		if *keyPool == "" {
 			defer useKeyCache(!*noKeyCache, stderr)()
 		} else {

@@ -61,6 +61,8 @@ var defectCatalogue = map[string]string{
 	"accept-bad-application-type":      "accepts an application_type other than web",
 	"ignore-scope-roles":               "accepts scopes the SSA software_roles do not allow",
 	"allow-duplicate-registration":     "registers the same software_id again while an earlier client exists",
+	"v31-jwt-only":                     "UK DCR 3.1 endpoint: refuses application/jose, the content type 3.1 defines",
+	"v31-subject-dn-only":              "UK DCR 3.1 endpoint: reads tls_client_auth_subject_dn (3.2) instead of 3.1's tls_client_auth_dn",
 	"ignore-tls-subject-dn":            "accepts a tls_client_auth_subject_dn that does not match the transport certificate",
 
 	// Registration transport and response.

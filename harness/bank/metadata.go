@@ -18,7 +18,7 @@ var (
 var echoedMetadata = []string{
 	"redirect_uris", "token_endpoint_auth_method", "token_endpoint_auth_signing_alg", "grant_types",
 	"response_types", "application_type", "id_token_signed_response_alg", "request_object_signing_alg",
-	"scope", "software_id", "software_statement", "tls_client_auth_subject_dn",
+	"scope", "software_id", "software_statement", "tls_client_auth_subject_dn", "tls_client_auth_dn",
 	"tls_client_certificate_bound_access_tokens",
 	// CDR (seed 001) and Identity Server (seed 000) members.
 	"id_token_encrypted_response_alg", "id_token_encrypted_response_enc", "client_name", "jwks_uri",
@@ -49,13 +49,17 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		return reg, badMetadata("private_key_jwt needs token_endpoint_auth_signing_alg")
 	}
 	if method == "tls_client_auth" {
-		dn, ok := c.str("tls_client_auth_subject_dn")
+		member := "tls_client_auth_subject_dn" // UK DCR 3.1 named it tls_client_auth_dn
+		if d.version == "3.1" && !b.has("v31-subject-dn-only") {
+			member = "tls_client_auth_dn"
+		}
+		dn, ok := c.str(member)
 		if !ok || strings.TrimSpace(dn) == "" {
-			return reg, badMetadata("tls_client_auth needs tls_client_auth_subject_dn")
+			return reg, badMetadata("tls_client_auth needs %s", member)
 		}
 		if cert != nil && !sameDN(dn, cert.Subject.String()) && !b.has("ignore-tls-subject-dn") {
-			return reg, badMetadata("tls_client_auth_subject_dn %q is not the transport certificate's subject %q",
-				dn, cert.Subject.String())
+			return reg, badMetadata("%s %q is not the transport certificate's subject %q",
+				member, dn, cert.Subject.String())
 		}
 		reg.subjectDN = dn
 	}

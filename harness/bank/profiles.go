@@ -21,6 +21,7 @@ const (
 // dialect is how one profile registers and manages clients.
 type dialect struct {
 	name              string
+	version           string   // UK OBIE DCR version of a uk dialect ("" for the others)
 	path              string   // registration endpoint; management at path/{ClientId}
 	jsonBody          bool     // JSON metadata instead of a signed JWT
 	ssa               string   // "uk" or "cdr" software statements; "" for none (plain RFC 7591)
@@ -41,7 +42,9 @@ var (
 )
 
 var dialects = []*dialect{
-	{name: ProfileUK, path: registerPath, ssa: "uk", mtls: true, authMethods: mtlsMethods},
+	{name: ProfileUK, version: "3.3", path: registerPath, ssa: "uk", mtls: true, authMethods: mtlsMethods},
+	{name: ProfileUK, version: "3.2", path: "/open-banking/v3.2.0/register", ssa: "uk", mtls: true, authMethods: mtlsMethods},
+	{name: ProfileUK, version: "3.1", path: "/open-banking/v3.1.0/register", ssa: "uk", mtls: true, authMethods: mtlsMethods},
 	{name: ProfileCDR, path: "/open-banking/0.2/register", ssa: "cdr", mtls: true, managementScope: cdrRegistrationScope,
 		authMethods: []string{"private_key_jwt"}},
 	{name: ProfileGeneric, path: "/open-banking/0.1/register", ssa: "uk", mtls: true, issuedAtString: true, authMethods: mtlsMethods},
@@ -56,9 +59,11 @@ const cdrRegistrationScope = "cdr:registration"
 
 // Profiles lists the profiles the bank serves.
 func Profiles() []string {
-	out := make([]string, len(dialects))
-	for i, d := range dialects {
-		out[i] = d.name
+	var out []string
+	for _, d := range dialects {
+		if !slices.Contains(out, d.name) {
+			out = append(out, d.name)
+		}
 	}
 	return out
 }
@@ -67,6 +72,17 @@ func Profiles() []string {
 func RegistrationPath(profile string) string {
 	if d := dialectNamed(profile); d != nil {
 		return d.path
+	}
+	return ""
+}
+
+// RegistrationPathVersion is the registration endpoint path of a UK OBIE DCR version (3.1, 3.2, 3.3);
+// "" for an unknown one.
+func RegistrationPathVersion(version string) string {
+	for _, d := range dialects {
+		if d.name == ProfileUK && d.version == version {
+			return d.path
+		}
 	}
 	return ""
 }

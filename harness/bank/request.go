@@ -32,7 +32,8 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 		mediaType = ""
 	}
 	isJSON := mediaType == "application/json"
-	isJWT := mediaType == "application/jwt" || mediaType == "application/jose"
+	// 3.1 defines application/jose, 3.2 and 3.3 application/jwt; the bank takes either at every version.
+	isJWT := mediaType == "application/jwt" || mediaType == "application/jose" && !(d.version == "3.1" && b.has("v31-jwt-only"))
 	jsonBody := d.jsonBody || (isJSON && b.has("accept-json-body"))
 	accepted := (d.jsonBody && isJSON) || (!d.jsonBody && (isJWT || jsonBody))
 	if !accepted && !b.has("ignore-content-type") {

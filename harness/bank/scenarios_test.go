@@ -186,6 +186,28 @@ func registrationScenarios() []scenario {
 			run: registerWith(set("iss", "SomeoneElse"))},
 		{name: "request software_id not the SSA's", want: badMeta, defects: map[string]string{"ignore-software-id-mismatch": created},
 			run: registerWith(set("software_id", "SomeoneElse"))},
+		{name: "UK DCR 3.1: application/jose", want: created, defects: map[string]string{"v31-jwt-only": "415 invalid_client_metadata"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				return do(t, sw.client, http.MethodPost, s.URL+RegistrationPathVersion("3.1"), "application/jose", "",
+					strings.NewReader(f.requestJWT(t, sw, s.URL, nil))).outcome()
+			}},
+		{name: "UK DCR 3.1: tls_client_auth_dn", want: created, defects: map[string]string{"v31-subject-dn-only": badMeta},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				body := f.requestJWT(t, sw, s.URL, func(_, req map[string]any) {
+					delete(req, "token_endpoint_auth_signing_alg")
+					req["token_endpoint_auth_method"] = "tls_client_auth"
+					req["tls_client_auth_dn"] = sw.leaf.Subject.String()
+				})
+				return do(t, sw.client, http.MethodPost, s.URL+RegistrationPathVersion("3.1"), "application/jose", "", strings.NewReader(body)).outcome()
+			}},
+		{name: "UK DCR 3.3: tls_client_auth_dn is not its member", want: badMeta,
+			run: registerWith(func(_, req map[string]any) {
+				delete(req, "token_endpoint_auth_signing_alg")
+				req["token_endpoint_auth_method"] = "tls_client_auth"
+				req["tls_client_auth_dn"] = "CN=x"
+			})},
 		{name: "redirect URI extending an SSA URI", want: badRedir, defects: map[string]string{"redirect-prefix-match": created},
 			run: registerWith(set("redirect_uris", []string{"https://tpp.example/cb/../attacker"}))},
 		{name: "id_token alg RS256", want: badMeta, defects: map[string]string{"accept-any-id-token-alg": created},

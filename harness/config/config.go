@@ -43,6 +43,7 @@ type Target struct {
 	TokenEndpoint        string   `json:"token_endpoint"`
 	Issuer               string   `json:"issuer"`
 	Audience             string   `json:"audience"`
+	Version              string   `json:"version"` // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
 	Scope                string   `json:"scope"`
 	CABundle             string   `json:"ca_bundle"`
 	Timeout              string   `json:"timeout"` // a Go duration such as "10s"
@@ -86,6 +87,9 @@ func (t *Target) TimeoutDuration() time.Duration {
 
 // Profiles known to this version.
 var Profiles = []string{"uk", "cdr", "generic", "is", "rfc7591"}
+
+// UKVersions are the UK OBIE DCR versions target.version selects.
+var UKVersions = []string{"3.1", "3.2", "3.3"}
 
 // Overrides give the credentials a profile's registration needs and override any of its knobs
 // (suites/framework.Profile); every field is optional.
@@ -225,6 +229,11 @@ func (c *Config) Validate() error {
 	}
 	c.Overrides.validate(bad)
 	t := &c.Target
+	if t.Version != "" && !contains(UKVersions, t.Version) {
+		bad("target.version", "%q is not one of %s", t.Version, strings.Join(UKVersions, ", "))
+	} else if t.Version != "" && c.Profile != "uk" {
+		bad("target.version", "applies to the uk profile only, not %s", c.Profile)
+	}
 	if c.Container == nil && t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
 		bad("target.discovery_url", "required unless both target.registration_endpoint and target.token_endpoint are given")
 	}
@@ -311,7 +320,7 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
-		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.TimeoutDuration(),
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.TimeoutDuration(), Version: t.Version,
 		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	if tgt.Name == "" {

@@ -35,6 +35,8 @@ func TestParseNamesTheFieldAtFault(t *testing.T) {
 		{"bad alg", "target: {discovery_url: https://b/x}\n" + validSoftware + "  signing_alg: HS256\n", "software.signing_alg"},
 		{"both identities", "target: {discovery_url: https://b/x}\ndirectory: {}\n" + validSoftware, "directory"},
 		{"no aud", "target: {registration_endpoint: https://b/r, token_endpoint: https://b/t}\n" + validSoftware, "target.issuer"},
+		{"bad uk version", "target: {discovery_url: https://b/x, version: '3.0'}\n" + validSoftware, "target.version"},
+		{"version outside uk", "profile: cdr\ntarget: {discovery_url: https://b/x, version: '3.1'}\n" + validSoftware, "target.version"},
 		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +56,13 @@ func TestParseValidDefaults(t *testing.T) {
 	tgt := c.Target.Supports
 	if c.Profile != "uk" || !orTrue(tgt.Read) || orTrue(tgt.Delete) {
 		t.Fatalf("defaults wrong: %+v", c)
+	}
+	c, err = Parse([]byte("target: {discovery_url: https://b/x, version: '3.1'}\n" + validSoftware))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Target.Version != "3.1" {
+		t.Fatalf("target.version 3.1 read as %q", c.Target.Version)
 	}
 }
 

@@ -21,6 +21,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// KeySource supplies software keys from a pool instead of generating each (see harness/keypool).
 	KeySource func(keyType string) (crypto.Signer, error)
+	// UKVersion selects the UK OBIE DCR version (3.1, 3.2, 3.3) the uk profile is tested at; "" is 3.3.
+	UKVersion string
 }
 
 // Env is a running embedded default.
@@ -77,6 +79,15 @@ func Start(opts Options) (*Env, error) {
 		Directory:    target.InProcessDirectory(dir),
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
+	}
+	if opts.UKVersion != "" {
+		path := bank.RegistrationPathVersion(opts.UKVersion)
+		if path == "" {
+			env.Close()
+			return nil, fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2 and 3.3", opts.UKVersion)
+		}
+		env.Target.Version = opts.UKVersion
+		env.Target.Profiles[bank.ProfileUK].Registration = env.Bank.URL + path
 	}
 	return env, nil
 }

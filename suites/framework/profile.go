@@ -62,6 +62,9 @@ type Profile struct {
 	Errors map[string][]string // Fault* -> accepted error codes
 	Skip   []string            // scenario IDs that do not apply
 
+	// Versions adjusts the profile for a target.version (UK OBIE DCR 3.1, 3.2, 3.3), before overrides.
+	Versions map[string]func(Profile) Profile
+
 	// Baseline is a valid registration request of the profile for sw: every negative changes one thing.
 	Baseline func(f *Framework, sw *target.Software) Claims
 }
@@ -158,6 +161,9 @@ func (f *Framework) Profile() Profile {
 	p, ok := LookupProfile(f.Scenario.Profile)
 	if !ok {
 		f.Failf("a registered profile "+f.Scenario.Profile, "none: no suite package registered it")
+	}
+	if adjust := p.Versions[f.Target.Version]; adjust != nil {
+		p = adjust(p)
 	}
 	p = p.With(f.Target.Settings(p.Name))
 	f.profile = &p

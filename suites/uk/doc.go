@@ -39,5 +39,18 @@ func init() {
 			framework.FaultUpdateClient: {"invalid_client_metadata"},
 		},
 		Baseline: framework.UKBaseline,
+		// UK DCR 3.1 defines the request body as application/jose; 3.2 and 3.3 as application/jwt.
+		Versions: map[string]func(framework.Profile) framework.Profile{
+			"3.1": func(p framework.Profile) framework.Profile { p.ContentType = "application/jose"; return p },
+		},
 	})
+}
+
+// dnMember is the client metadata member carrying tls_client_auth's subject DN: tls_client_auth_dn in UK
+// DCR 3.1, tls_client_auth_subject_dn (RFC 8705) from 3.2.
+func dnMember(f *framework.Framework) string {
+	if f.Target.Version == "3.1" {
+		return "tls_client_auth_dn"
+	}
+	return "tls_client_auth_subject_dn"
 }

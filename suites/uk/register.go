@@ -7,14 +7,14 @@ import (
 )
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
-	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE",
+	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE, OBIE-DCR-3.3-CONTENT-TYPE, OBIE-DCR-3.1-CONTENT-TYPE",
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
 			expectEchoedMetadata(f, reg)
 		})
 
-	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN",
+	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN, OBIE-DCR-3.1-TLS-DN",
 		"tls_client_auth with the certificate's subject DN is accepted", "201 with tls_client_auth"),
 		func(f *framework.Framework) {
 			expectEchoedMetadata(f, registerTLSClientAuth(f))

@@ -208,9 +208,9 @@ var registrationFaults = []registrationFault{
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
 		}), status400, badRedirect},
 	{"UK-REG-N41", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
-		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
-				With("tls_client_auth_subject_dn", "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")
+				With(dnMember(f), "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")
 		}), status400, badMetadata},
 }
 

@@ -155,7 +155,7 @@ func registerTLSClientAuth(f *framework.Framework) *framework.Registration {
 	sw := f.Software()
 	reg := f.Register(sw, f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").
 		With("token_endpoint_auth_method", "tls_client_auth").
-		With("tls_client_auth_subject_dn", sw.Transport.Leaf.Subject.String()))
+		With(dnMember(f), sw.Transport.Leaf.Subject.String()))
 	reg.TLSClientAuth = true
 	return reg
 }
