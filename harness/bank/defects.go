@@ -66,6 +66,7 @@ var defectCatalogue = map[string]string{
 	"ignore-tls-subject-dn":            "accepts a tls_client_auth_subject_dn that does not match the transport certificate",
 
 	// Registration transport and response.
+	"allow-tls11":                  "accepts TLS 1.0 and 1.1 handshakes (FAPI requires TLS 1.2 or later)",
 	"accept-json-body":             "accepts an unsigned application/json registration body carrying the claims",
 	"ignore-content-type":          "accepts a registration with any Content-Type (e.g. text/plain)",
 	"no-body-limit":                "accepts registration bodies far over 64 KiB (up to 8 MiB)",

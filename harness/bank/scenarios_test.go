@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -85,6 +86,17 @@ func registrationScenarios() []scenario {
 		{name: "aud as an array naming the bank", want: created, run: func(t *testing.T, f *fixture, s *Server) string {
 			return registerWith(func(_, req map[string]any) { req["aud"] = []string{"https://other.example", s.URL} })(t, f, s)
 		}},
+		{name: "TLS 1.1 handshake", want: "refused", defects: map[string]string{"allow-tls11": "TLS 1.1"},
+			run: func(t *testing.T, _ *fixture, s *Server) string {
+				// Only the protocol version matters here, not who the server is.
+				conn, err := tls.Dial("tcp", strings.TrimPrefix(s.URL, "https://"),
+					&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}) //nolint:gosec
+				if err != nil {
+					return "refused"
+				}
+				defer conn.Close()
+				return tls.VersionName(conn.ConnectionState().Version)
+			}},
 		{name: "no client certificate", want: noClient, defects: map[string]string{"no-mtls-register": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				sw := f.newSoftware(t, false)

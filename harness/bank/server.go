@@ -238,6 +238,9 @@ func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    b.cfg.ClientCAs,
 	}
+	if b.has("allow-tls11") {
+		tlsCfg.MinVersion = tls.VersionTLS10
+	}
 	if b.cfg.ClientIntermediates != nil {
 		// The TLS stack cannot take extra intermediates: ask for any certificate (naming no CAs, so
 		// that clients sending a leaf alone still send it) and let the handler verify it.

@@ -1,6 +1,12 @@
 package uk
 
 import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/url"
+	"strings"
+
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -19,6 +25,32 @@ var _ = framework.Describe("UK OBIE DCR 3.3: discovery", func() {
 				if s, _ := doc[key].(string); s == "" {
 					f.Failf("a non-empty "+key+" in the discovery document", "%v", doc[key])
 				}
+			}
+		})
+
+	framework.ConformanceIt(negative("UK-DISC-N01", "discovery", "FAPI1-BASE-7.1-TLS",
+		"a TLS 1.1 handshake with the registration endpoint is refused", "TLS handshake refused (protocol version)"),
+		func(f *framework.Framework) {
+			u, err := url.Parse(f.RegistrationEndpoint())
+			if err != nil || u.Hostname() == "" {
+				f.Failf("a registration endpoint URL", "%q", f.RegistrationEndpoint())
+			}
+			addr := u.Host
+			if u.Port() == "" {
+				addr = net.JoinHostPort(u.Hostname(), "443")
+			}
+			ctx, cancel := context.WithTimeout(f.Ctx, f.Target.Timeout)
+			defer cancel()
+			d := &tls.Dialer{Config: &tls.Config{RootCAs: f.Target.RootCAs, ServerName: u.Hostname(),
+				MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}}
+			conn, err := d.DialContext(ctx, "tcp", addr)
+			if err == nil {
+				v := conn.(*tls.Conn).ConnectionState().Version
+				_ = conn.Close()
+				f.Failf("the TLS 1.1 handshake refused (TLS 1.2 or later only)", "%s negotiated with %s", tls.VersionName(v), addr)
+			}
+			if msg := err.Error(); !isTLSRefusal(err) && !strings.Contains(msg, "protocol version") {
+				f.Failf("the server refusing the handshake with a TLS alert", "%v", err)
 			}
 		})
 })
