@@ -27,6 +27,7 @@ var DefectCatches = map[string][]string{
 	"accept-future-ssa":                     {"UK-REG-N19"},
 	"v31-jwt-only":                          {"UK-REG-001"},
 	"allow-tls11":                           {"UK-DISC-N01"},
+	"ssa-from-earlier-registration":         {"UK-REG-N45"},
 	"v31-subject-dn-only":                   {"UK-REG-002"},
 	"ignore-software-id-mismatch":           {"UK-REG-N42"},
 	"redirect-prefix-match":                 {"UK-REG-N43"},

@@ -91,6 +91,10 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 	if (!ok || ssaToken == "") && existing != nil && b.has("put-reuse-stored-ssa") {
 		ssaToken, ok = existing.reg.metadata["software_statement"].(string)
 	}
+	if (!ok || ssaToken == "") && existing == nil && cert != nil && b.has("ssa-from-earlier-registration") {
+		ssaToken = b.store.earlierSSA(cert.Subject.CommonName)
+		ok = ssaToken != ""
+	}
 	if !ok || ssaToken == "" {
 		return registration{}, badSSA("software_statement is required")
 	}

@@ -220,6 +220,13 @@ func registrationScenarios() []scenario {
 				req["token_endpoint_auth_method"] = "tls_client_auth"
 				req["tls_client_auth_dn"] = "CN=x"
 			})},
+		{name: "no software_statement after an earlier registration", want: badSSAc, defects: map[string]string{"ssa-from-earlier-registration": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, nil)
+				deleted(t, s, sw, id, mustToken(t, s, sw, id))
+				return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, unset("software_statement"))).outcome()
+			}},
 		{name: "redirect URI extending an SSA URI", want: badRedir, defects: map[string]string{"redirect-prefix-match": created},
 			run: registerWith(set("redirect_uris", []string{"https://tpp.example/cb/../attacker"}))},
 		{name: "id_token alg RS256", want: badMeta, defects: map[string]string{"accept-any-id-token-alg": created},

@@ -178,6 +178,18 @@ func (s *store) clientByRegToken(token string) *client {
 	return nil
 }
 
+// earlierSSA returns the software statement of any client (live or deleted) of a software, or "".
+func (s *store) earlierSSA(softwareID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.clients {
+		if ssa, _ := c.reg.metadata["software_statement"].(string); c.reg.softwareID == softwareID && ssa != "" {
+			return ssa
+		}
+	}
+	return ""
+}
+
 // delete turns a live client into a tombstone, revoking its tokens if asked to.
 func (s *store) delete(id string, revokeTokens bool) bool {
 	s.mu.Lock()

@@ -24,6 +24,19 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
 		})
 
+	framework.ConformanceIt(negative("UK-REG-N45", "register", "OBIE-DCR-3.3-SSA-REQUIRED",
+		"a request without software_statement is refused, also after an earlier registration of the software was deleted",
+		"400 invalid_software_statement|invalid_client_metadata"),
+		func(f *framework.Framework) {
+			f.RequireDelete()
+			sw := f.Software()
+			reg := f.Register(sw, f.BaselineClaims(sw))
+			resp, err := f.Manage("DELETE", reg.ClientID, f.AccessToken(reg), "", sw.Transport)
+			f.ExpectStatus(resp, err, http.StatusNoContent)
+			resp, err = f.TryRegister(sw, f.BaselineClaims(sw).Without("software_statement"))
+			f.ExpectRefusal(resp, err, status400, badMetadataOrSSA.codes(f)...)
+		})
+
 	framework.ConformanceIt(negative("UK-REG-N23", "register", "OBIE-DCR-3.3-SSA-STATUS",
 		"an SSA of revoked software is refused", "400 unapproved_software_statement|invalid_software_statement"),
 		func(f *framework.Framework) {
