@@ -20,6 +20,7 @@ const (
 	entryScenario   = "dcrconform.scenario"
 	entryTranscript = "dcrconform.transcript"
 	entryErrorCode  = "error code seen"
+	entryLeak       = "dcrconform.leak" // framework.EntryLeak: a registration the cleanup could not delete
 )
 
 // Meta is what a run's report needs beyond the Ginkgo report.
@@ -87,7 +88,9 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 		}
 		switch {
 		case sr.LeafNodeType == types.NodeTypeIt:
-			run.Specs = append(run.Specs, specFrom(sr, r, meta, catalogue))
+			spec := specFrom(sr, r, meta, catalogue)
+			run.Specs = append(run.Specs, spec)
+			run.Warnings = append(run.Warnings, leaksOf(sr, spec.ID)...)
 		case sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && sr.State.Is(types.SpecStateFailureStates):
 			run.Specs = append(run.Specs, suiteNodeFrom(sr, meta))
 		}
@@ -242,6 +245,37 @@ func expectedActual(reason string) (expected, actual string) {
 		}
 	}
 	return expected, actual
+}
+
+// Leaks are the registrations the run's cleanup could not delete, read from a Ginkgo report without
+// building the whole run (which a run writing no report skips).
+func Leaks(r types.Report) []Warning {
+	var out []Warning
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType == types.NodeTypeIt {
+			id := sr.LeafNodeText
+			if m := specTextRE.FindStringSubmatch(id); m != nil {
+				id = m[1]
+			}
+			out = append(out, leaksOf(sr, id)...)
+		}
+	}
+	return out
+}
+
+// leaksOf are the registrations a spec's cleanup could not delete.
+func leaksOf(sr types.SpecReport, specID string) []Warning {
+	var out []Warning
+	for _, e := range sr.ReportEntries {
+		var leak struct {
+			ClientID string `json:"client_id"`
+			Reason   string `json:"reason"`
+		}
+		if e.Name == entryLeak && decodeEntry(e, &leak) == nil {
+			out = append(out, Warning{SpecID: specID, ClientID: leak.ClientID, Message: leak.Reason})
+		}
+	}
+	return out
 }
 
 func scenarioOf(sr types.SpecReport) (Scenario, bool) {

@@ -52,6 +52,7 @@ type junitCase struct {
 	Error     *junitProblem `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
+	SystemErr *junitText    `xml:"system-err,omitempty"` // the spec's warnings (registrations left behind)
 }
 
 // junitText is element text written as CDATA, so multi-line output stays readable in the file.
@@ -149,6 +150,15 @@ func WriteJUnitWith(w io.Writer, run *Run, opts JUnitOptions) error {
 		}
 		if opts.Transcripts == TranscriptsAll || (opts.Transcripts != TranscriptsNone && s.Failed()) {
 			c.SystemOut = &junitText{xmlText(transcriptText(s.Exchanges))}
+		}
+		var warnings []string
+		for _, w := range r.Warnings {
+			if w.SpecID == s.ID {
+				warnings = append(warnings, "warning: "+w.Text())
+			}
+		}
+		if len(warnings) > 0 {
+			c.SystemErr = &junitText{xmlText(strings.Join(warnings, "\n"))}
 		}
 		switch {
 		case s.Failed():

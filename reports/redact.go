@@ -48,6 +48,11 @@ func (r *Run) redacted() *Run {
 	out.Target.DiscoveryURL = RedactText(r.Target.DiscoveryURL)
 	out.Target.RegistrationURL = RedactText(r.Target.RegistrationURL)
 	out.Target.TokenURL = RedactText(r.Target.TokenURL)
+	out.Warnings = nil
+	for _, w := range r.Warnings {
+		w.Message = RedactText(w.Message)
+		out.Warnings = append(out.Warnings, w)
+	}
 	out.Specs = make([]Spec, len(r.Specs))
 	for i, s := range r.Specs {
 		s.Title = RedactText(s.Title)

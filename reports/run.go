@@ -39,6 +39,7 @@ type Run struct {
 	StartedAt     time.Time `json:"started_at"`
 	DurationMS    float64   `json:"duration_ms"`
 	Summary       Summary   `json:"summary"`
+	Warnings      []Warning `json:"warnings,omitempty"` // what the run left on the target
 	Specs         []Spec    `json:"specs"`
 	// CatalogueDigest identifies the scenario catalogue of the binary that ran (see CatalogueDigest).
 	CatalogueDigest string `json:"catalogue_digest,omitempty"`
@@ -54,6 +55,19 @@ type Run struct {
 
 // SetVerification records the outcome of VerifyRecord on this run's file, for the HTML report to show.
 func (r *Run) SetVerification(v *Verification) { r.verification = v }
+
+// Warning is something the run could not undo on the target: a registration its cleanup could not
+// delete. It does not change any verdict, but the bank's operator has a client to remove.
+type Warning struct {
+	SpecID   string `json:"spec_id"`
+	ClientID string `json:"client_id"`
+	Message  string `json:"message"`
+}
+
+// Text is the warning on one line.
+func (w Warning) Text() string {
+	return fmt.Sprintf("%s: registration %s was left on the target: %s", w.SpecID, w.ClientID, w.Message)
+}
 
 // Target is the server the run was against.
 type Target struct {

@@ -49,6 +49,9 @@ func TestConformance(t *testing.T) {
 	if reportErr != nil {
 		t.Fatal(reportErr)
 	}
+	if live := env.Bank.Bank.LiveClients(); len(live) > 0 {
+		t.Errorf("the run left %d registrations on the reference bank (cleanup failed): %v", len(live), live)
+	}
 	expectNoSecrets(t, out, env.Bank.Bank.IssuedTokens(), keys)
 }
 

@@ -13,9 +13,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/dcrconform/dcrconform/harness/bank"
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/keycache"
@@ -58,10 +60,11 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
 	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
-	var focus, defects stringList
+	var focus, defects, choices stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
 	ukVersion := fs.String("uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3) the uk specs are run at (a config gives target.version)")
+	fs.Var(&choices, "bank-choice", "embedded default only: a legal reference bank behaviour where the specs leave a choice, NAME=VALUE (repeatable): "+strings.Join(bank.ChoiceNames(), "; "))
 	cf := addContainerFlags(fs.FlagSet)
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -91,8 +94,13 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage
 	}
-	if *configPath != "" && (len(defects) > 0 || *keyPool != "" || *ukVersion != "") {
-		fmt.Fprintln(stderr, "run: --defect, --key-pool and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
+	if *configPath != "" && (len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "") {
+		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --key-pool and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
+		return exitUsage
+	}
+	bankChoices, err := bank.ParseChoices(choices)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: --bank-choice: %v\n", err)
 		return exitUsage
 	}
 
@@ -107,14 +115,15 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 
 	var tgt *target.Target
-	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || *keyPool != "" || *ukVersion != "", *timeout, stdout, stderr); ok {
+	var liveClients func() []string // the embedded bank's registrations, to check the cleanup
+	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "", *timeout, stdout, stderr); ok {
 		if cr == nil {
 			return code
 		}
 		defer cr.Close()
 		tgt = cr.Target
 	} else if *configPath == "" {
-		opts := embedded.Options{Defects: defects, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion}
+		opts := embedded.Options{Defects: defects, Choices: bankChoices, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion}
 		if *keyPool == "" {
 			defer useKeyCache(!*noKeyCache, stderr)()
 		} else {
@@ -132,6 +141,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		}
 		defer env.Close()
 		tgt = env.Target
+		liveClients = env.Bank.Bank.LiveClients
 		fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
 	} else {
 		cfg, err := config.Load(*configPath)
@@ -166,7 +176,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	t := &suites.T{}
 	var reportErr error
 	var ran, skipped int
+	var warnings []reports.Warning
 	writeReports := func(r ginkgo.Report) {
+		warnings = reports.Leaks(r)
 		ran, skipped = countRun(r)
 		if *resultsOut != "" {
 			if reportErr = writeResults(*resultsOut, suites.ResultsOf(r)); reportErr != nil {
@@ -197,6 +209,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
+	printWarnings(stdout, warnings, liveClients)
 	if reportErr != nil {
 		fmt.Fprintf(stderr, "run: writing reports: %v\n", reportErr)
 		return exitFailed
@@ -254,6 +267,29 @@ func writeResults(path string, res suites.Results) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// printWarnings lists the registrations the run left on the target. Against the embedded bank,
+// whose state is known, it also names any registration left that no warning reported: a cleanup bug.
+func printWarnings(w io.Writer, warnings []reports.Warning, liveClients func() []string) {
+	fmt.Fprintln(w) // after the progress line
+	for _, wn := range warnings {
+		fmt.Fprintf(w, "dcrconform: warning: %s\n", wn.Text())
+	}
+	if liveClients == nil {
+		return
+	}
+	var unreported []string
+	for _, id := range liveClients() {
+		if !slices.ContainsFunc(warnings, func(wn reports.Warning) bool { return wn.ClientID == id }) {
+			unreported = append(unreported, id)
+		}
+	}
+	if len(unreported) > 0 {
+		slices.Sort(unreported)
+		fmt.Fprintf(w, "dcrconform: warning: the reference bank still holds %d registration(s) of the run that no warning reported: %s\n",
+			len(unreported), strings.Join(unreported, ", "))
+	}
 }
 
 // checkSkips refuses overrides.skip entries that name no scenario, so that a typo cannot run a spec

@@ -40,7 +40,13 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 	}
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, b.clientInfo(r, d, c, opRead))
+		body := b.clientInfo(r, d, c, opRead)
+		if d.registrationToken && b.cfg.Choices.RotateOnRead {
+			if rotated := b.store.rotateRegToken(c.id); rotated != "" {
+				body["registration_access_token"] = rotated
+			}
+		}
+		writeJSON(w, http.StatusOK, body)
 	case http.MethodPut:
 		b.serveUpdate(w, r, d, c, cert)
 	case http.MethodDelete:

@@ -32,6 +32,7 @@ type Config struct {
 	ClientIntermediates *x509.CertPool // optional intermediates
 	HTTPClient          *http.Client   // fetches key sets (default: 10s timeout); reads are capped at 1 MiB
 	Defects             []string       // names of defects to switch on
+	Choices             Choices        // legal behaviours where the specs leave the bank a choice (choices.go)
 	Now                 func() time.Time
 	Logger              *slog.Logger // never given tokens, assertions, secrets or Authorization headers
 }

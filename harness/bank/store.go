@@ -261,3 +261,32 @@ func (b *Bank) IssuedTokens() []string {
 	defer b.store.mu.Unlock()
 	return append([]string(nil), b.store.issued...)
 }
+
+// rotateRegToken gives a live client a new registration access token and returns it; "" when the
+// client is gone.
+func (s *store) rotateRegToken(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	if !ok || c.deleted {
+		return ""
+	}
+	updated := *c
+	updated.regToken = randomID() + randomID()
+	s.clients[id] = &updated
+	return updated.regToken
+}
+
+// LiveClients lists the client_ids of the registrations that exist (registered, not deleted), for
+// tests that prove a run leaves none behind.
+func (b *Bank) LiveClients() []string {
+	b.store.mu.Lock()
+	defer b.store.mu.Unlock()
+	var out []string
+	for id, c := range b.store.clients {
+		if !c.deleted {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -16,7 +16,8 @@ import (
 
 // Options configure the embedded default.
 type Options struct {
-	Defects []string // reference bank defects to switch on
+	Defects []string     // reference bank defects to switch on
+	Choices bank.Choices // legal reference bank behaviours where the specs leave a choice
 	Timeout time.Duration
 	Logger  *slog.Logger
 	// KeySource supplies software keys from a pool instead of generating each (see harness/keypool).
@@ -62,6 +63,7 @@ func Start(opts Options) (*Env, error) {
 		ClientCAs:           dir.CA().Pool(),
 		ClientIntermediates: dir.CA().IntermediatePool(),
 		Defects:             opts.Defects,
+		Choices:             opts.Choices,
 		Logger:              opts.Logger,
 	}, serverCert)
 	if err != nil {

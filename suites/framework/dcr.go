@@ -48,6 +48,8 @@ type Registration struct {
 	ClientSecret      string // the client_secret issued, if any (followed when the bank rotates it)
 	RegistrationToken string // RFC 7592 registration_access_token (followed when the bank rotates it)
 	RegistrationURI   string // RFC 7592 registration_client_uri
+
+	deleted bool // a DELETE of it was answered 2xx: the cleanup has nothing left to do
 }
 
 // JWTContentType is the media type of a signed registration request.
@@ -255,7 +257,7 @@ func (f *Framework) PostRegistrationAuthorized(sw *target.Software, body, conten
 	if err == nil && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) { // 200: a bank that registered but answered with the wrong status
 		if obj, jerr := resp.JSONObject(); jerr == nil {
 			if reg := registrationFrom(sw, nil, obj); reg.ClientID != "" {
-				f.DeferCleanup(func() { f.deleteQuietly(reg) })
+				f.track(reg)
 			}
 		}
 	}
@@ -285,6 +287,10 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 		f.Failf("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
 	}
 	reg := registrationFrom(sw, claims, md)
+	if tracked := f.tracked(reg.ClientID); tracked != nil {
+		tracked.Claims = claims // the one object the cleanup holds: rotations followed later reach it
+		reg = tracked
+	}
 	if reg.ClientID == "" {
 		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
 	}
@@ -445,7 +451,9 @@ func (f *Framework) ManageAt(method, target, token string, body string, cert *tl
 		b = []byte(body)
 		h.Set("Content-Type", f.ContentType())
 	}
-	return f.Do(client.Request{Method: method, URL: target, Header: h, Body: b, Cert: cert})
+	resp, err := f.Do(client.Request{Method: method, URL: target, Header: h, Body: b, Cert: cert})
+	f.observeManagement(method, target, resp, err)
+	return resp, err
 }
 
 // ManagementURL is where reg is managed: its registration_client_uri, else the registration endpoint
@@ -531,79 +539,6 @@ func (f *Framework) RequireDelete() {
 	}
 }
 
-// deleteQuietly removes a registration at the end of a spec, without failing the spec.
-func (f *Framework) deleteQuietly(reg *Registration) {
-	if !f.Target.Supports.Delete {
-		f.noteShared(reg, "the target does not implement DELETE")
-		return
-	}
-	if err := f.deleteRegistration(reg); err != nil {
-		f.noteShared(reg, err.Error())
-	}
-}
-
-// deleteRegistration deletes reg with the profile's management credential. A client the bank no longer
-// knows (its token request or DELETE refused with 400, 401 or 404) counts as deleted.
-func (f *Framework) deleteRegistration(reg *Registration) error {
-	gone := func(status int) bool { return status == 400 || status == 401 || status == 404 }
-	token := reg.RegistrationToken
-	if f.Profile().ManagementAuth != ManageRegistrationToken {
-		resp, err := f.TryToken(reg)
-		if err != nil {
-			return fmt.Errorf("token request to delete %s: %w", reg.ClientID, err)
-		}
-		if gone(resp.Status) {
-			return nil
-		}
-		body, jerr := resp.JSONObject()
-		if resp.Status != http.StatusOK || jerr != nil {
-			return fmt.Errorf("token request to delete %s: status %d", reg.ClientID, resp.Status)
-		}
-		token, _ = body["access_token"].(string)
-	}
-	if token == "" {
-		return fmt.Errorf("no credential to delete %s", reg.ClientID)
-	}
-	resp, err := f.ManageAt("DELETE", f.ManagementURL(reg), token, "", f.Cert(reg.Software))
-	switch {
-	case err != nil:
-		return fmt.Errorf("DELETE %s: %w", reg.ClientID, err)
-	case resp.Status/100 == 2 || gone(resp.Status):
-		return nil
-	default:
-		return fmt.Errorf("DELETE %s: status %d", reg.ClientID, resp.Status)
-	}
-}
-
-// sharedBlocked says why the target's one configured software can no longer register: a registration
-// of it that may still exist would make every later one a duplicate, so those specs are skipped with
-// this reason rather than failed, or passed for the wrong reason.
-var (
-	sharedMu      sync.Mutex
-	sharedBlocked string
-)
-
-func (f *Framework) noteShared(reg *Registration, why string) {
-	if f.Target.Software == nil || reg.Software != f.Target.Software {
-		return
-	}
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if sharedBlocked == "" {
-		sharedBlocked = fmt.Sprintf("the configured software's registration %s (made by %s) could not be deleted: %s", reg.ClientID, f.Scenario.ID, why)
-	}
-}
-
-func (f *Framework) sharedSoftware() *target.Software {
-	sharedMu.Lock()
-	blocked := sharedBlocked
-	sharedMu.Unlock()
-	if blocked != "" {
-		f.Skipf("%s; another registration of it would be refused as a duplicate", blocked)
-	}
-	return f.Target.Software
-}
-
 // baselines caches, per target and profile, why the profile's valid baseline registration failed ("" when accepted).
 var (
 	baselineMu sync.Mutex
@@ -660,6 +595,9 @@ func (f *Framework) tryBaseline() baseline {
 			failure = fmt.Sprintf("status %d: %s", resp.Status, strings.Join(bad, "; "))
 		}
 		return baseline{failure: failure, broken: resp.Status/100 != 4}
+	}
+	if tracked := f.tracked(reg.ClientID); tracked != nil {
+		reg = tracked
 	}
 	f.deleteQuietly(reg) // now: the spec registers the same software next
 	return baseline{}

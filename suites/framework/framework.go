@@ -52,6 +52,7 @@ type Framework struct {
 	Record   *transcript.Recorder
 
 	cleanups []func()
+	regs     []*Registration // what the spec registered, deleted when it ends (cleanup.go)
 	software *target.Software
 	profile  *Profile
 }
