@@ -87,6 +87,8 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 			end = sr.EndTime
 		}
 		switch {
+		case sr.LeafNodeType == types.NodeTypeIt && notSelected(sr, r):
+			run.Summary.NotSelected++
 		case sr.LeafNodeType == types.NodeTypeIt:
 			spec := specFrom(sr, r, meta, catalogue)
 			run.Specs = append(run.Specs, spec)
@@ -204,6 +206,12 @@ func outcomeOf(sr types.SpecReport, r types.Report) (outcome, reason string) {
 	}
 }
 
+// notSelected reports whether the run's label filter or focus left the spec out (Ginkgo skips it
+// without a message), as opposed to a spec the run selected and skipped, or never reached.
+func notSelected(sr types.SpecReport, r types.Report) bool {
+	return sr.State == types.SpecStateSkipped && sr.Failure.Message == "" && len(r.SpecialSuiteFailureReasons) == 0
+}
+
 func notRunReason(r types.Report) string {
 	if len(r.SpecialSuiteFailureReasons) > 0 {
 		return "not run: the run ended early (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"
@@ -235,16 +243,18 @@ func failureText(sr types.SpecReport) string {
 	return strings.TrimSpace(msg)
 }
 
-// expectedActual picks the "expected:" and "actual:" lines of a framework failure message.
+// expectedActual picks the "expected:" and "actual:" lines of a framework failure message; a failure
+// naming several mismatches has a pair for each, joined here with "; ".
 func expectedActual(reason string) (expected, actual string) {
+	var exp, act []string
 	for _, line := range strings.Split(reason, "\n") {
-		if v, ok := strings.CutPrefix(line, "expected:"); ok && expected == "" {
-			expected = strings.TrimSpace(v)
-		} else if v, ok := strings.CutPrefix(line, "actual:"); ok && actual == "" {
-			actual = strings.TrimSpace(v)
+		if v, ok := strings.CutPrefix(line, "expected:"); ok {
+			exp = append(exp, strings.TrimSpace(v))
+		} else if v, ok := strings.CutPrefix(line, "actual:"); ok {
+			act = append(act, strings.TrimSpace(v))
 		}
 	}
-	return expected, actual
+	return strings.Join(exp, "; "), strings.Join(act, "; ")
 }
 
 // Leaks are the registrations the run's cleanup could not delete, read from a Ginkgo report without

@@ -40,6 +40,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"isJWT":      isCompactJWT,
 	"dataLabels": dataLabels,
 	"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"isHTTPS":    func(u string) bool { return strings.HasPrefix(u, "https:") },
 }).Parse(htmlSource))
 
 type htmlView struct {

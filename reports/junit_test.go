@@ -64,7 +64,7 @@ func TestJUnitReadsBackWithGoJUnit(t *testing.T) {
 			props[k] = v
 		}
 	}
-	if got := strings.Join(names, " "); got != "uk/register uk/token uk/read uk/update uk/delete uk/suite" {
+	if got := strings.Join(names, " "); got != "uk/register uk/token uk/read uk/update uk/suite" {
 		t.Errorf("suites = %s", got)
 	}
 	n01 := tests["[UK-REG-N01] An SSA whose signature does not verify is rejected"]
@@ -98,7 +98,7 @@ func TestJUnitReadsBackWithGoJUnit(t *testing.T) {
 		total.Error += s.Totals.Error
 		total.Skipped += s.Totals.Skipped
 	}
-	if total.Tests != 8 || total.Failed != 3 || total.Error != 1 || total.Skipped != 3 {
+	if total.Tests != 7 || total.Failed != 3 || total.Error != 1 || total.Skipped != 2 { // UK-DEL-P01, not selected, is left out
 		t.Errorf("totals = %+v", total)
 	}
 }

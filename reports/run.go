@@ -79,11 +79,14 @@ type Target struct {
 }
 
 // Summary counts specs by outcome. Failed includes panicked and interrupted; Skipped includes pending.
+// NotSelected counts the catalogue's specs that the run's label filter or focus left out: they are
+// in no other count, and in no report's list of specs.
 type Summary struct {
-	Total   int `json:"total"`
-	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
+	Total       int `json:"total"`
+	Passed      int `json:"passed"`
+	Failed      int `json:"failed"`
+	Skipped     int `json:"skipped"`
+	NotSelected int `json:"not_selected,omitempty"`
 }
 
 // Spec is the result of one conformance spec (or of a failed suite-level node, see FromGinkgo).
@@ -145,7 +148,7 @@ func anchorSafe(v string) string {
 
 // Summarize recomputes r.Summary from r.Specs.
 func (r *Run) Summarize() {
-	var s Summary
+	s := Summary{NotSelected: r.Summary.NotSelected} // not derived from Specs, which leave them out
 	for _, sp := range r.Specs {
 		s.Total++
 		switch {

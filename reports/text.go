@@ -16,7 +16,7 @@ func exchangeLine(ex transcript.Exchange) string {
 	fmt.Fprintf(&b, "%s %s", ex.Method, ex.URL)
 	if ex.ClientCert != "" {
 		fmt.Fprintf(&b, " (client certificate %s)", ex.ClientCert)
-	} else {
+	} else if strings.HasPrefix(ex.URL, "https:") { // over plain HTTP there can be none
 		b.WriteString(" (no client certificate)")
 	}
 	if ex.Error != "" {

@@ -90,11 +90,11 @@ var DefectCatches = map[string][]string{
 	"no-body-limit":                         {"UK-REG-N38"},
 	"no-mtls-register":                      {"UK-REG-N39", "GEN-REG-N08", "IS-REG-N06", "CDR-REG-N12"},
 	"no-revoke-on-unknown-client":           {"UK-GET-N01", "UK-PUT-N01", "UK-DEL-N01"},
-	"no-www-authenticate":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N02"},
+	"no-www-authenticate":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N01", "RFC-REG-N02"},
 	"non-json-error":                        {"UK-REG-N01"},
 	"omit-client-secret-expires-at":         {"IS-REG-001", "RFC-REG-002"},
 	"put-allow-software-id-change":          {"UK-PUT-N07"},
-	"put-ignore-client-id":                  {"RFC-PUT-N05"},
+	"put-adopts-client-id":                  {"RFC-PUT-N05"},
 	"put-ignores-changes":                   {"UK-PUT-001", "CDR-PUT-001", "GEN-PUT-001", "IS-PUT-001", "RFC-PUT-001"},
 	"put-skip-signature":                    {"UK-PUT-N08"},
 	"put-skip-validation-redirect":          {"UK-PUT-N09", "RFC-PUT-N07"},
@@ -194,8 +194,8 @@ var DefectVersions = map[string]string{
 
 // CommandRunner runs each defect through a dcrconform binary: `bin run --defect D` against the
 // embedded default, reusing the RSA keys saved at keyPool (none: the run's key cache), each run limited
-// to timeout.
-func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
+// to timeout; extra arguments (e.g. --bank-choice) go to every run.
+func CommandRunner(bin, keyPool string, timeout time.Duration, extra ...string) RunDefect {
 	return func(ctx context.Context, defect, report string) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -207,7 +207,7 @@ func CommandRunner(bin, keyPool string, timeout time.Duration) RunDefect {
 		if v := DefectVersions[defect]; v != "" {
 			args = append(args, "--uk-version", v)
 		}
-		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd := exec.CommandContext(ctx, bin, append(args, extra...)...)
 		out, err := cmd.CombinedOutput()
 		if ctx.Err() != nil {
 			return fmt.Errorf("no result within %s", timeout)

@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -292,15 +293,21 @@ func printWarnings(w io.Writer, warnings []reports.Warning, liveClients func() [
 	}
 }
 
-// checkSkips refuses overrides.skip entries that name no scenario, so that a typo cannot run a spec
-// the user meant to skip.
+// checkSkips refuses overrides.skip and overrides.specs entries that name no scenario, so that a typo
+// cannot run a spec the user meant to skip or loosen.
 func checkSkips(cfg *config.Config) error {
 	if cfg.Overrides == nil {
 		return nil
 	}
-	for i, id := range cfg.Overrides.Skip {
+	for i, s := range cfg.Overrides.Skip {
+		if _, ok := framework.Lookup(s.ID); !ok {
+			return fmt.Errorf("overrides.skip[%d]: %q is not a scenario ID (dcrconform list shows them)", i, s.ID)
+		}
+	}
+	ids := slices.Sorted(maps.Keys(cfg.Overrides.Specs))
+	for _, id := range ids {
 		if _, ok := framework.Lookup(id); !ok {
-			return fmt.Errorf("overrides.skip[%d]: %q is not a scenario ID (dcrconform list shows them)", i, id)
+			return fmt.Errorf("overrides.specs.%s: not a scenario ID (dcrconform list shows them)", id)
 		}
 	}
 	return nil

@@ -108,7 +108,7 @@ var defectCatalogue = map[string]string{
 	"delete-returns-200":           "answers DELETE with 200 instead of 204",
 	"get-after-delete-200":         "answers GET of a deleted registration with 200 and its metadata, token or not",
 	"unknown-client-404":           "answers a management request for an unknown ClientId with 404 instead of 401",
-	"put-ignore-client-id":         "accepts a PUT whose client_id is missing (RFC 7592) or names another client",
+	"put-adopts-client-id":         "accepts a PUT whose client_id names another client, and answers that client_id as the client's",
 
 	// Profiles other than UK.
 	"cdr-ignore-registration-scope":         "CDR: serves management requests whose access token lacks the cdr:registration scope",

@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -46,8 +47,22 @@ func badSSA(format string, args ...any) *apiError {
 	return newError(http.StatusBadRequest, errInvalidSSA, format, args...)
 }
 
-func unapprovedSSA(format string, args ...any) *apiError {
-	return newError(http.StatusBadRequest, errUnapprovedSSA, format, args...)
+// unapproved is the error for an SSA of software or an organisation that is not active.
+func (b *Bank) unapproved(format string, args ...any) *apiError {
+	return newError(http.StatusBadRequest, cmp.Or(b.cfg.Choices.UnapprovedError, errUnapprovedSSA), format, args...)
+}
+
+// badBody is the error for a registration body that cannot be read.
+func (b *Bank) badBody(status int, format string, args ...any) *apiError {
+	return newError(status, cmp.Or(b.cfg.Choices.BodyError, errInvalidClientMetadata), format, args...)
+}
+
+// jtiScope is the issuer part of a remembered jti: the issuer's own, or none when jtis are global.
+func (b *Bank) jtiScope(issuer string) string {
+	if b.cfg.Choices.GlobalJTI {
+		return ""
+	}
+	return issuer
 }
 
 func badClient(format string, args ...any) *apiError {

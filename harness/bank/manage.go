@@ -144,7 +144,8 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 		return
 	}
 	id, present := req.claims["client_id"]
-	if ((present && id != c.id) || (!present && d.registrationToken)) && !b.has("put-ignore-client-id") {
+	adopt := present && id != c.id && b.has("put-adopts-client-id")
+	if ((present && id != c.id) || (!present && d.registrationToken)) && !adopt {
 		b.writeError(w, r, badMetadata("client_id %v is not the client being updated (RFC 7592 section 2.2)", id))
 		return
 	}
@@ -177,6 +178,9 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 	body := b.clientInfo(r, d, updated, opUpdate)
 	if rotated != "" {
 		body["registration_access_token"] = rotated
+	}
+	if adopt {
+		body["client_id"] = id
 	}
 	writeJSON(w, http.StatusOK, body)
 }

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -163,9 +164,13 @@ func profileScenarios() []scenario {
 				uri := s.URL + RegistrationPath(ProfileRFC7591) + "/" + url.PathEscape("unknown-client")
 				return doWith(t, f.httpClient(t, nil), http.MethodGet, uri, jsonHeader("Bearer "+str(c, "registration_access_token")), "").outcome()
 			}},
-		{name: "rfc7592: PUT naming another client_id", want: badMeta, defects: map[string]string{"put-ignore-client-id": "200"},
+		{name: "rfc7592: PUT naming another client_id", want: badMeta, defects: map[string]string{"put-adopts-client-id": "200 client_id another"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
-				return plainUpdate(t, f, plainClient(t, f, s), func(md map[string]any) { md["client_id"] = "another" }).outcome()
+				r := plainUpdate(t, f, plainClient(t, f, s), func(md map[string]any) { md["client_id"] = "another" })
+				if r.status == http.StatusOK {
+					return fmt.Sprintf("200 client_id %v", r.body["client_id"])
+				}
+				return r.outcome()
 			}},
 		{name: "rfc7592: PUT choosing a client_secret", want: badMeta, defects: map[string]string{"rfc7592-put-overwrites-secret": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {

@@ -147,7 +147,7 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 		reg.metadata["software_id"] = requestedID
 	}
 	reg.profile = d.name
-	reg.requestIss, reg.requestJTI, reg.requestUntil = info.softwareID, jti, until
+	reg.requestIss, reg.requestJTI, reg.requestUntil = b.jtiScope(info.softwareID), jti, until
 	return reg, nil
 }
 
@@ -183,8 +183,12 @@ func (b *Bank) verifyRequestSignature(ctx context.Context, token, jwksURI string
 		b.logger.Info("cannot fetch a software key set", "url", jwksURI, "error", err)
 		return badMetadata("cannot fetch the software key set at software_jwks_endpoint")
 	}
-	if _, _, err := joseutil.Verify(token, set, algs); err != nil {
+	_, header, err := joseutil.Verify(token, set, algs)
+	if err != nil {
 		return badMetadata("the request JWT does not verify against the software key set: %v", err)
+	}
+	if header.KeyID == "" && b.cfg.Choices.RequireKID {
+		return badMetadata("the request JWT needs a kid header naming the key of the software key set")
 	}
 	return nil
 }

@@ -41,8 +41,7 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 		if d.jsonBody {
 			want = "application/json"
 		}
-		return nil, newError(http.StatusUnsupportedMediaType, errInvalidClientMetadata,
-			"Content-Type must be %s, not %q", want, contentType)
+		return nil, b.badBody(http.StatusUnsupportedMediaType, "Content-Type must be %s, not %q", want, contentType)
 	}
 	limit := int64(maxRegistrationBody)
 	if b.has("no-body-limit") {
@@ -51,24 +50,23 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			return nil, newError(http.StatusRequestEntityTooLarge, errInvalidClientMetadata,
-				"the request body is over %d bytes", limit)
+			return nil, b.badBody(http.StatusRequestEntityTooLarge, "the request body is over %d bytes", limit)
 		}
-		return nil, badMetadata("cannot read the request body")
+		return nil, b.badBody(http.StatusBadRequest, "cannot read the request body")
 	}
 	text := strings.TrimSpace(string(body))
 	if text == "" {
 		if b.has("server-error-on-empty-body") {
 			return nil, newError(http.StatusInternalServerError, errServerError, "unexpected end of input")
 		}
-		return nil, badMetadata("the request body is empty")
+		return nil, b.badBody(http.StatusBadRequest, "the request body is empty")
 	}
 	if jsonBody {
 		var c claims
 		d := json.NewDecoder(bytes.NewReader(body))
 		d.UseNumber()
 		if err := d.Decode(&c); err != nil || c == nil {
-			return nil, badMetadata("the request body is not a JSON object")
+			return nil, b.badBody(http.StatusBadRequest, "the request body is not a JSON object")
 		}
 		return &registrationRequest{claims: c}, nil
 	}
@@ -77,10 +75,10 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 		return nil, newError(http.StatusInternalServerError, errServerError, "cannot parse the request")
 	}
 	if err != nil {
-		return nil, badMetadata("the request body is not a compact JWS: %v", err)
+		return nil, b.badBody(http.StatusBadRequest, "the request body is not a compact JWS: %v", err)
 	}
 	if payload == nil {
-		return nil, badMetadata("the request JWT payload is not a JSON object")
+		return nil, b.badBody(http.StatusBadRequest, "the request JWT payload is not a JSON object")
 	}
 	alg, _ := header["alg"].(string)
 	return &registrationRequest{raw: text, alg: alg, claims: payload}, nil

@@ -99,10 +99,10 @@ func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 		return ssaInfo{}, badSSA("software_statement lacks required claims or has them malformed: %s", strings.Join(missing, ", "))
 	}
 	if status, present := ssa["org_status"]; present && status != "Active" && !b.has("accept-inactive-org") {
-		return ssaInfo{}, unapprovedSSA("the organisation's status is %v, not Active", status)
+		return ssaInfo{}, b.unapproved("the organisation's status is %v, not Active", status)
 	}
 	if status, present := ssa["software_status"]; present && status != "Active" && !b.has("accept-revoked-software") {
-		return ssaInfo{}, unapprovedSSA("the software's status is %v, not Active", status)
+		return ssaInfo{}, b.unapproved("the software's status is %v, not Active", status)
 	}
 	return info, nil
 }

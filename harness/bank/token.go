@@ -184,9 +184,12 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 			b.logger.Info("cannot fetch a software key set", "url", c.reg.jwksURI, "error", err)
 			return badClient("cannot fetch the client's key set")
 		}
-		verified, _, err := joseutil.Verify(assertion, set, algs)
+		verified, header, err := joseutil.Verify(assertion, set, algs)
 		if err != nil {
 			return badClient("client_assertion does not verify against the client's key set with %v: %v", algs, err)
+		}
+		if header.KeyID == "" && b.cfg.Choices.RequireKID {
+			return badClient("client_assertion needs a kid header naming the key of the client's key set")
 		}
 		ac = verified
 	}
@@ -198,8 +201,15 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	if sub, _ := ac.str("sub"); sub != c.id && !b.has("token-ignore-sub-mismatch") {
 		return badClient("client_assertion sub is not the client_id")
 	}
-	if !ac.audience(issuer+tokenPath, issuer) && !b.has("token-ignore-aud") {
-		return badClient("client_assertion aud must be the token endpoint %q", issuer+tokenPath)
+	auds := []string{issuer + tokenPath, issuer}
+	switch b.cfg.Choices.AssertionAudience {
+	case "token-endpoint":
+		auds = auds[:1]
+	case "issuer":
+		auds = auds[1:]
+	}
+	if !ac.audience(auds...) && !b.has("token-ignore-aud") {
+		return badClient("client_assertion aud must name this server: %q", auds)
 	}
 	exp, err := ac.time("exp")
 	if err != nil {
@@ -216,7 +226,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	if until.Before(now) {
 		until = now.Add(tokenLifetime)
 	}
-	if replayed := b.store.useJTI("assertion|"+c.id+"|"+jti, until, now); replayed && !b.has("token-allow-assertion-replay") {
+	if replayed := b.store.useJTI("assertion|"+b.jtiScope(c.id)+"|"+jti, until, now); replayed && !b.has("token-allow-assertion-replay") {
 		return badClient("client_assertion jti has been used before")
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,7 +45,7 @@ type Target struct {
 	Issuer               string   `json:"issuer"`
 	Audience             string   `json:"audience"`
 	Version              string   `json:"version"` // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
-	Scope                string   `json:"scope"`
+	Scope                *string  `json:"scope"`   // absent: the profile's default; "": no scope sent
 	CABundle             string   `json:"ca_bundle"`
 	Timeout              string   `json:"timeout"` // a Go duration such as "10s"
 	Supports             Supports `json:"supports"`
@@ -103,8 +104,69 @@ type Overrides struct {
 	ManagementScope    string              `json:"management_scope"`     // scope a management token must carry
 	MTLS               *bool               `json:"mtls"`                 // whether requests carry the transport certificate
 	Errors             map[string][]string `json:"errors"`               // fault -> accepted error codes
-	Skip               []string            `json:"skip"`                 // scenario IDs that do not apply
+	Skip               SkipList            `json:"skip"`                 // scenario IDs that do not apply, each with an optional reason
 	SecretHeaders      []string            `json:"secret_headers"`       // headers whose values are masked in every output (besides Authorization, cookies, *-Token, *-Api-Key, ...)
+
+	// The baseline registration's grant_types and token_endpoint_auth_method (default: the profile's).
+	GrantTypes              []string `json:"grant_types"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+
+	// Specs replaces, per scenario ID, the statuses and error codes the spec accepts as a refusal.
+	Specs map[string]SpecOverride `json:"specs"`
+}
+
+// SpecOverride is what one spec accepts as a refusal (statuses, error codes) instead of its own.
+type SpecOverride struct {
+	Statuses []int    `json:"statuses"`
+	Errors   []string `json:"errors"`
+}
+
+// Skip is one entry of overrides.skip: a scenario ID and why it does not apply (shown in reports).
+type Skip struct {
+	ID     string
+	Reason string
+}
+
+// SkipList is overrides.skip: a list whose items are a scenario ID, or a one-entry map of a scenario
+// ID to the reason it does not apply:
+//
+//	skip:
+//	  - RFC-REG-N02
+//	  - RFC-PUT-N06: the server keeps client secrets outside the registration
+type SkipList []Skip
+
+// UnmarshalJSON reads the list (YAML is read through JSON).
+func (l *SkipList) UnmarshalJSON(b []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(b, &items); err != nil {
+		return errors.New("overrides.skip: a list of scenario IDs, each optionally a map of the ID to a reason")
+	}
+	out := make(SkipList, 0, len(items))
+	for i, raw := range items {
+		var id string
+		if json.Unmarshal(raw, &id) == nil {
+			out = append(out, Skip{ID: id})
+			continue
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil || len(m) != 1 {
+			return fmt.Errorf("overrides.skip[%d]: a scenario ID, or one \"ID: reason\" entry", i)
+		}
+		for id, reason := range m {
+			out = append(out, Skip{ID: id, Reason: reason})
+		}
+	}
+	*l = out
+	return nil
+}
+
+// IDs are the scenario IDs of the list.
+func (l SkipList) IDs() []string {
+	ids := make([]string, len(l))
+	for i, s := range l {
+		ids[i] = s.ID
+	}
+	return ids
 }
 
 func (o *Overrides) validate(bad func(field, format string, args ...any)) {
@@ -131,7 +193,33 @@ func (o *Overrides) validate(bad func(field, format string, args ...any)) {
 			bad("overrides.errors."+fault, "at least one error code")
 		}
 	}
+	for id, so := range o.Specs {
+		if len(so.Statuses) == 0 && len(so.Errors) == 0 {
+			bad("overrides.specs."+id, "give statuses, errors or both")
+		}
+		for _, st := range so.Statuses {
+			if st < 100 || st > 599 {
+				bad("overrides.specs."+id+".statuses", "%d is not an HTTP status", st)
+			}
+		}
+	}
+	for i, s := range o.Skip {
+		if s.ID == "" {
+			bad(fmt.Sprintf("overrides.skip[%d]", i), "an empty scenario ID")
+		}
+	}
+	if m := o.TokenEndpointAuthMethod; m != "" && !contains(authMethods, m) {
+		bad("overrides.token_endpoint_auth_method", "%q is not one of %s", m, strings.Join(authMethods, ", "))
+	}
+	for i, g := range o.GrantTypes {
+		if g == "" {
+			bad(fmt.Sprintf("overrides.grant_types[%d]", i), "an empty grant type")
+		}
+	}
 }
+
+// authMethods are the token endpoint auth methods the harness can authenticate with.
+var authMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth"}
 
 // settings is what the target says about its profile.
 func (c *Config) settings() *target.ProfileSettings {
@@ -139,8 +227,23 @@ func (c *Config) settings() *target.ProfileSettings {
 	if o := c.Overrides; o != nil {
 		s.BasicUser, s.BasicPassword, s.InitialAccessToken = o.BasicUser, o.BasicPassword, o.InitialAccessToken
 		s.ContentType, s.RegistrationAuth, s.ManagementAuth, s.ManagementScope = o.ContentType, o.RegistrationAuth, o.ManagementAuth, o.ManagementScope
-		s.MTLS, s.Errors, s.Skip = o.MTLS, o.Errors, o.Skip
+		s.MTLS, s.Errors, s.Skip = o.MTLS, o.Errors, o.Skip.IDs()
 		transcript.SetSecretHeaders(o.SecretHeaders...) // masked from here on, in every output
+		s.GrantTypes, s.TokenEndpointAuthMethod = o.GrantTypes, o.TokenEndpointAuthMethod
+		for _, sk := range o.Skip {
+			if sk.Reason != "" {
+				if s.SkipReasons == nil {
+					s.SkipReasons = map[string]string{}
+				}
+				s.SkipReasons[sk.ID] = sk.Reason
+			}
+		}
+		if len(o.Specs) > 0 {
+			s.Specs = map[string]target.SpecOverride{}
+			for id, so := range o.Specs {
+				s.Specs[id] = target.SpecOverride{Statuses: so.Statuses, Errors: so.Errors}
+			}
+		}
 	}
 	return s
 }
@@ -320,14 +423,11 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
-		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Scope: t.Scope, Timeout: t.TimeoutDuration(), Version: t.Version,
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Timeout: t.TimeoutDuration(), Version: t.Version,
 		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	if tgt.Name == "" {
 		tgt.Name = "target"
-	}
-	if tgt.Scope == "" {
-		tgt.Scope = "openid accounts payments"
 	}
 	if t.CABundle != "" {
 		certs, err := readCABundle(t.CABundle)

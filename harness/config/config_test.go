@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ software:
   redirect_uris: [https://tpp.example.com/cb]
   ssa: eyJ.eyJ.sig
 `
+
+const plain = "profile: rfc7591\ntarget: {registration_endpoint: 'http://127.0.0.1:5000/register', token_endpoint: 'http://127.0.0.1:5000/token'}\n"
 
 func TestParseNamesTheFieldAtFault(t *testing.T) {
 	for _, tc := range []struct {
@@ -38,6 +41,10 @@ func TestParseNamesTheFieldAtFault(t *testing.T) {
 		{"bad uk version", "target: {discovery_url: https://b/x, version: '3.0'}\n" + validSoftware, "target.version"},
 		{"version outside uk", "profile: cdr\ntarget: {discovery_url: https://b/x, version: '3.1'}\n" + validSoftware, "target.version"},
 		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
+		{"bad skip", plain + "overrides: {skip: [{A: x, B: y}]}\n", "overrides.skip[0]"},
+		{"empty spec override", plain + "overrides: {specs: {RFC-PUT-N05: {}}}\n", "overrides.specs.RFC-PUT-N05"},
+		{"bad spec status", plain + "overrides: {specs: {RFC-PUT-N05: {statuses: [42]}}}\n", "overrides.specs.RFC-PUT-N05.statuses"},
+		{"bad auth method", plain + "overrides: {token_endpoint_auth_method: magic}\n", "overrides.token_endpoint_auth_method"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))
@@ -92,6 +99,53 @@ func TestExamplesAreValid(t *testing.T) {
 		}
 		if _, err := Parse(data); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
+
+// The plain RFC 7591 knobs: skips with reasons, per-spec refusals, the baseline's grant types and auth
+// method, and a scope that is absent (the profile's default), given, or empty (none sent).
+func TestPlainProfileSettings(t *testing.T) {
+	c, err := Parse([]byte(plain + `overrides:
+  skip:
+    - RFC-REG-N02
+    - RFC-PUT-N06: the server keeps secrets elsewhere
+  specs:
+    RFC-PUT-N05: {statuses: [400, 403], errors: [invalid_request]}
+  grant_types: [client_credentials, authorization_code]
+  token_endpoint_auth_method: private_key_jwt
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := c.BuildTarget(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tgt.Settings("rfc7591")
+	if strings.Join(s.Skip, ",") != "RFC-REG-N02,RFC-PUT-N06" || len(s.SkipReasons) != 1 || s.SkipReasons["RFC-PUT-N06"] != "the server keeps secrets elsewhere" {
+		t.Errorf("skip = %v, reasons %v", s.Skip, s.SkipReasons)
+	}
+	if o := s.Specs["RFC-PUT-N05"]; len(s.Specs) != 1 || fmt.Sprint(o.Statuses) != "[400 403]" || fmt.Sprint(o.Errors) != "[invalid_request]" {
+		t.Errorf("specs = %+v", s.Specs)
+	}
+	if fmt.Sprint(s.GrantTypes) != "[client_credentials authorization_code]" || s.TokenEndpointAuthMethod != "private_key_jwt" {
+		t.Errorf("baseline = %v %q", s.GrantTypes, s.TokenEndpointAuthMethod)
+	}
+	if s.Scope != nil || tgt.Scope != "" {
+		t.Errorf("no scope configured, yet scope %v / %q: the profile's default must apply", s.Scope, tgt.Scope)
+	}
+	for yaml, want := range map[string]string{"scope: ''": "", "scope: openid": "openid"} {
+		c, err := Parse([]byte(strings.Replace(plain, "target: {", "target: {"+yaml+", ", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, err := c.BuildTarget(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tgt.Settings("rfc7591").Scope; got == nil || *got != want {
+			t.Errorf("%s: scope %v, want %q", yaml, got, want)
 		}
 	}
 }

@@ -156,7 +156,7 @@ func (c *Config) ContainerTarget(baseURL string, roots *x509.CertPool, dir targe
 	base := strings.TrimRight(baseURL, "/")
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: base + c.Container.DiscoveryPathOrDefault(),
-		Audience: t.Audience, Scope: t.Scope, Timeout: t.TimeoutDuration(), RootCAs: roots, Directory: dir, Version: t.Version,
+		Audience: t.Audience, Timeout: t.TimeoutDuration(), RootCAs: roots, Directory: dir, Version: t.Version,
 		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	settings := c.settings()
@@ -170,9 +170,6 @@ func (c *Config) ContainerTarget(baseURL string, roots *x509.CertPool, dir targe
 	tgt.Profiles = map[string]*target.ProfileSettings{c.Profile: settings}
 	if tgt.Name == "" {
 		tgt.Name = c.Container.Image
-	}
-	if tgt.Scope == "" {
-		tgt.Scope = "openid accounts payments"
 	}
 	if t.CABundle != "" {
 		pool, err := loadPool(t.CABundle)

@@ -63,7 +63,7 @@ func TestContainerBlockDefaultsAndTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tgt.DiscoveryURL != "https://127.0.0.1:32768/.well-known/openid-configuration" || tgt.Name != "my bank" || tgt.Profile != "uk" ||
-		tgt.Supports.Delete || !tgt.Supports.Read || tgt.Timeout != 20*time.Second || tgt.Scope == "" {
+		tgt.Supports.Delete || !tgt.Supports.Read || tgt.Timeout != 20*time.Second {
 		t.Errorf("target: %+v", tgt)
 	}
 	c.Target.RegistrationEndpoint, c.Target.TokenEndpoint = "/open-banking/0.2/register", "/token"

@@ -75,7 +75,6 @@ func Start(opts Options) (*Env, error) {
 		Profile:      bank.ProfileUK,
 		Profiles:     profileSettings(env.Bank.URL),
 		DiscoveryURL: env.Bank.URL + "/.well-known/openid-configuration",
-		Scope:        "openid accounts payments",
 		RootCAs:      dir.CA().Pool(),
 		Timeout:      opts.Timeout,
 		Directory:    target.InProcessDirectory(dir),

@@ -53,9 +53,9 @@ type Capabilities struct {
 // endpoint is, the credentials that profile needs, and overrides of the profile's defaults. Zero
 // values keep the profile's defaults.
 type ProfileSettings struct {
-	Registration       string // registration endpoint of this profile (default: Target.Registration)
-	Scope              string // scope registered and requested at the token endpoint
-	BasicUser          string // HTTP Basic credentials of registration (Identity Server's admin)
+	Registration       string  // registration endpoint of this profile (default: Target.Registration)
+	Scope              *string // scope registered and requested at the token endpoint; "" sends none (nil: the profile's)
+	BasicUser          string  // HTTP Basic credentials of registration (Identity Server's admin)
 	BasicPassword      string
 	InitialAccessToken string // RFC 7591 initial access token, sent as a Bearer token at registration
 
@@ -67,6 +67,20 @@ type ProfileSettings struct {
 	MTLS             *bool               // whether requests carry the transport certificate
 	Errors           map[string][]string // fault -> error codes accepted for it
 	Skip             []string            // scenario IDs that do not apply to this target
+	SkipReasons      map[string]string   // why, by scenario ID (optional), shown as the skip reason
+
+	// The baseline registration: grant types and token endpoint auth method (default: the profile's).
+	GrantTypes              []string
+	TokenEndpointAuthMethod string
+
+	// Specs replaces, per scenario ID, the statuses and error codes a spec accepts as a refusal.
+	Specs map[string]SpecOverride
+}
+
+// SpecOverride is what one spec accepts as a refusal instead of what it asks by default.
+type SpecOverride struct {
+	Statuses []int    // accepted HTTP statuses
+	Errors   []string // accepted error codes
 }
 
 // Target is a DCR server under test.
@@ -80,7 +94,7 @@ type Target struct {
 	Token        string // token endpoint URL
 	Issuer       string
 	Audience     string // aud of registration request JWTs; defaults to Issuer
-	Scope        string // scope requested at registration
+	Scope        string // scope of profiles that have none of their own (programmatic targets); "" for none
 	RootCAs      *x509.CertPool
 	Timeout      time.Duration
 	Software     *Software // used when Directory is nil, and as the default identity

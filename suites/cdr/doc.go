@@ -21,6 +21,7 @@ func init() {
 	framework.RegisterProfile(framework.Profile{
 		Name:             profile,
 		Title:            "AU CDR DCR 0.2",
+		Scope:            common.OBScope,
 		Encoding:         framework.EncodingJWT,
 		ContentType:      framework.JWTContentType,
 		SSA:              mockdirectory.ProfileCDR,

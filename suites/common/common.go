@@ -14,6 +14,10 @@ import (
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
+// OBScope is the default scope of the Open Banking profiles (UK, CDR, generic, Identity Server):
+// account and payment access. Plain RFC 7591 has no default scope, and sends none unless configured.
+const OBScope = "openid accounts payments"
+
 // Scenario constructors for a profile's package.
 func Positive(profile, id, op, req, title, expect string) framework.Scenario {
 	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Positive, Expect: expect}
@@ -34,26 +38,29 @@ func ExpectText(statuses []int, codes []string) string {
 
 // ExpectEchoed fails unless md returns every member of members that claims carried, unchanged
 // (RFC 7591 section 3.2.1), and client_id_issued_at, when present, is a number or a string.
+// Every member that differs is reported, in one failure.
 func ExpectEchoed(f *framework.Framework, claims framework.Claims, md map[string]any, members []string) {
+	c := f.Checks()
 	for _, k := range members {
 		sent, ok := claims[k]
 		if !ok {
 			continue
 		}
 		got, present := md[k]
-		if !present {
-			f.Failf(fmt.Sprintf("%s %v in the response metadata (RFC7591-3.2.1)", k, sent), "%s missing", k)
-		}
-		if !sameMember(k, sent, got) {
-			f.Failf(fmt.Sprintf("%s %v as registered (RFC7591-3.2.1)", k, sent), "%s %v", k, got)
+		switch {
+		case !present:
+			c.Add(fmt.Sprintf("%s %v in the response metadata (RFC7591-3.2.1)", k, sent), "%s missing", k)
+		case !sameMember(k, sent, got):
+			c.Add(fmt.Sprintf("%s %v as registered (RFC7591-3.2.1)", k, sent), "%s %v", k, got)
 		}
 	}
 	switch v := md["client_id_issued_at"].(type) {
 	case nil:
 	case string, fmt.Stringer: // a number (json.Number) or a string: banks send both
 	default:
-		f.Failf("client_id_issued_at as a number or a string (RFC7591-3.2.1)", "%T", v)
+		c.Add("client_id_issued_at as a number or a string (RFC7591-3.2.1)", "%T", v)
 	}
+	c.Done()
 }
 
 // SameJSON compares a sent value with a decoded one. Arrays of strings compare as sets, since order

@@ -121,17 +121,15 @@ func (f *Framework) SSA(sw *target.Software, opts mockdirectory.SSAOptions) stri
 }
 
 // Scope is the scope the spec's profile registers and requests: the target's setting for the
-// profile, else the profile's, else the target's.
+// profile (target.scope, "" for none), else the profile's default, else the target's; "" sends none.
 func (f *Framework) Scope() string {
+	if s := f.Settings().Scope; s != nil {
+		return *s
+	}
 	if s := f.Profile().Scope; s != "" {
 		return s
 	}
 	return f.Target.Scope
-}
-
-// BaselineClaims is a valid registration request of the spec's profile for sw.
-func (f *Framework) BaselineClaims(sw *target.Software) Claims {
-	return f.Profile().Baseline(f, sw)
 }
 
 // UKBaseline is a valid UK DCR 3.3 registration request for sw, carrying a fresh valid SSA.
@@ -278,13 +276,21 @@ func (f *Framework) TryRegister(sw *target.Software, claims Claims) (*client.Res
 	return f.PostRegistration(sw, f.Encode(sw, claims), f.ContentType(), f.Cert(sw))
 }
 
-// Register registers claims and expects 201 with a client_id.
+// Register registers claims and expects 201 with a client_id (and, for RFC 7592 management, a
+// registration access token and URI), reporting every one of them the answer lacks.
 func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 	resp, err := f.TryRegister(sw, claims)
-	f.ExpectStatus(resp, err, http.StatusCreated)
-	md := f.ExpectJSON(resp)
+	f.ExpectNoTransportError(err)
+	c := f.Checks()
+	if resp.Status != http.StatusCreated {
+		c.Add("status 201", "status %d", resp.Status)
+	}
+	if resp.Status/100 != 2 { // refused: nothing registered to look into
+		c.Done()
+	}
+	md := c.JSON(resp)
 	if bad := MetadataTypeErrors(md); len(bad) > 0 {
-		f.Failf("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
+		c.Add("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
 	}
 	reg := registrationFrom(sw, claims, md)
 	if tracked := f.tracked(reg.ClientID); tracked != nil {
@@ -292,20 +298,18 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 		reg = tracked
 	}
 	if reg.ClientID == "" {
-		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
+		c.Add("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
 	}
-	if f.Profile().ManagementAuth == ManageRegistrationToken && (reg.RegistrationToken == "" || reg.RegistrationURI == "") {
-		f.Failf("registration_access_token and registration_client_uri in the 201 body (RFC7592-3)",
-			"registration_access_token %q, registration_client_uri %q", masked(reg.RegistrationToken), reg.RegistrationURI)
+	if f.Profile().ManagementAuth == ManageRegistrationToken {
+		if reg.RegistrationToken == "" {
+			c.Add("a registration_access_token in the 201 body (RFC7592-3)", "none")
+		}
+		if reg.RegistrationURI == "" {
+			c.Add("a registration_client_uri in the 201 body (RFC7592-3)", "none")
+		}
 	}
+	c.Done()
 	return reg
-}
-
-func masked(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "present"
 }
 
 // RegisterBaseline registers the spec's software with the baseline claims.
@@ -314,13 +318,20 @@ func (f *Framework) RegisterBaseline() *Registration {
 	return f.Register(sw, f.BaselineClaims(sw))
 }
 
-// AssertionClaims is a valid private_key_jwt client assertion for reg (RFC 7523 section 3).
+// AssertionClaims is a valid private_key_jwt client assertion for reg (RFC 7523 section 3). Its aud
+// names both the token endpoint and the issuer, the two values servers take: RFC 7523 asks for "a
+// value that identifies the authorization server", and RFC 7519 section 4.1.3 has a server accept
+// an aud array holding one value it identifies with.
 func (f *Framework) AssertionClaims(reg *Registration) Claims {
 	now := time.Now()
+	var aud any = f.Target.Token
+	if iss := f.Target.Issuer; iss != "" && iss != f.Target.Token {
+		aud = []string{f.Target.Token, iss}
+	}
 	return Claims{
 		"iss": reg.ClientID,
 		"sub": reg.ClientID,
-		"aud": f.Target.Token,
+		"aud": aud,
 		"iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(),
 		"jti": NewID(),
@@ -338,13 +349,20 @@ func (f *Framework) TokenScope() string {
 
 // TokenForm is a client_credentials token request authenticated with the given client assertion.
 func (f *Framework) TokenForm(reg *Registration, assertion string) url.Values {
-	return url.Values{
+	return withScope(url.Values{
 		"grant_type":            {"client_credentials"},
-		"scope":                 {f.TokenScope()},
 		"client_id":             {reg.ClientID},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 		"client_assertion":      {assertion},
+	}, f.TokenScope())
+}
+
+// withScope adds scope to a token request form, unless it is empty (no scope is then requested).
+func withScope(form url.Values, scope string) url.Values {
+	if scope != "" {
+		form.Set("scope", scope)
 	}
+	return form
 }
 
 // PostToken sends a token request form with the given client certificate.
@@ -386,18 +404,18 @@ func (f *Framework) TryToken(reg *Registration) (*client.Response, error) {
 func (f *Framework) TryTokenScope(reg *Registration, scope string) (*client.Response, error) {
 	cert := f.Cert(reg.Software)
 	if reg.TLSClientAuth {
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}}
+		form := withScope(url.Values{"grant_type": {"client_credentials"}, "client_id": {reg.ClientID}}, scope)
 		return f.PostToken(form, reg.Software.Transport)
 	}
 	switch authMethod(reg) {
 	case "tls_client_auth":
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}}
+		form := withScope(url.Values{"grant_type": {"client_credentials"}, "client_id": {reg.ClientID}}, scope)
 		return f.PostToken(form, reg.Software.Transport)
 	case "client_secret_basic":
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
+		form := withScope(url.Values{"grant_type": {"client_credentials"}}, scope)
 		return f.PostTokenAuthorized(form, cert, ClientSecretBasic(reg.ClientID, reg.ClientSecret))
 	case "client_secret_post":
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_id": {reg.ClientID}, "client_secret": {reg.ClientSecret}}
+		form := withScope(url.Values{"grant_type": {"client_credentials"}, "client_id": {reg.ClientID}, "client_secret": {reg.ClientSecret}}, scope)
 		return f.PostToken(form, cert)
 	}
 	assertion, err := joseutil.Sign(f.AssertionClaims(reg), reg.Software.SigningKey, "JWT")
@@ -405,8 +423,8 @@ func (f *Framework) TryTokenScope(reg *Registration, scope string) (*client.Resp
 		f.Failf("to sign the client assertion", "%v", err)
 	}
 	form := f.TokenForm(reg, assertion)
-	form.Set("scope", scope)
-	return f.PostToken(form, cert)
+	form.Del("scope")
+	return f.PostToken(withScope(form, scope), cert)
 }
 
 // AccessToken gets a client_credentials access token for reg and expects success (RFC 6749 section 5.1).

@@ -18,7 +18,35 @@ import (
 // Failf fails the spec with a message that names the scenario, its requirement, what was expected and
 // what was seen, and the last exchange with the target.
 func (f *Framework) Failf(expected, actualFormat string, args ...any) {
-	ginkgo.Fail(Clean(f.failure(expected, fmt.Sprintf(actualFormat, args...))), framesToSpec())
+	ginkgo.Fail(Clean(f.failure([]mismatch{{expected, fmt.Sprintf(actualFormat, args...)}})), framesToSpec())
+}
+
+// mismatch is one check an answer failed.
+type mismatch struct{ expected, actual string }
+
+// Checks collects every check one answer fails, so that the spec reports them all in one failure
+// rather than the first alone.
+type Checks struct {
+	f    *Framework
+	list []mismatch
+}
+
+// Checks starts a collection of checks of one answer; Done fails the spec with all that failed.
+func (f *Framework) Checks() *Checks { return &Checks{f: f} }
+
+// Add records a failed check.
+func (c *Checks) Add(expected, actualFormat string, args ...any) {
+	c.list = append(c.list, mismatch{expected, fmt.Sprintf(actualFormat, args...)})
+}
+
+// Failed reports whether any check failed so far.
+func (c *Checks) Failed() bool { return len(c.list) > 0 }
+
+// Done fails the spec when any check failed, naming every one.
+func (c *Checks) Done() {
+	if len(c.list) > 0 {
+		ginkgo.Fail(Clean(c.f.failure(c.list)), framesToSpec())
+	}
 }
 
 // framesToSpec is the Fail skip that makes the reported location the spec's own line, not a helper's.
@@ -37,16 +65,18 @@ func framesToSpec() int {
 	return 1
 }
 
-func (f *Framework) failure(expected, actual string) string {
+func (f *Framework) failure(list []mismatch) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s [%s] %s\n", f.Scenario.ID, f.Scenario.Requirement, f.Scenario.Title)
-	fmt.Fprintf(&b, "expected: %s\n", expected)
-	fmt.Fprintf(&b, "actual:   %s\n", actual)
+	for _, m := range list {
+		fmt.Fprintf(&b, "expected: %s\n", m.expected)
+		fmt.Fprintf(&b, "actual:   %s\n", m.actual)
+	}
 	if ex, ok := f.Record.Last(); ok {
 		fmt.Fprintf(&b, "request:  %s %s", ex.Method, ex.URL)
 		if ex.ClientCert != "" {
 			fmt.Fprintf(&b, " (client certificate %s)", ex.ClientCert)
-		} else {
+		} else if strings.HasPrefix(ex.URL, "https:") {
 			b.WriteString(" (no client certificate)")
 		}
 		if ex.Error != "" {
@@ -76,54 +106,89 @@ func (f *Framework) ExpectNoTransportError(err error) {
 	}
 }
 
-// ExpectStatus fails unless the request completed with one of the statuses.
+// ExpectStatus fails unless the request completed with one of the statuses. Where all of them are
+// refusals (4xx, 5xx), the target's override for the spec, if any, replaces them.
 func (f *Framework) ExpectStatus(resp *client.Response, err error, want ...int) {
 	f.ExpectNoTransportError(err)
+	if !slices.ContainsFunc(want, func(s int) bool { return s < 400 }) {
+		want, _ = f.refusal(want, nil)
+	}
 	if !slices.Contains(want, resp.Status) {
 		f.Failf("status "+statuses(want), "%s", resp.StatusText())
 	}
 }
 
+// refusal is what the spec accepts as a refusal: the given statuses and error codes, or those the
+// target's configuration gives for the spec (overrides.specs).
+func (f *Framework) refusal(want []int, codes []string) ([]int, []string) {
+	if o, ok := f.Settings().Specs[f.Scenario.ID]; ok {
+		if len(o.Statuses) > 0 {
+			want = o.Statuses
+		}
+		if len(o.Errors) > 0 {
+			codes = o.Errors
+		}
+	}
+	return want, codes
+}
+
 // ExpectJSON fails unless the response is a JSON object with a JSON content type, and returns it.
 func (f *Framework) ExpectJSON(resp *client.Response) map[string]any {
+	c := f.Checks()
+	obj := c.JSON(resp)
+	c.Done()
+	return obj
+}
+
+// JSON checks that the response is a JSON object with a JSON content type, and returns it (nil when not).
+func (c *Checks) JSON(resp *client.Response) map[string]any {
 	obj, err := resp.JSONObject()
 	if err != nil {
-		f.Failf("a JSON object body", "%v", err)
+		c.Add("a JSON object body", "%v", err)
 	}
 	if !resp.IsJSON() {
-		f.Failf("Content-Type application/json", "Content-Type %q", resp.Header.Get("Content-Type"))
+		c.Add("Content-Type application/json", "Content-Type %q", resp.Header.Get("Content-Type"))
 	}
 	return obj
 }
 
 // ExpectError checks an RFC 7591 section 3.2.2 error response: one of the statuses, a JSON object with
 // a JSON content type, an "error" member that is one of codes, and an optional string error_description.
-// It returns the code seen, which reports show where a profile accepts several.
+// It reports every check the answer fails, and returns the code seen, which reports show where a
+// profile accepts several. The target's override for the spec replaces the statuses and codes.
 func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []int, codes ...string) string {
+	wantStatus, codes = f.refusal(wantStatus, codes)
 	want := "status " + statuses(wantStatus) + " with error " + orList(codes)
 	f.ExpectNoTransportError(err)
+	c := f.Checks()
 	if !slices.Contains(wantStatus, resp.Status) {
-		f.Failf(want, "%s", resp.StatusText())
+		c.Add(want, "%s", resp.StatusText())
+	}
+	if resp.Status < 400 { // not an error answer: its body is no error to check
+		c.Done()
+		return ""
 	}
 	obj, jerr := resp.JSONObject()
 	if jerr != nil {
-		f.Failf(want+" in a JSON object (RFC7591-3.2.2)", "%v", jerr)
+		c.Add("the error in a JSON object (RFC7591-3.2.2)", "%v", jerr)
 	}
 	if !resp.IsJSON() {
-		f.Failf(want+" with Content-Type application/json (RFC7591-3.2.2)", "Content-Type %q", resp.Header.Get("Content-Type"))
+		c.Add("the error with Content-Type application/json (RFC7591-3.2.2)", "Content-Type %q", resp.Header.Get("Content-Type"))
 	}
 	code, ok := obj["error"].(string)
-	if !ok {
-		f.Failf(want, "no string \"error\" member in %s", resp.Excerpt(200))
-	}
-	if !slices.Contains(codes, code) {
-		f.Failf(want, "status %d with error %q", resp.Status, code)
+	switch {
+	case jerr != nil:
+	case !ok:
+		c.Add("error "+orList(codes), "no string \"error\" member in %s", resp.Excerpt(200))
+	case !slices.Contains(codes, code):
+		c.Add("error "+orList(codes), "error %q", code)
 	}
 	if d, present := obj["error_description"]; present {
 		if _, isString := d.(string); !isString {
-			f.Failf("error_description, when present, to be a string (RFC7591-3.2.2)", "%T", d)
+			c.Add("error_description, when present, to be a string (RFC7591-3.2.2)", "%T", d)
 		}
 	}
+	c.Done()
 	if len(codes) > 1 {
 		ginkgo.AddReportEntry("error code seen", Clean(code), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	}
@@ -134,6 +199,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 // section 3.2.2 error with one of codes (see ExpectError); any other status (401, 403, 413, 415), which
 // servers and the gateways before them answer in their own formats, is accepted whatever its body.
 func (f *Framework) ExpectRefusal(resp *client.Response, err error, wantStatus []int, codes ...string) {
+	wantStatus, codes = f.refusal(wantStatus, codes)
 	f.ExpectNoTransportError(err)
 	if resp.Status != http.StatusBadRequest && slices.Contains(wantStatus, resp.Status) {
 		return
@@ -142,25 +208,38 @@ func (f *Framework) ExpectRefusal(resp *client.Response, err error, wantStatus [
 }
 
 // ExpectUnauthorized checks a 401 from a protected resource; when wantChallenge is set, the response
-// must carry WWW-Authenticate with the Bearer scheme (RFC 6750 section 3).
+// must carry WWW-Authenticate with the Bearer scheme (RFC 6750 section 3). Both are checked.
 func (f *Framework) ExpectUnauthorized(resp *client.Response, err error, wantChallenge bool) {
-	f.ExpectStatus(resp, err, 401)
-	if wantChallenge && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "bearer") {
-		f.Failf("a WWW-Authenticate: Bearer challenge with the 401 (RFC6750-3)", "WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
+	f.ExpectNoTransportError(err)
+	want, _ := f.refusal([]int{http.StatusUnauthorized}, nil)
+	c := f.Checks()
+	if !slices.Contains(want, resp.Status) {
+		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
+	if wantChallenge && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "bearer") {
+		c.Add("a WWW-Authenticate: Bearer challenge with the 401 (RFC6750-3)", "WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
+	}
+	c.Done()
 }
 
 // ExpectBearerError checks a refusal by a protected resource (RFC 6750 section 3): one of the statuses,
-// with a WWW-Authenticate: Bearer challenge whose error attribute is code.
+// with a WWW-Authenticate: Bearer challenge whose error attribute is code. It reports every check the
+// answer fails; the target's override for the spec replaces the statuses and the code.
 func (f *Framework) ExpectBearerError(resp *client.Response, err error, code string, want ...int) {
-	f.ExpectStatus(resp, err, want...)
+	f.ExpectNoTransportError(err)
+	want, codes := f.refusal(want, []string{code})
+	c := f.Checks()
+	if !slices.Contains(want, resp.Status) {
+		c.Add("status "+statuses(want), "%s", resp.StatusText())
+	}
 	challenge := resp.Header.Get("WWW-Authenticate")
-	if !strings.HasPrefix(strings.ToLower(challenge), "bearer") {
-		f.Failf(fmt.Sprintf("a WWW-Authenticate: Bearer challenge with error=%q (RFC6750-3)", code), "WWW-Authenticate %q", challenge)
+	switch {
+	case !strings.HasPrefix(strings.ToLower(challenge), "bearer"):
+		c.Add(fmt.Sprintf("a WWW-Authenticate: Bearer challenge with error=%s (RFC6750-3)", orList(codes)), "WWW-Authenticate %q", challenge)
+	case !slices.ContainsFunc(codes, func(code string) bool { return bearerErrorPattern(code).MatchString(challenge) }):
+		c.Add(fmt.Sprintf("error=%s in the WWW-Authenticate challenge (RFC6750-3.1)", orList(codes)), "WWW-Authenticate %q", challenge)
 	}
-	if !bearerErrorPattern(code).MatchString(challenge) {
-		f.Failf(fmt.Sprintf("error=%q in the WWW-Authenticate challenge (RFC6750-3.1)", code), "WWW-Authenticate %q", challenge)
-	}
+	c.Done()
 }
 
 func bearerErrorPattern(code string) *regexp.Regexp {

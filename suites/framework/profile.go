@@ -57,7 +57,7 @@ type Profile struct {
 	RegistrationAuth string // RegAuth*
 	ManagementAuth   string // Manage*
 	ManagementScope  string // scope a management access token must carry (CDR: cdr:registration)
-	Scope            string // scope registered and requested; "" uses the target's
+	Scope            string // default scope registered and requested; "" sends none (see Framework.Scope)
 
 	Errors map[string][]string // Fault* -> accepted error codes
 	Skip   []string            // scenario IDs that do not apply
@@ -88,7 +88,6 @@ func (p Profile) With(s target.ProfileSettings) Profile {
 	set(&p.RegistrationAuth, s.RegistrationAuth)
 	set(&p.ManagementAuth, s.ManagementAuth)
 	set(&p.ManagementScope, s.ManagementScope)
-	set(&p.Scope, s.Scope)
 	if s.MTLS != nil {
 		p.MTLS = *s.MTLS
 	}
@@ -179,6 +178,9 @@ func (f *Framework) applies() {
 		f.Skipf("the target does not serve the %s profile", f.Scenario.Profile)
 	}
 	if slices.Contains(f.Profile().Skip, f.Scenario.ID) {
+		if why := f.Settings().SkipReasons[f.Scenario.ID]; why != "" {
+			f.Skipf("the configuration skips %s (overrides.skip): %s", f.Scenario.ID, why)
+		}
 		f.Skipf("the %s profile configuration says %s does not apply", f.Scenario.Profile, f.Scenario.ID)
 	}
 }

@@ -15,6 +15,7 @@ func init() {
 	framework.RegisterProfile(framework.Profile{
 		Name:             profile,
 		Title:            "generic accelerator DCR 0.1",
+		Scope:            common.OBScope,
 		Encoding:         framework.EncodingJWT,
 		ContentType:      framework.JWTContentType,
 		SSA:              mockdirectory.ProfileUK,

@@ -18,6 +18,7 @@ func init() {
 	framework.RegisterProfile(framework.Profile{
 		Name:             profile,
 		Title:            "Identity Server DCR v1.1",
+		Scope:            common.OBScope,
 		Encoding:         framework.EncodingJSON,
 		ContentType:      framework.JSONContentType,
 		SSA:              mockdirectory.ProfileUK,

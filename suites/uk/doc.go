@@ -21,6 +21,7 @@ func init() {
 	framework.RegisterProfile(framework.Profile{
 		Name:             profile,
 		Title:            "UK OBIE DCR 3.3",
+		Scope:            common.OBScope,
 		Encoding:         framework.EncodingJWT,
 		ContentType:      framework.JWTContentType,
 		SSA:              "uk",

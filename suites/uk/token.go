@@ -128,7 +128,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 		func(f *framework.Framework) {
 			reg := registerTLSClientAuth(f)
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
-			form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Target.Scope}, "client_id": {reg.ClientID}}
+			form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Scope()}, "client_id": {reg.ClientID}}
 			resp, err := f.PostToken(form, other.Transport)
 			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})

@@ -1,0 +1,106 @@
+package suites_test
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/suites"
+)
+
+// ukChoices are the reference bank's choices where the UK rules leave a bank free.
+var ukChoices = []string{"assertion-aud", "kid", "jti-replay", "unapproved-error", "body-error"}
+
+// TestUKSuitePassesEveryLegalBankChoice runs the UK suite against the reference bank in every
+// combination of the choices the UK rules leave a bank: each is a correct bank, so no spec may fail.
+func TestUKSuitePassesEveryLegalBankChoice(t *testing.T) {
+	bin, pool := selfTestBinary(t)
+	combos := bank.ChoiceCombinations(ukChoices...)
+	if len(combos) < 2*2*2*2*3 {
+		t.Fatalf("%d combinations of %v: a choice lost its values", len(combos), ukChoices)
+	}
+	dir := t.TempDir()
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ranCounts := map[int]int{}
+	for _, combo := range combos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			report := filepath.Join(dir, strings.ReplaceAll(strings.Join(combo, ","), "/", "_")+".json")
+			args := []string{"run", "--labels", "uk", "--key-pool", pool, "--ginkgo-json", report, "--junit", "", "-v=false", "--no-color"}
+			for _, c := range combo {
+				args = append(args, "--bank-choice", c)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+			failed, ran, rerr := suites.FailedSpecIDs(report)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case rerr != nil:
+				t.Errorf("%v: %v (run: %v)", combo, rerr, err)
+			case len(failed) > 0 || err != nil:
+				t.Errorf("%v: a legal bank failed %v (%v)\n%s", combo, failed, err, lastLines(string(out), 30))
+			case strings.Contains(string(out), "warning"):
+				t.Errorf("%v: the run left registrations behind:\n%s", combo, lastLines(string(out), 10))
+			}
+			ranCounts[ran]++
+		}()
+	}
+	wg.Wait()
+	if len(ranCounts) != 1 {
+		t.Errorf("the combinations ran different numbers of specs (specs ran: number of runs): %v", ranCounts)
+	}
+	t.Logf("%d combinations of %v, specs ran per run: %v", len(combos), ukChoices, ranCounts)
+}
+
+// choiceDefects are, for each non-default choice, the defects whose catch it could hide: each must
+// still be caught with the choice on.
+var choiceDefects = map[string][]string{
+	"assertion-aud=token-endpoint":                {"token-ignore-aud"},
+	"assertion-aud=issuer":                        {"token-ignore-aud"},
+	"kid=required":                                {"token-accept-wrong-key", "skip-request-signature"},
+	"jti-replay=global":                           {"allow-jti-replay", "token-allow-assertion-replay"},
+	"unapproved-error=invalid_software_statement": {"accept-revoked-software", "accept-inactive-org"},
+	"body-error=invalid_request":                  {"server-error-on-empty-body", "server-error-on-malformed-jwt", "ignore-content-type", "no-body-limit", "accept-json-body"},
+}
+
+// TestDefectsAreCaughtUnderEachChoice: a bank's legal choice must not let a defect through.
+func TestDefectsAreCaughtUnderEachChoice(t *testing.T) {
+	bin, pool := selfTestBinary(t)
+	for choice, defects := range choiceDefects {
+		catches := map[string][]string{}
+		for _, d := range defects {
+			catches[d] = suites.DefectCatches[d]
+		}
+		for _, r := range suites.SelfTest(context.Background(), catches, suites.CommandRunner(bin, pool, 3*time.Minute, "--bank-choice", choice), 2) {
+			switch {
+			case r.Err != nil:
+				t.Errorf("%s, defect %s: the run broke: %v", choice, r.Defect, r.Err)
+			case !r.Caught():
+				t.Errorf("%s, defect %s: expected %v to fail; failed: %v", choice, r.Defect, r.Expected, r.Failed)
+			}
+		}
+	}
+}
+
+// selfTestBinary builds dcrconform and saves a key pool for the child runs.
+func selfTestBinary(t *testing.T) (bin, keyPool string) {
+	dir := t.TempDir()
+	bin = buildDcrconform(t, dir)
+	keyPool = filepath.Join(dir, "pool.pem")
+	if err := testKeys(t).Save(keyPool); err != nil {
+		t.Fatal(err)
+	}
+	return bin, keyPool
+}
