@@ -67,6 +67,7 @@ func Merge(runs []*Run) (*Run, error) {
 				end = e
 			}
 		}
+		out.Warnings = append(out.Warnings, r.Warnings...) // registrations each run left behind
 		for _, s := range r.Specs {
 			if s.NotSelected() {
 				continue

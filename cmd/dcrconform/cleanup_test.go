@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,6 +26,11 @@ func TestCleanupFollowsRotatedRegistrationTokens(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "warning") {
 		t.Fatalf("the run left registrations behind:\n%s", r.stdout)
+	}
+	// The other profiles' specs are not selected: counted apart, not as skipped.
+	m := regexp.MustCompile(`(\d+) specs selected: (\d+) passed, 0 failed, 0 skipped \((\d+) not selected by this run\)`).FindStringSubmatch(r.stdout)
+	if m == nil || m[1] != m[2] || m[3] == "0" || len(r.specs(types.SpecStatePassed)) != atoi(m[2]) {
+		t.Errorf("the run's tally does not count the rfc7591 specs apart from the unselected ones (%v):\n%s", m, r.stdout)
 	}
 }
 
@@ -69,4 +76,9 @@ func TestUndeletedRegistrationIsReported(t *testing.T) {
 			t.Errorf("%s does not hold %q", filepath.Base(path), want)
 		}
 	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

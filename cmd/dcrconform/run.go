@@ -178,8 +178,10 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var reportErr error
 	var ran, skipped int
 	var warnings []reports.Warning
+	var tally string
 	writeReports := func(r ginkgo.Report) {
 		warnings = reports.Leaks(r)
+		tally = tallyLine(r)
 		ran, skipped = countRun(r)
 		if *resultsOut != "" {
 			if reportErr = writeResults(*resultsOut, suites.ResultsOf(r)); reportErr != nil {
@@ -211,6 +213,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		return exitUsage
 	}
 	printWarnings(stdout, warnings, liveClients)
+	if tally != "" {
+		fmt.Fprintln(stdout, tally)
+	}
 	if reportErr != nil {
 		fmt.Fprintf(stderr, "run: writing reports: %v\n", reportErr)
 		return exitFailed
@@ -315,6 +320,27 @@ func checkSkips(cfg *config.Config) error {
 
 // countRun counts the specs that ran (passed or failed) and those skipped by a reason of their own;
 // specs filtered out by labels or focus count as neither.
+// tallyLine counts the run's selected specs by outcome, and those it did not select apart (Ginkgo's
+// own line counts them as skipped).
+func tallyLine(r ginkgo.Report) string {
+	var passed, failed, skipped, notSelected int
+	for _, s := range r.SpecReports {
+		switch {
+		case s.LeafNodeType != types.NodeTypeIt:
+		case s.State == types.SpecStateSkipped && s.Failure.Message == "" && len(r.SpecialSuiteFailureReasons) == 0:
+			notSelected++
+		case s.State == types.SpecStatePassed:
+			passed++
+		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
+			skipped++
+		default:
+			failed++
+		}
+	}
+	return fmt.Sprintf("dcrconform: %d specs selected: %d passed, %d failed, %d skipped (%d not selected by this run)",
+		passed+failed+skipped, passed, failed, skipped, notSelected)
+}
+
 func countRun(r ginkgo.Report) (ran, skipped int) {
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {

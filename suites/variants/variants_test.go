@@ -1,7 +1,12 @@
-package suites_test
+// Package variants runs the suites against the reference bank in each legal variant of its choices
+// (harness/bank.Choices): the choices the specifications leave a bank. It is a package of its own so
+// that its child runs have a test binary (and a timeout) of their own beside the defect self-test.
+package variants_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,8 +15,45 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/suites"
 )
+
+var (
+	binOnce          sync.Once
+	binPath, binPool string
+	binErr           error
+)
+
+// selfTestBinary builds, once per test process, a dcrconform binary without the race detector and a
+// saved key pool, for the child runs against the embedded bank.
+func selfTestBinary(t *testing.T) (bin, keyPool string) {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dcrconform-variants-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath, binPool = filepath.Join(dir, "dcrconform"), filepath.Join(dir, "pool.pem")
+		build := exec.Command("go", "build", "-o", binPath, "../../cmd/dcrconform")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("building dcrconform for the child runs: %v\n%s", err, out)
+			return
+		}
+		pool, err := keypool.New(16)
+		if err != nil {
+			binErr = err
+			return
+		}
+		binErr = pool.Save(binPool)
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath, binPool
+}
 
 // ukChoices are the reference bank's choices where the UK rules leave a bank free.
 var ukChoices = []string{"assertion-aud", "kid", "jti-replay", "unapproved-error", "body-error"}
