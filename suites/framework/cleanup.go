@@ -96,6 +96,7 @@ func (f *Framework) deleteQuietly(reg *Registration) {
 
 // leaked reports a registration left on the target: in the run's output and as a report entry.
 func (f *Framework) leaked(reg *Registration, why string) {
+	why = Clean(why)
 	fmt.Fprintf(ginkgo.GinkgoWriter, "warning: %s: registration %s was left on the target: %s\n", f.Scenario.ID, reg.ClientID, why)
 	ginkgo.AddReportEntry(EntryLeak, Leak{ClientID: reg.ClientID, Reason: why}, ginkgo.ReportEntryVisibilityAlways)
 }
