@@ -15,8 +15,8 @@ func TestEveryMismatchOfAnAnswerInOneFailure(t *testing.T) {
 		defect, spec string
 		want         []string // each an "expected:" line of the failure
 	}{
-		// 200 to a token it never issued: the status and the missing challenge.
-		{"accept-unknown-token", "RFC-GET-N03", []string{"expected: status 401", "expected: a WWW-Authenticate: Bearer challenge"}},
+		// 201 to a registration without the initial access token: the status and the missing challenge.
+		{"rfc7591-skip-initial-access-token", "RFC-REG-N01", []string{"expected: status 401", "expected: a WWW-Authenticate: Bearer challenge"}},
 		// A 201 without either RFC 7592 member: both named.
 		{"rfc7592-omit-registration-token", "RFC-REG-001", []string{"expected: a registration_access_token", "expected: a registration_client_uri"}},
 	} {
