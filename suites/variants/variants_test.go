@@ -78,7 +78,7 @@ func TestUKSuitePassesEveryLegalBankChoice(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			report := filepath.Join(dir, strings.ReplaceAll(strings.Join(combo, ","), "/", "_")+".json")
-			args := []string{"run", "--labels", "uk", "--key-pool", pool, "--ginkgo-json", report, "--junit", "", "-v=false", "--no-color"}
+			args := []string{"run", "--labels", "uk", "--key-pool", pool, "--results", report, "--junit", "", "-v=false", "--no-color"}
 			for _, c := range combo {
 				args = append(args, "--bank-choice", c)
 			}
