@@ -136,13 +136,10 @@ func TestDefectsAreCaughtUnderEachChoice(t *testing.T) {
 	}
 }
 
-// selfTestBinary builds dcrconform and saves a key pool for the child runs.
-func selfTestBinary(t *testing.T) (bin, keyPool string) {
-	dir := t.TempDir()
-	bin = buildDcrconform(t, dir)
-	keyPool = filepath.Join(dir, "pool.pem")
-	if err := testKeys(t).Save(keyPool); err != nil {
-		t.Fatal(err)
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
 	}
-	return bin, keyPool
+	return strings.Join(lines, "\n")
 }
