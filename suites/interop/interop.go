@@ -240,6 +240,14 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 		}
 		b.WriteString("\n")
 	}
+	if len(run.Warnings) > 0 {
+		ids := make([]string, 0, len(run.Warnings))
+		for _, w := range run.Warnings {
+			ids = append(ids, w.SpecID)
+		}
+		sort.Strings(ids)
+		fmt.Fprintf(&b, "Left on the server, which the run's cleanup could not delete: the registrations of %s.\n\n", strings.Join(ids, ", "))
+	}
 	if len(srv.HarnessBugs) > 0 {
 		bugs := make([]string, 0, len(srv.HarnessBugs))
 		for id, why := range srv.HarnessBugs {

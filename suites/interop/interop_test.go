@@ -71,6 +71,7 @@ func TestTable(t *testing.T) {
 	srv := Server{Key: "x", Name: "X", Version: "v1", Setup: "set up so.", HarnessBugs: map[string]string{"RFC-PUT-N05": "being fixed"}}
 	devs := Deviations{"RFC-GET-N01": {Clause: "RFC6750-3", What: "answers | 403", Status: 403, Body: `"error":"access_denied"`}}
 	run := fakeRun(map[string]string{"RFC-GET-N01": `403 {"error":"access_denied"}`, "RFC-PUT-N05": "400 {}"}, "RFC-REG-N01")
+	run.Warnings = []reports.Warning{{SpecID: "RFC-PUT-N04", ClientID: "c2"}, {SpecID: "RFC-GET-N04", ClientID: "c1"}}
 	got := Table(srv, run, devs)
 	for _, want := range []string{
 		"### X v1\n\nset up so.\n",
@@ -78,6 +79,7 @@ func TestTable(t *testing.T) {
 		"Not counted, a harness bug under repair: RFC-PUT-N05 (being fixed).",
 		"| RFC-GET-N01 | RFC6750-3 | answers \\| 403 | 403 `\"error\":\"access_denied\"` |",
 		"Skipped: RFC-REG-N01 (no initial access token).",
+		"Left on the server, which the run's cleanup could not delete: the registrations of RFC-GET-N04, RFC-PUT-N04.",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)

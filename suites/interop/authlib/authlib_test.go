@@ -27,11 +27,6 @@ var server = interop.Server{
 		"`ClientRegistrationEndpoint` and `ClientConfigurationEndpoint`, on loopback over HTTP: client_credentials " +
 		"with client_secret_basic or private_key_jwt, an initial access token, scopes `read` and `write`. " +
 		"Config: [fixtures/examples/authlib.yaml](fixtures/examples/authlib.yaml).",
-	// Until issue 12 item 5 lands (RFC-PUT-N05/N06 accept every answer RFC 7592 section 2.2 allows).
-	HarnessBugs: map[string]string{
-		"RFC-PUT-N05": "RFC 7592 2.2 allows refusing it; Authlib answers 400 invalid_request, which the spec refuses",
-		"RFC-PUT-N06": "RFC 7592 2.2 allows refusing it; Authlib answers 400 invalid_request, which the spec refuses",
-	},
 }
 
 // authlibVersion is the installed Authlib's version; the test fails without Authlib and Flask (CI

@@ -25,11 +25,6 @@ var server = interop.Server{
 		"`oidc.dynamic_client_registration.enabled=true`; no initial access token. Config: " +
 		"[fixtures/examples/hydra.yaml](fixtures/examples/hydra.yaml) (Hydra's discovery names no registration endpoint: " +
 		"`target.registration_endpoint` gives it).",
-	// Until issue 12 item 5 lands (RFC-PUT-N05/N06 accept every answer RFC 7592 section 2.2 allows).
-	HarnessBugs: map[string]string{
-		"RFC-PUT-N05": "RFC 7592 2.2 lets the server ignore the body's client_id; Hydra answers 200 with the client's own, which the spec refuses",
-		"RFC-PUT-N06": "RFC 7592 2.2 lets the server refuse a client-chosen secret; Hydra answers 403, which the spec refuses",
-	},
 }
 
 // startHydra runs Hydra and returns its public base URL.
