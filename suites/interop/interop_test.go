@@ -88,7 +88,7 @@ func TestTable(t *testing.T) {
 }
 
 func TestLoadDeviations(t *testing.T) {
-	for _, key := range []string{"gooidc", "hydra", "authlib"} {
+	for _, key := range []string{"gooidc", "hydra", "authlib", "authlib-private-key-jwt"} {
 		if _, err := LoadDeviations(".", key); err != nil {
 			t.Error(err)
 		}
