@@ -41,7 +41,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 		"401 with WWW-Authenticate: Bearer"),
 		func(f *framework.Framework) {
 			if f.Settings().InitialAccessToken == "" {
-				f.Skipf("the target gives no initial access token: its registration is open")
+				f.Skipf("the target gives no initial access token, so its registration is open")
 			}
 			sw := f.Software()
 			resp, err := f.PostRegistrationAuthorized(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil, "")
@@ -52,7 +52,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 		"a registration with a wrong initial access token is 401 invalid_token", `401, WWW-Authenticate: Bearer error="invalid_token"`),
 		func(f *framework.Framework) {
 			if f.Settings().InitialAccessToken == "" {
-				f.Skipf("the target gives no initial access token: its registration is open")
+				f.Skipf("the target gives no initial access token, so its registration is open")
 			}
 			sw := f.Software()
 			resp, err := f.PostRegistrationAuthorized(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil, "Bearer wrong-"+framework.NewID())
