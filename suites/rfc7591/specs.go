@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
@@ -83,11 +84,29 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 		func(f *framework.Framework) { common.Token(f) })
 
 	framework.ConformanceIt(negative("RFC-TOK-N01", "token", "RFC6749-5.2",
-		"a token request with a wrong client_secret is refused with invalid_client", "400/401 invalid_client"),
+		"a token request with wrong client credentials (a wrong client_secret, or for a private_key_jwt client an assertion signed by another key) is refused with invalid_client",
+		"400/401 invalid_client"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
-			reg.ClientSecret = "wrong-" + framework.NewID()
-			resp, err := f.TryToken(reg)
+			var resp *client.Response
+			var err error
+			method, _ := reg.Metadata["token_endpoint_auth_method"].(string)
+			if method == "" {
+				method, _ = reg.Claims["token_endpoint_auth_method"].(string)
+			}
+			if method != "private_key_jwt" {
+				reg.ClientSecret = "wrong-" + framework.NewID()
+				resp, err = f.TryToken(reg)
+			} else { // the client authenticates with its key, whatever secret it was issued
+				if reg.Software.SigningKey.Signer == nil {
+					f.Skipf("a private_key_jwt client without a signing key of the harness: no credential to get wrong")
+				}
+				assertion, serr := joseutil.Sign(f.AssertionClaims(reg), f.RogueKey(reg.Software), "JWT")
+				if serr != nil {
+					f.Failf("to sign the client assertion", "%v", serr)
+				}
+				resp, err = f.PostToken(f.TokenForm(reg, assertion), f.Cert(reg.Software))
+			}
 			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
 		})
 })

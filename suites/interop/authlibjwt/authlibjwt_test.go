@@ -17,9 +17,6 @@ var server = interop.Server{
 	Key: "authlib-private-key-jwt", Name: "Authlib",
 	Setup: "The Authlib app above, with clients registered for `private_key_jwt` (a key each, its public half as `jwks`). " +
 		"Config: [fixtures/examples/authlib-private-key-jwt.yaml](fixtures/examples/authlib-private-key-jwt.yaml).",
-	HarnessBugs: map[string]string{
-		"RFC-TOK-N01": "the spec sends a wrong client_secret, but a private_key_jwt client authenticates with its assertion, which is valid: it should skip or send a bad assertion",
-	},
 }
 
 func TestRFC7591AgainstAuthlibPrivateKeyJWT(t *testing.T) {
