@@ -60,6 +60,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
 	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
+	procs := fs.Int("procs", 1, "run the selected specs in this many child processes at once against the same target (1 whenever a configured target's fixed software, mock directory block or --image must be used in turn)")
+	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
+	bankDelay := fs.Duration("bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	var focus, defects, choices stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
@@ -91,12 +94,15 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	// From here on, what is printed may carry a bank's bytes: secrets masked, control bytes escaped.
 	stdout, stderr = transcript.ConsoleWriter(stdout, false), transcript.ConsoleWriter(stderr, false)
+	if *procs < 1 {
+		return fs.usageError("--procs %d: want 1 or more", *procs)
+	}
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage
 	}
-	if *configPath != "" && (len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "") {
-		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --key-pool and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
+	if *configPath != "" && (len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *shardOf != "") {
+		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --bank-delay, --key-pool, --shard-of and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
 		return exitUsage
 	}
 	bankChoices, err := bank.ParseChoices(choices)
@@ -116,15 +122,36 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 
 	var tgt *target.Target
+	var shared string               // the embedded default's description for --procs children
+	var fixedReason string          // why this target's specs must run in one process
 	var liveClients func() []string // the embedded bank's registrations, to check the cleanup
-	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "", *timeout, stdout, stderr); ok {
+	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *shardOf != "", *timeout, stdout, stderr); ok {
 		if cr == nil {
 			return code
 		}
 		defer cr.Close()
 		tgt = cr.Target
+		fixedReason = "a target started from --image"
+	} else if *configPath == "" && *shardOf != "" {
+		if len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *procs != 1 {
+			fmt.Fprintln(stderr, "run: --shard-of: the parent run's bank carries --defect, --bank-choice, --bank-delay and --uk-version; --key-pool and --procs are the parent's")
+			return exitUsage
+		}
+		s, err := readShared(*shardOf)
+		if err != nil {
+			fmt.Fprintf(stderr, "run: --shard-of: %v\n", err)
+			return exitUsage
+		}
+		defer useKeyCache(!*noKeyCache, stderr)()
+		if tgt, err = embedded.Connect(context.Background(), s, *timeout); err != nil {
+			fmt.Fprintf(stderr, "run: --shard-of: %v\n", err)
+			return exitUsage
+		}
 	} else if *configPath == "" {
-		opts := embedded.Options{Defects: defects, Choices: bankChoices, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion}
+		opts := embedded.Options{Defects: defects, Choices: bankChoices, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion, Delay: *bankDelay}
+		if *procs > 1 {
+			opts.AdminToken = randomToken()
+		}
 		if *keyPool == "" {
 			defer useKeyCache(!*noKeyCache, stderr)()
 		} else {
@@ -144,6 +171,20 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		tgt = env.Target
 		liveClients = env.Bank.Bank.LiveClients
 		fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
+		if *procs > 1 {
+			sh, err := env.Share(opts)
+			if err == nil {
+				var dir string
+				if dir, err = os.MkdirTemp("", "dcrconform-procs-"); err == nil {
+					defer os.RemoveAll(dir)
+					shared, err = writeShared(dir, sh)
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "run: --procs: %v\n", err)
+				return exitUsage
+			}
+		}
 	} else {
 		cfg, err := config.Load(*configPath)
 		if err != nil {
@@ -172,6 +213,16 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		if tgt.Timeout == 0 {
 			tgt.Timeout = *timeout
 		}
+		switch {
+		case tgt.Directory == nil:
+			fixedReason = "the configured software is fixed: it is registered and deleted in turn"
+		case cfg.Directory != nil:
+			fixedReason = "the configuration serves a mock directory of its own"
+		}
+	}
+	if *procs > 1 && fixedReason != "" {
+		fmt.Fprintf(stdout, "dcrconform: --procs %d: running in one process: %s\n", *procs, fixedReason)
+		*procs = 1
 	}
 
 	t := &suites.T{}
@@ -180,6 +231,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var warnings []reports.Warning
 	var tally string
 	writeReports := func(r ginkgo.Report) {
+		r = inCatalogueOrder(r)
 		warnings = reports.Leaks(r)
 		tally = tallyLine(r)
 		ran, skipped = countRun(r)
@@ -204,7 +256,31 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
-	passed, err := suites.Run(t, tgt, suites.Options{LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
+	var passed bool
+	var shards [][]string
+	if *procs > 1 {
+		if shards, err = dealShards(filter, focus, *procs); err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			return exitUsage
+		}
+	}
+	if len(shards) > 1 {
+		if err = tgt.Discover(context.Background()); err == nil {
+			a := shardArgs{configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose}
+			var r ginkgo.Report
+			if r, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
+				if *ginkgoJSON != "" {
+					reportErr = reports.WriteGinkgoJSON(*ginkgoJSON, r)
+				}
+				if reportErr == nil {
+					writeReports(r)
+				}
+				passed = r.SuiteSucceeded
+			}
+		}
+	} else {
+		passed, err = suites.Run(t, tgt, suites.Options{LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
+	}
 	if code, ok := discoveryFailure(err, tgt, started, *jsonOut, *junit, *htmlOut, stdout, stderr); ok {
 		return code
 	}

@@ -34,6 +34,7 @@ type Config struct {
 	Defects             []string       // names of defects to switch on
 	Choices             Choices        // legal behaviours where the specs leave the bank a choice (choices.go)
 	Now                 func() time.Time
+	Delay               time.Duration // added before every answer (a slow bank, for the --procs benchmark)
 	Logger              *slog.Logger // never given tokens, assertions, secrets or Authorization headers
 }
 
@@ -133,6 +134,15 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			b.writeError(w, r, newError(http.StatusInternalServerError, errServerError, "internal error"))
 		}
 	}()
+	if b.cfg.Delay > 0 {
+		t := time.NewTimer(b.cfg.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	path := r.URL.Path
 	d, clientID, profilePath := route(path)
 	switch {

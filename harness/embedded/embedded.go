@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
@@ -24,6 +25,10 @@ type Options struct {
 	KeySource func(keyType string) (crypto.Signer, error)
 	// UKVersion selects the UK OBIE DCR version (3.1, 3.2, 3.3) the uk profile is tested at; "" is 3.3.
 	UKVersion string
+	// Delay is added by the reference bank before every answer (a slow bank).
+	Delay time.Duration
+	// AdminToken switches on the mock directory's admin API (see Env.Share); "" leaves it off.
+	AdminToken string
 }
 
 // Env is a running embedded default.
@@ -33,6 +38,7 @@ type Env struct {
 	Bank      *bank.Server
 	DirURL    string
 	dirServer *DirectoryServer
+	control   *http.Server
 }
 
 // Start starts the mock directory and the reference bank and describes them as a target.
@@ -40,7 +46,7 @@ func Start(opts Options) (*Env, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	ds, err := ServeDirectory(mockdirectory.Config{KeySource: opts.KeySource})
+	ds, err := ServeDirectory(mockdirectory.Config{KeySource: opts.KeySource, AdminToken: opts.AdminToken})
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +71,7 @@ func Start(opts Options) (*Env, error) {
 		Defects:             opts.Defects,
 		Choices:             opts.Choices,
 		Logger:              opts.Logger,
+		Delay:               opts.Delay,
 	}, serverCert)
 	if err != nil {
 		env.Close()
@@ -117,6 +124,9 @@ func (e *Env) Close() error {
 	var errs []error
 	if e.Bank != nil {
 		errs = append(errs, e.Bank.Close())
+	}
+	if e.control != nil {
+		errs = append(errs, e.control.Close())
 	}
 	if e.dirServer != nil {
 		errs = append(errs, e.dirServer.Close())

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dcrconform/dcrconform/reports"
+)
+
+// verdict is what two runs of the same catalogue against equal banks must agree on for one spec.
+type verdict struct {
+	line      string   // ID, outcome and reason (up to the request, which names fresh identities)
+	exchanges []string // method and status of each exchange
+}
+
+// verdicts are the report's specs' verdicts, in report order.
+func verdicts(t *testing.T, path string) (out []verdict, sum reports.Summary) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, s := range run.Specs {
+		var exs []string
+		for _, ex := range s.Exchanges {
+			exs = append(exs, fmt.Sprintf("%s %d", ex.Method, ex.Status))
+		}
+		reason, _, _ := strings.Cut(s.Reason, "\nrequest:")
+		out = append(out, verdict{fmt.Sprintf("%s %s %q", s.ID, s.Outcome, port.ReplaceAllString(reason, "127.0.0.1:PORT")), exs})
+	}
+	return out, run.Summary
+}
+
+// junitCases lists the JUnit report's test cases and whether each failed or was skipped, in order.
+func junitCases(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+				Skipped *struct{} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			out = append(out, fmt.Sprintf("%s failed=%v skipped=%v", c.Name, c.Failure != nil, c.Skipped != nil))
+		}
+	}
+	return out
+}
+
+// run --procs 8 against the embedded default, with two defects whose specs need the shared bank's clock
+// (token expiry) and the shared directory (a revoked software) from a child process, gives every spec
+// the verdict of a run in one process, in the same report order, and leaves nothing behind.
+func TestProcsGiveTheVerdictsOfOneProcess(t *testing.T) {
+	bin := plainBinary(t)
+	dir := t.TempDir()
+	cache := t.TempDir()
+	run := func(name string, procs int) string {
+		base := filepath.Join(dir, name)
+		cmd := exec.Command(bin, "run", "--procs", fmt.Sprint(procs), "--defect", "accept-expired-token", "--defect", "accept-revoked-software",
+			"--bank-delay", "2ms", "--json", base+".json", "--junit", base+".xml", "--html", base+".html", "-v=false", "--no-color")
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "HOME="+cache)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitFailed {
+			t.Fatalf("%s: exit %v, want 1 (the defects fail specs)\n%s", name, err, lastLines(out.String(), 40))
+		}
+		if strings.Contains(out.String(), "warning") {
+			t.Errorf("%s: the run left registrations behind:\n%s", name, lastLines(out.String(), 20))
+		}
+		return base
+	}
+	one, eight := run("procs1", 1), run("procs8", 8)
+	v1, s1 := verdicts(t, one+".json")
+	v8, s8 := verdicts(t, eight+".json")
+	if s1 != s8 {
+		t.Errorf("summaries differ: --procs 1 %+v, --procs 8 %+v", s1, s8)
+	}
+	if s1.Total < 174 || s1.Failed == 0 {
+		t.Errorf("--procs 1 summary %+v: want every profile's specs and the defects' failures", s1)
+	}
+	if len(v1) != len(v8) {
+		t.Fatalf("--procs 1 reports %d specs, --procs 8 %d", len(v1), len(v8))
+	}
+	controls := 0
+	for i := range v1 {
+		a, b := v1[i], v8[i]
+		if a.line != b.line {
+			t.Errorf("spec %d:\n --procs 1: %s\n --procs 8: %s", i, a.line, b.line)
+			continue
+		}
+		if len(a.exchanges) > len(b.exchanges) {
+			a, b = b, a
+		}
+		if extra := b.exchanges[:len(b.exchanges)-len(a.exchanges)]; len(extra) > 0 || !slices.Equal(a.exchanges, b.exchanges[len(extra):]) {
+			// The positive control runs once per profile in each process, in the first spec that needs it.
+			if !slices.Equal(a.exchanges, b.exchanges[len(extra):]) || len(extra) < 2 || extra[0] != "POST 201" || extra[len(extra)-1] != "DELETE 204" {
+				t.Errorf("%s: exchanges differ beyond a positive control:\n %v\n %v", a.line, a.exchanges, b.exchanges)
+			}
+			controls++
+		}
+	}
+	if controls > 8*5 {
+		t.Errorf("%d specs carry a positive control of their own: more than one per profile and process", controls)
+	}
+	t.Logf("%d specs, %d with a positive control in one run only", len(v1), controls)
+	j1, j8 := junitCases(t, one+".xml"), junitCases(t, eight+".xml")
+	if strings.Join(j1, "\n") != strings.Join(j8, "\n") {
+		t.Errorf("JUnit test cases differ:\n--procs 1:\n%s\n--procs 8:\n%s", strings.Join(j1, "\n"), strings.Join(j8, "\n"))
+	}
+	for _, id := range []string{"UK-GET-N04", "UK-REG-N23"} {
+		found := false
+		for _, v := range v8 {
+			found = found || strings.HasPrefix(v.line, id+" failed")
+		}
+		if !found {
+			t.Errorf("--procs 8: %s did not fail against its defect (a child could not reach the bank's clock or the directory)", id)
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
