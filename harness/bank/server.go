@@ -35,7 +35,7 @@ type Config struct {
 	Choices             Choices        // legal behaviours where the specs leave the bank a choice (choices.go)
 	Now                 func() time.Time
 	Delay               time.Duration // added before every answer (a slow bank, for the --procs benchmark)
-	Logger              *slog.Logger // never given tokens, assertions, secrets or Authorization headers
+	Logger              *slog.Logger  // never given tokens, assertions, secrets or Authorization headers
 }
 
 // Bank is the reference bank. It is safe for concurrent use.
