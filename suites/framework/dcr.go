@@ -283,7 +283,7 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 	f.ExpectNoTransportError(err)
 	c := f.Checks()
 	if resp.Status != http.StatusCreated {
-		c.Add("status 201", "status %d", resp.Status)
+		c.Add("status 201", "%s", resp.StatusText())
 	}
 	if resp.Status/100 != 2 { // refused: nothing registered to look into
 		c.Done()
