@@ -22,6 +22,7 @@ import (
 // runStats is what `run --stats` writes: one run's wall time beside its crypto floor.
 type runStats struct {
 	Profile string             `json:"profile"`
+	Procs   int                `json:"procs,omitempty"`      // run --procs (counts include every child's)
 	WallMS  float64            `json:"wall_ms"`              // from the start of run to its reports written
 	ProcMS  float64            `json:"process_ms,omitempty"` // from the process's start to its reports written (Linux)
 	Ran     int                `json:"ran"`
@@ -34,13 +35,13 @@ type runStats struct {
 }
 
 // writeStats measures the per-operation costs in this process and writes the run's stats to path.
-func writeStats(path, profile string, wall time.Duration, counts opcount.Counts, ran, skipped int, passed bool) error {
+func writeStats(path, profile string, procs int, wall time.Duration, counts opcount.Counts, ran, skipped int, passed bool) error {
 	age, _ := processAge()
 	costs, err := opcost.Measure(8)
 	if err != nil {
 		return err
 	}
-	st := runStats{Profile: profile, WallMS: ms(wall), ProcMS: ms(age), Ran: ran, Skipped: skipped, Passed: passed,
+	st := runStats{Profile: profile, Procs: procs, WallMS: ms(wall), ProcMS: ms(age), Ran: ran, Skipped: skipped, Passed: passed,
 		Counts: map[string]int64{}, CostsUS: map[string]float64{}}
 	if st.Profile == "" {
 		st.Profile = "all"
@@ -90,6 +91,7 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 	profDir := fs.String("cpuprofile-dir", "", "write each run's pprof CPU profile into this folder")
 	jsonOut := fs.String("json", "", "write every run's stats as a JSON array")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "limit for one run")
+	procsList := fs.String("procs", "1", `comma-separated run --procs values: each profile runs once per value, with its speed-up over --procs 1 (e.g. "1,8" with "-- --bank-delay 50ms")`)
 	var extra []string
 	for i, a := range args {
 		if a == "--" {
@@ -105,6 +107,14 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 	}
 	if *repeat < 1 {
 		return fs.usageError("--repeat below 1")
+	}
+	var procsValues []int
+	for _, v := range strings.Split(*procsList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return fs.usageError("--procs %q: want numbers of 1 or more, comma-separated", *procsList)
+		}
+		procsValues = append(procsValues, n)
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -128,14 +138,14 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 	ok := true
 	for _, p := range strings.Split(*profiles, ",") {
 		p = strings.TrimSpace(p)
-		for i := range *repeat {
-			statsPath := filepath.Join(tmp, fmt.Sprintf("%s-%d.json", p, i))
-			childArgs := []string{"run", "--junit", "", "-v=false", "--no-color", "--stats", statsPath}
+		for n, i := range benchRuns(procsValues, *repeat) {
+			statsPath := filepath.Join(tmp, fmt.Sprintf("%s-%d-%d.json", p, n, i))
+			childArgs := []string{"run", "--junit", "", "-v=false", "--no-color", "--stats", statsPath, "--procs", strconv.Itoa(n)}
 			if p != "all" {
 				childArgs = append(childArgs, "--profile", p)
 			}
 			if *profDir != "" {
-				childArgs = append(childArgs, "--cpuprofile", filepath.Join(*profDir, fmt.Sprintf("%s-%d.pprof", p, i)))
+				childArgs = append(childArgs, "--cpuprofile", filepath.Join(*profDir, fmt.Sprintf("%s-%d-%d.pprof", p, n, i)))
 			}
 			childArgs = append(childArgs, extra...)
 			ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
@@ -170,6 +180,19 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 	return exitOK
 }
 
+// benchRuns yields each --procs value with each repetition's index.
+func benchRuns(procs []int, repeat int) func(yield func(int, int) bool) {
+	return func(yield func(int, int) bool) {
+		for _, n := range procs {
+			for i := range repeat {
+				if !yield(n, i) {
+					return
+				}
+			}
+		}
+	}
+}
+
 func readStats(path string) (runStats, error) {
 	var st runStats
 	b, err := os.ReadFile(path)
@@ -181,7 +204,13 @@ func readStats(path string) (runStats, error) {
 
 func printBench(w io.Writer, all []runStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "profile\tresult\tspecs ran\tprocess s\twall s\t"
+	head := "profile\tprocs\tresult\tspecs ran\tprocess s\twall s\tspeed-up\t"
+	one := map[string]float64{} // a profile's first --procs 1 wall time
+	for _, st := range all {
+		if _, seen := one[st.Profile]; !seen && st.Procs <= 1 {
+			one[st.Profile] = st.WallMS
+		}
+	}
 	for op := range opcount.NumOps {
 		head += op.String() + "\t"
 	}
@@ -191,14 +220,19 @@ func printBench(w io.Writer, all []runStats) {
 		if !st.Passed {
 			result = "FAIL"
 		}
-		row := fmt.Sprintf("%s\t%s\t%d\t%.2f\t%.2f\t", st.Profile, result, st.Ran, st.ProcMS/1000, st.WallMS/1000)
+		speedup := "-"
+		if base, ok := one[st.Profile]; ok && st.WallMS > 0 {
+			speedup = fmt.Sprintf("%.1fx", base/st.WallMS)
+		}
+		row := fmt.Sprintf("%s\t%d\t%s\t%d\t%.2f\t%.2f\t%s\t", st.Profile, max(st.Procs, 1), result, st.Ran, st.ProcMS/1000, st.WallMS/1000, speedup)
 		for op := range opcount.NumOps {
 			row += fmt.Sprintf("%d\t", st.Counts[op.String()])
 		}
 		fmt.Fprintln(tw, row+fmt.Sprintf("%.2f\t%.1f\t", st.FloorMS/1000, st.Ratio))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nprocess: from the dcrconform process's start to its reports written (startup included); wall: the run command's own time.")
+	fmt.Fprintln(w, "\nprocess: from the dcrconform process's start to its reports written (startup included); wall: the run command's own time;")
+	fmt.Fprintln(w, "speed-up: the profile's first --procs 1 wall time over this one's; with --procs above 1 the counts include every child process's.")
 	if len(all) > 0 {
 		last := all[len(all)-1]
 		var parts []string

@@ -47,3 +47,36 @@ func TestBenchPrintsCountsAndFloor(t *testing.T) {
 		t.Errorf("is: no RSA signature counted, yet its SSAs are PS256-signed: %+v", all[1].Counts)
 	}
 }
+
+// bench --procs 1,2 runs each profile once per value; the parallel run's counts include its children's.
+func TestBenchComparesProcs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	cmd := exec.Command(plainBinary(t), "bench", "--profiles", "rfc7591", "--procs", "1,2", "--json", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "speed-up") {
+		t.Errorf("bench output lacks the speed-up column:\n%s", stdout.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []runStats
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].Procs != 1 || all[1].Procs != 2 {
+		t.Fatalf("want a --procs 1 and a --procs 2 run: %+v", all)
+	}
+	one, two := all[0], all[1]
+	if !two.Passed || two.Ran != one.Ran {
+		t.Errorf("--procs 2 ran %d specs (passed %v), --procs 1 ran %d", two.Ran, two.Passed, one.Ran)
+	}
+	// Every spec's handshakes happen in the children: the parent alone makes one or two.
+	if two.Counts["tls-full"] < one.Counts["tls-full"] {
+		t.Errorf("--procs 2 counted %d full TLS handshakes, --procs 1 %d: the children's are missing", two.Counts["tls-full"], one.Counts["tls-full"])
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/dcrconform/dcrconform/harness/embedded"
+	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -42,6 +43,7 @@ type shardArgs struct {
 	noKeyCache bool
 	noColor    bool
 	verbose    bool
+	stats      bool // each child writes --stats, for the parent's counts (see childCounts)
 }
 
 // maxChildOutput caps what the parent keeps of one child's console output.
@@ -120,25 +122,30 @@ func (c *capped) Write(p []byte) (int, error) {
 
 // runShards runs one child per shard at once, prints their output in shard order, and returns their
 // Ginkgo reports merged (see mergeReports).
-func runShards(ctx context.Context, shards [][]string, a shardArgs, filter string, started time.Time, stdout io.Writer) (types.Report, error) {
+func runShards(ctx context.Context, shards [][]string, a shardArgs, filter string, started time.Time, stdout io.Writer) (types.Report, opcount.Counts, error) {
+	var counts opcount.Counts
 	self, err := os.Executable()
 	if err != nil {
-		return types.Report{}, err
+		return types.Report{}, counts, err
 	}
 	tmp := filepath.Dir(a.sharedPath)
 	if a.sharedPath == "" {
 		if tmp, err = os.MkdirTemp("", "dcrconform-procs-"); err != nil {
-			return types.Report{}, err
+			return types.Report{}, counts, err
 		}
 		defer os.RemoveAll(tmp)
 	}
 	outs := make([]*capped, len(shards))
 	errs := make([]error, len(shards))
+	took := make([]time.Duration, len(shards))
 	var wg sync.WaitGroup
 	for i, ids := range shards {
 		outs[i] = &capped{max: maxChildOutput}
 		args := []string{"run", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"),
 			"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
+		if a.stats {
+			args = append(args, "--stats", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".stats.json"))
+		}
 		if a.configPath != "" {
 			args = append(args, "--config", a.configPath)
 		} else {
@@ -156,14 +163,16 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t0 := time.Now()
 			errs[i] = cmd.Run()
+			took[i] = time.Since(t0)
 		}()
 	}
 	wg.Wait()
 	reps := make([]types.Report, len(shards))
 	var bad []error
 	for i := range shards {
-		fmt.Fprintf(stdout, "dcrconform: --- process %d of %d (%d specs) ---\n", i+1, len(shards), len(shards[i]))
+		fmt.Fprintf(stdout, "dcrconform: --- process %d of %d: %d specs in %.1fs ---\n", i+1, len(shards), len(shards[i]), took[i].Seconds())
 		_, _ = stdout.Write(outs[i].buf.Bytes())
 		var exit *exec.ExitError
 		if errs[i] != nil && !(errors.As(errs[i], &exit) && exit.ExitCode() == exitFailed) {
@@ -176,11 +185,21 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 			continue
 		}
 		reps[i] = r
+		if a.stats {
+			st, err := readStats(filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".stats.json"))
+			if err != nil {
+				bad = append(bad, fmt.Errorf("process %d of %d: %w", i+1, len(shards), err))
+				continue
+			}
+			for op := range opcount.NumOps {
+				counts[op] += st.Counts[op.String()]
+			}
+		}
 	}
 	if len(bad) > 0 {
-		return types.Report{}, errors.Join(bad...)
+		return types.Report{}, counts, errors.Join(bad...)
 	}
-	return mergeReports(reps, filter, a.focus, started), nil
+	return mergeReports(reps, filter, a.focus, started), counts, nil
 }
 
 // readGinkgoReport reads a report written by reports.WriteGinkgoJSON (an array of one report).

@@ -258,6 +258,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	var passed bool
 	var shards [][]string
+	var childOps opcount.Counts // the expensive operations of --procs children, for --stats
 	if *procs > 1 {
 		if shards, err = dealShards(filter, focus, *procs); err != nil {
 			fmt.Fprintf(stderr, "run: %v\n", err)
@@ -266,9 +267,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	if len(shards) > 1 {
 		if err = tgt.Discover(context.Background()); err == nil {
-			a := shardArgs{configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose}
+			a := shardArgs{configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose, stats: *statsOut != ""}
 			var r ginkgo.Report
-			if r, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
+			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
 				if *ginkgoJSON != "" {
 					reportErr = reports.WriteGinkgoJSON(*ginkgoJSON, r)
 				}
@@ -305,7 +306,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		return exitUsage
 	}
 	if *statsOut != "" {
-		if err := writeStats(*statsOut, *profile, time.Since(started), opcount.Snapshot().Sub(opsBefore), ran, skipped, passed && !t.Failed); err != nil {
+		if err := writeStats(*statsOut, *profile, *procs, time.Since(started), opcount.Snapshot().Sub(opsBefore).Add(childOps), ran, skipped, passed && !t.Failed); err != nil {
 			fmt.Fprintf(stderr, "run: --stats: %v\n", err)
 			return exitFailed
 		}

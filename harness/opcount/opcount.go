@@ -62,6 +62,14 @@ func (c Counts) Sub(d Counts) Counts {
 	return c
 }
 
+// Add returns c plus d, e.g. the ops of several processes.
+func (c Counts) Add(d Counts) Counts {
+	for i := range c {
+		c[i] += d[i]
+	}
+	return c
+}
+
 // Signed counts a signature by the key type of pub.
 func Signed(pub crypto.PublicKey) {
 	switch pub.(type) {
