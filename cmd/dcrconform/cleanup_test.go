@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
-
-	"github.com/dcrconform/dcrconform/reports"
 )
 
 // A bank that rotates the registration access token on every read and update (RFC 7592 allows it)
@@ -45,15 +43,7 @@ func TestUndeletedRegistrationIsReported(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (RFC-PUT-002 catches the defect)\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := reports.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRunRecord(t, jsonPath)
 	if len(run.Warnings) != 1 {
 		t.Fatalf("warnings = %+v, want the one registration of RFC-PUT-002\n%s", run.Warnings, r.stdout)
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/dcrconform/dcrconform/reports"
 )
 
 // A spec reports every check one answer fails, in one failure: not the first mismatch alone.
@@ -26,15 +23,7 @@ func TestEveryMismatchOfAnAnswerInOneFailure(t *testing.T) {
 			if r.code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", r.code, r.stdout)
 			}
-			f, err := os.Open(jsonPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			run, err := reports.ReadJSON(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := readRunRecord(t, jsonPath)
 			for _, s := range run.Specs {
 				if s.ID != tc.spec {
 					continue

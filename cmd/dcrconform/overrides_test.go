@@ -63,15 +63,7 @@ func TestPerSpecOverridesAndSkipReasons(t *testing.T) {
 			t.Errorf("%s passed: the override of another spec loosened it", id)
 		}
 	}
-	f, err := os.Open(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := reports.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRunRecord(t, jsonPath)
 	for _, s := range run.Specs {
 		switch s.ID {
 		case "RFC-REG-002":

@@ -18,6 +18,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/container"
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/pki"
+	"github.com/dcrconform/dcrconform/reports"
 )
 
 var (
@@ -162,4 +163,19 @@ func TestNonJSONAnswerFailsWithStatusAndExcerpt(t *testing.T) {
 		return
 	}
 	t.Fatal("no spec failed")
+}
+
+// readRunRecord reads a run's JSON record, failing the test if it cannot.
+func readRunRecord(t *testing.T, path string) *reports.Run {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
 }
