@@ -44,8 +44,9 @@ type Target struct {
 	TokenEndpoint        string   `json:"token_endpoint"`
 	Issuer               string   `json:"issuer"`
 	Audience             string   `json:"audience"`
-	Version              string   `json:"version"` // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
-	Scope                *string  `json:"scope"`   // absent: the profile's default; "": no scope sent
+	AssertionAudience    string   `json:"assertion_audience"` // aud of client assertions: both (default), token_endpoint or issuer
+	Version              string   `json:"version"`            // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
+	Scope                *string  `json:"scope"`              // absent: the profile's default; "": no scope sent
 	CABundle             string   `json:"ca_bundle"`
 	Timeout              string   `json:"timeout"` // a Go duration such as "10s"
 	Supports             Supports `json:"supports"`
@@ -88,6 +89,9 @@ func (t *Target) TimeoutDuration() time.Duration {
 
 // Profiles known to this version.
 var Profiles = []string{"uk", "cdr", "generic", "is", "rfc7591"}
+
+// AssertionAudiences are the values of target.assertion_audience: what a client assertion's aud names.
+var AssertionAudiences = []string{target.AssertionAudienceBoth, target.AssertionAudienceToken, target.AssertionAudienceIssuer}
 
 // UKVersions are the UK OBIE DCR versions target.version selects.
 var UKVersions = []string{"3.1", "3.2", "3.3"}
@@ -332,6 +336,9 @@ func (c *Config) Validate() error {
 	}
 	c.Overrides.validate(bad)
 	t := &c.Target
+	if t.AssertionAudience != "" && !contains(AssertionAudiences, t.AssertionAudience) {
+		bad("target.assertion_audience", "%q is not one of %s", t.AssertionAudience, strings.Join(AssertionAudiences, ", "))
+	}
 	if t.Version != "" && !contains(UKVersions, t.Version) {
 		bad("target.version", "%q is not one of %s", t.Version, strings.Join(UKVersions, ", "))
 	} else if t.Version != "" && c.Profile != "uk" {
@@ -423,7 +430,7 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
-		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, Timeout: t.TimeoutDuration(), Version: t.Version,
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, AssertionAudience: t.AssertionAudience, Timeout: t.TimeoutDuration(), Version: t.Version,
 		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	if tgt.Name == "" {

@@ -40,6 +40,7 @@ func TestParseNamesTheFieldAtFault(t *testing.T) {
 		{"no aud", "target: {registration_endpoint: https://b/r, token_endpoint: https://b/t}\n" + validSoftware, "target.issuer"},
 		{"bad uk version", "target: {discovery_url: https://b/x, version: '3.0'}\n" + validSoftware, "target.version"},
 		{"version outside uk", "profile: cdr\ntarget: {discovery_url: https://b/x, version: '3.1'}\n" + validSoftware, "target.version"},
+		{"bad assertion audience", "target: {discovery_url: https://b/x, assertion_audience: resource}\n" + validSoftware, "target.assertion_audience"},
 		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
 		{"bad skip", plain + "overrides: {skip: [{A: x, B: y}]}\n", "overrides.skip[0]"},
 		{"empty spec override", plain + "overrides: {specs: {RFC-PUT-N05: {}}}\n", "overrides.specs.RFC-PUT-N05"},

@@ -83,6 +83,13 @@ type SpecOverride struct {
 	Errors   []string // accepted error codes
 }
 
+// Values of Target.AssertionAudience.
+const (
+	AssertionAudienceBoth   = "both"           // [token endpoint, issuer]: RFC 7519 4.1.3 has a server accept an array naming it
+	AssertionAudienceToken  = "token_endpoint" // the token endpoint URL (RFC 7523 section 3's MAY)
+	AssertionAudienceIssuer = "issuer"         // the issuer alone, as a string (FAPI 2 and draft-ietf-oauth-rfc7523bis)
+)
+
 // Target is a DCR server under test.
 type Target struct {
 	Name         string
@@ -94,13 +101,16 @@ type Target struct {
 	Token        string // token endpoint URL
 	Issuer       string
 	Audience     string // aud of registration request JWTs; defaults to Issuer
-	Scope        string // scope of profiles that have none of their own (programmatic targets); "" for none
-	RootCAs      *x509.CertPool
-	Timeout      time.Duration
-	Software     *Software // used when Directory is nil, and as the default identity
-	Other        *Software // a second software, for cross-software negatives; optional
-	Directory    Directory
-	Supports     Capabilities
+	// AssertionAudience is what a private_key_jwt client assertion's aud names (RFC 7523 section 3 leaves
+	// it to the server): AssertionAudienceBoth ("" too), AssertionAudienceToken or AssertionAudienceIssuer.
+	AssertionAudience string
+	Scope             string // scope of profiles that have none of their own (programmatic targets); "" for none
+	RootCAs           *x509.CertPool
+	Timeout           time.Duration
+	Software          *Software // used when Directory is nil, and as the default identity
+	Other             *Software // a second software, for cross-software negatives; optional
+	Directory         Directory
+	Supports          Capabilities
 
 	// ExpireTokens makes every access token of a client expire now. Only a target that lets the harness
 	// control its clock has it (the embedded default); specs that need it are skipped otherwise.

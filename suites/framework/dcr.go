@@ -318,24 +318,33 @@ func (f *Framework) RegisterBaseline() *Registration {
 	return f.Register(sw, f.BaselineClaims(sw))
 }
 
-// AssertionClaims is a valid private_key_jwt client assertion for reg (RFC 7523 section 3). Its aud
-// names both the token endpoint and the issuer, the two values servers take: RFC 7523 asks for "a
-// value that identifies the authorization server", and RFC 7519 section 4.1.3 has a server accept
-// an aud array holding one value it identifies with.
+// AssertionClaims is a valid private_key_jwt client assertion for reg (RFC 7523 section 3), its aud as
+// target.assertion_audience says (AssertionAudience).
 func (f *Framework) AssertionClaims(reg *Registration) Claims {
 	now := time.Now()
-	var aud any = f.Target.Token
-	if iss := f.Target.Issuer; iss != "" && iss != f.Target.Token {
-		aud = []string{f.Target.Token, iss}
-	}
 	return Claims{
 		"iss": reg.ClientID,
 		"sub": reg.ClientID,
-		"aud": aud,
+		"aud": AssertionAudience(f.Target),
 		"iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(),
 		"jti": NewID(),
 	}
+}
+
+// AssertionAudience is the aud of a client assertion to t. By default it names both the token endpoint
+// and the issuer, the two values servers take: RFC 7523 asks for "a value that identifies the
+// authorization server", and RFC 7519 section 4.1.3 has a server accept an aud array holding one value
+// it identifies with. A server that wants the issuer as the sole value (FAPI 2,
+// draft-ietf-oauth-rfc7523bis) or the token endpoint alone is configured so.
+func AssertionAudience(t *target.Target) any {
+	switch {
+	case t.AssertionAudience == target.AssertionAudienceIssuer && t.Issuer != "":
+		return t.Issuer
+	case t.AssertionAudience == target.AssertionAudienceToken, t.Issuer == "", t.Issuer == t.Token:
+		return t.Token
+	}
+	return []string{t.Token, t.Issuer}
 }
 
 // TokenScope is the scope a spec's token requests ask for: the profile's management scope when it has
