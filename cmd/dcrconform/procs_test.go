@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/reports"
 )
 
@@ -148,4 +151,39 @@ func TestProcsGiveTheVerdictsOfOneProcess(t *testing.T) {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// A configured target runs in parallel when its specs need no shared software (plain RFC 7591: each
+// child runs the same config), and in one process when its one software is fixed.
+func TestProcsAgainstConfiguredTargets(t *testing.T) {
+	env, err := embedded.Start(embedded.Options{Defects: []string{"unknown-client-404"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	bin := plainBinary(t)
+	cfg := rfc7591Config(t, env, "")
+	one, four := runChild(t, bin, "--config", cfg), runChild(t, bin, "--config", cfg, "--procs", "4")
+	if !strings.Contains(four.stdout, "process 4 of 4") {
+		t.Errorf("--procs 4 against a plain RFC 7591 config did not run 4 processes:\n%s", lastLines(four.stdout, 20))
+	}
+	for _, state := range []types.SpecState{types.SpecStatePassed, types.SpecStateFailed, types.SpecStateSkipped} {
+		a, b := one.specs(state), four.specs(state)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: --procs 1 %v, --procs 4 %v", state, a, b)
+		}
+	}
+	if len(one.specs(types.SpecStateFailed)) == 0 || one.code != exitFailed || four.code != exitFailed {
+		t.Errorf("the defect failed no spec, or an exit status is not 1: %d, %d", one.code, four.code)
+	}
+
+	fixed := runChild(t, bin, "--config", fixedSSAConfig(t, env, "{}"), "--procs", "4")
+	if !strings.Contains(fixed.stdout, "running in one process: the configured software is fixed") || strings.Contains(fixed.stdout, "process 1 of") {
+		t.Errorf("--procs 4 with a fixed software did not run in one process:\n%s", lastLines(fixed.stdout, 20))
+	}
+	if len(fixed.specs(types.SpecStatePassed)) == 0 {
+		t.Errorf("the fixed-software run passed no spec:\n%s", lastLines(fixed.stdout+fixed.stderr, 20))
+	}
 }

@@ -214,7 +214,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 			tgt.Timeout = *timeout
 		}
 		switch {
-		case tgt.Directory == nil:
+		case tgt.Software != nil:
 			fixedReason = "the configured software is fixed: it is registered and deleted in turn"
 		case cfg.Directory != nil:
 			fixedReason = "the configuration serves a mock directory of its own"
