@@ -43,7 +43,7 @@ type shardArgs struct {
 	noKeyCache bool
 	noColor    bool
 	verbose    bool
-	stats      bool // each child writes --stats, for the parent's counts (see childCounts)
+	stats      bool // each child writes --op-counts, for the parent's --stats
 }
 
 // maxChildOutput caps what the parent keeps of one child's console output.
@@ -144,7 +144,7 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 		args := []string{"run", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"),
 			"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
 		if a.stats {
-			args = append(args, "--stats", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".stats.json"))
+			args = append(args, "--op-counts", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".ops.json"))
 		}
 		if a.configPath != "" {
 			args = append(args, "--config", a.configPath)
@@ -186,14 +186,12 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 		}
 		reps[i] = r
 		if a.stats {
-			st, err := readStats(filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".stats.json"))
+			c, err := readOpCounts(filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".ops.json"))
 			if err != nil {
 				bad = append(bad, fmt.Errorf("process %d of %d: %w", i+1, len(shards), err))
 				continue
 			}
-			for op := range opcount.NumOps {
-				counts[op] += st.Counts[op.String()]
-			}
+			counts = counts.Add(c)
 		}
 	}
 	if len(bad) > 0 {
@@ -319,4 +317,34 @@ func inCatalogueOrder(r types.Report) types.Report {
 	})
 	r.SpecReports = specs
 	return r
+}
+
+// writeOpCounts writes a child's expensive-operation counts by name (--op-counts): a child does not
+// measure the operations' costs, which would take its CPU from its siblings.
+func writeOpCounts(path string, c opcount.Counts) error {
+	m := map[string]int64{}
+	for op := range opcount.NumOps {
+		m[op.String()] = c[op]
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+func readOpCounts(path string) (opcount.Counts, error) {
+	var c opcount.Counts
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("no operation counts: %w", err)
+	}
+	var m map[string]int64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return c, fmt.Errorf("operation counts %s: %w", path, err)
+	}
+	for op := range opcount.NumOps {
+		c[op] = m[op.String()]
+	}
+	return c, nil
 }

@@ -61,6 +61,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
 	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
 	procs := fs.Int("procs", 1, "run the selected specs in this many child processes at once against the same target (1 whenever a configured target's fixed software, mock directory block or --image must be used in turn)")
+	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
 	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
 	bankDelay := fs.Duration("bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
@@ -304,6 +305,12 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 			fmt.Fprintln(stderr, "run: no spec ran: --labels, --focus or --profile selected none (dcrconform list shows the catalogue)")
 		}
 		return exitUsage
+	}
+	if *opCountsOut != "" {
+		if err := writeOpCounts(*opCountsOut, opcount.Snapshot().Sub(opsBefore)); err != nil {
+			fmt.Fprintf(stderr, "run: --op-counts: %v\n", err)
+			return exitFailed
+		}
 	}
 	if *statsOut != "" {
 		if err := writeStats(*statsOut, *profile, *procs, time.Since(started), opcount.Snapshot().Sub(opsBefore).Add(childOps), ran, skipped, passed && !t.Failed); err != nil {
