@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509/pkix"
 	"encoding/xml"
 	"fmt"
 	"os"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/container"
 	"github.com/dcrconform/dcrconform/harness/hostile"
-	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/reports"
 )
@@ -319,33 +317,7 @@ func writeHostileConfig(t *testing.T, dir string, srv *hostile.Server, profile s
 		if err != nil {
 			t.Fatal(err)
 		}
-		transportKey, _ := pki.NewECKey()
-		transport, err := ca.IssueClient(pkix.Name{CommonName: "software-1"}, transportKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signingKey, _ := pki.NewECKey()
-		key, _ := joseutil.NewKey(signingKey)
-		ssa, err := joseutil.Sign(map[string]any{"iss": "OpenBanking Ltd", "software_id": "software-1"}, key, "JWT")
-		if err != nil {
-			t.Fatal(err)
-		}
-		transportKeyPEM, _ := pki.KeyPEM(transportKey)
-		signingKeyPEM, _ := pki.KeyPEM(signingKey)
-		write("transport.pem", pki.CertPEM(transport))
-		write("transport-key.pem", transportKeyPEM)
-		write("signing-key.pem", signingKeyPEM)
-		write("ssa.jwt", []byte(ssa))
-		cfg += `software:
-  software_id: software-1
-  transport_cert: transport.pem
-  transport_key: transport-key.pem
-  signing_key: signing-key.pem
-  signing_kid: ` + key.KeyID + `
-  signing_alg: ES256
-  redirect_uris: [https://tpp.example.com/cb]
-  ssa_file: ssa.jwt
-`
+		cfg += writeFixedSoftware(t, ca, write)
 	}
 	write("bank.yaml", []byte(cfg))
 	return filepath.Join(dir, "bank.yaml")

@@ -27,15 +27,7 @@ type verdict struct {
 // verdicts are the report's specs' verdicts, in report order.
 func verdicts(t *testing.T, path string) (out []verdict, sum reports.Summary) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := reports.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRunRecord(t, path)
 	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	for _, s := range run.Specs {
 		var exs []string

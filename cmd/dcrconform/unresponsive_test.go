@@ -75,24 +75,7 @@ func misbehavingBank(t *testing.T, handler http.HandlerFunc) string {
 			t.Fatal(err)
 		}
 	}
-	transportKey, _ := pki.NewECKey()
-	transport, err := ca.IssueClient(pkix.Name{CommonName: "software-1"}, transportKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signingKey, _ := pki.NewECKey()
-	key, _ := joseutil.NewKey(signingKey)
-	ssa, err := joseutil.Sign(map[string]any{"iss": "OpenBanking Ltd", "software_id": "software-1"}, key, "JWT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	transportKeyPEM, _ := pki.KeyPEM(transportKey)
-	signingKeyPEM, _ := pki.KeyPEM(signingKey)
 	write("ca.pem", ca.BundlePEM())
-	write("transport.pem", pki.CertPEM(transport))
-	write("transport-key.pem", transportKeyPEM)
-	write("signing-key.pem", signingKeyPEM)
-	write("ssa.jwt", []byte(ssa))
 	write("bank.yaml", []byte(`profile: uk
 target:
   registration_endpoint: `+srv.URL+`/register
@@ -100,16 +83,7 @@ target:
   issuer: `+srv.URL+`
   ca_bundle: ca.pem
   timeout: 1s
-software:
-  software_id: software-1
-  transport_cert: transport.pem
-  transport_key: transport-key.pem
-  signing_key: signing-key.pem
-  signing_kid: `+key.KeyID+`
-  signing_alg: ES256
-  redirect_uris: [https://tpp.example.com/cb]
-  ssa_file: ssa.jwt
-`))
+`+writeFixedSoftware(t, ca, write)))
 	return filepath.Join(dir, "bank.yaml")
 }
 
@@ -178,4 +152,37 @@ func readRunRecord(t *testing.T, path string) *reports.Run {
 		t.Fatal(err)
 	}
 	return run
+}
+
+// writeFixedSoftware writes a software identity of its own, issued by ca (transport certificate and key,
+// an ES256 signing key, an SSA), with write, and returns the config's software block that names them.
+func writeFixedSoftware(t *testing.T, ca *pki.CA, write func(name string, data []byte)) string {
+	t.Helper()
+	transportKey, _ := pki.NewECKey()
+	transport, err := ca.IssueClient(pkix.Name{CommonName: "software-1"}, transportKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signingKey, _ := pki.NewECKey()
+	key, _ := joseutil.NewKey(signingKey)
+	ssa, err := joseutil.Sign(map[string]any{"iss": "OpenBanking Ltd", "software_id": "software-1"}, key, "JWT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	transportKeyPEM, _ := pki.KeyPEM(transportKey)
+	signingKeyPEM, _ := pki.KeyPEM(signingKey)
+	write("transport.pem", pki.CertPEM(transport))
+	write("transport-key.pem", transportKeyPEM)
+	write("signing-key.pem", signingKeyPEM)
+	write("ssa.jwt", []byte(ssa))
+	return `software:
+  software_id: software-1
+  transport_cert: transport.pem
+  transport_key: transport-key.pem
+  signing_key: signing-key.pem
+  signing_kid: ` + key.KeyID + `
+  signing_alg: ES256
+  redirect_uris: [https://tpp.example.com/cb]
+  ssa_file: ssa.jwt
+`
 }
