@@ -18,6 +18,14 @@ import (
 // account and payment access. Plain RFC 7591 has no default scope, and sends none unless configured.
 const OBScope = "openid accounts payments"
 
+// RegisterWithoutCertificate registers the baseline without a client certificate and expects it refused:
+// the handshake, or 400, 401 or 403.
+func RegisterWithoutCertificate(f *framework.Framework) {
+	sw := f.Software()
+	resp, err := f.PostRegistration(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
+	f.ExpectRefusedWithoutCertificate(resp, err)
+}
+
 // Scenario constructors for a profile's package.
 func Positive(profile, id, op, req, title, expect string) framework.Scenario {
 	return framework.Scenario{ID: id, Title: title, Requirement: req, Profile: profile, Operation: op, Kind: framework.Positive, Expect: expect}

@@ -3,7 +3,6 @@ package generic
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
@@ -116,12 +115,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 			if !f.Profile().MTLS {
 				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
 			}
-			sw := f.Software()
-			resp, err := f.PostRegistration(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
-			if err != nil && strings.Contains(err.Error(), "remote error: tls:") {
-				return // the server refused the handshake: that is a pass
-			}
-			f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+			common.RegisterWithoutCertificate(f)
 		})
 
 	for _, op := range common.Operations {

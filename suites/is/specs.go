@@ -3,7 +3,6 @@ package is
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/suites/common"
@@ -109,12 +108,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 			if !f.Profile().MTLS {
 				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
 			}
-			sw := f.Software()
-			resp, err := f.PostRegistration(sw, f.Encode(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
-			if err != nil && strings.Contains(err.Error(), "remote error: tls:") {
-				return
-			}
-			f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+			common.RegisterWithoutCertificate(f)
 		})
 
 	for _, op := range common.Operations {

@@ -49,7 +49,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: discovery", func() {
 				_ = conn.Close()
 				f.Failf("the TLS 1.1 handshake refused (TLS 1.2 or later only)", "%s negotiated with %s", tls.VersionName(v), addr)
 			}
-			if msg := err.Error(); !isTLSRefusal(err) && !strings.Contains(msg, "protocol version") {
+			if msg := err.Error(); !framework.IsTLSRefusal(err) && !strings.Contains(msg, "protocol version") {
 				f.Failf("the server refusing the handshake with a TLS alert", "%v", err)
 			}
 		})

@@ -2,7 +2,6 @@ package uk
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -72,10 +71,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			}
 			sw := f.Software()
 			resp, err := f.PostRegistration(sw, f.Sign(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
-			if err != nil && isTLSRefusal(err) {
-				return // the server refused the handshake: that is a pass
-			}
-			f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+			f.ExpectRefusedWithoutCertificate(resp, err)
 		})
 })
 
@@ -91,11 +87,4 @@ func clientID(f *framework.Framework, resp interface {
 		f.Failf("a client_id in the 201 body (RFC7591-3.2.1)", "none")
 	}
 	return id
-}
-
-// isTLSRefusal reports whether err is the server refusing the TLS handshake (an alert such as
-// "certificate required"), as opposed to the server being unreachable.
-func isTLSRefusal(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "remote error: tls:")
 }
