@@ -48,7 +48,7 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 				if onJWT != nil && isJWT(content) {
 					onJWT(key, content)
 				}
-				b.WriteString(maskValue(content))
+				b.WriteString(Mask(content))
 			default:
 				if onJWT != nil && isJWT(content) {
 					onJWT(key, content)

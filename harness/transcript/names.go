@@ -1,7 +1,6 @@
 package transcript
 
 import (
-	"net/http"
 	"strings"
 	"sync"
 )
@@ -95,8 +94,4 @@ func isHeaderName(name string) bool {
 	customMu.RLock()
 	defer customMu.RUnlock()
 	return customSecrets[n]
-}
-
-func isSecretHeader(name string) bool {
-	return IsSecretName(http.CanonicalHeaderKey(name))
 }

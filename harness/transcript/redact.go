@@ -38,7 +38,7 @@ func redactHeaders(h map[string][]string) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
-		secret := isSecretHeader(ck)
+		secret := IsSecretName(ck)
 		for _, v := range vs {
 			switch {
 			case !secret:
@@ -47,7 +47,7 @@ func redactHeaders(h map[string][]string) map[string][]string {
 			default:
 				// Keep an authorization scheme: "Bearer REDACTED_43_chars".
 				if scheme, cred, found := strings.Cut(v, " "); found && isScheme(scheme) {
-					v = scheme + " " + maskValue(cred)
+					v = scheme + " " + Mask(cred)
 				} else {
 					v = Mask(v)
 				}
@@ -119,7 +119,7 @@ func redactValue(v any, secret bool) any {
 		return out
 	case string:
 		if secret {
-			return maskValue(t)
+			return Mask(t)
 		}
 		return RedactText(t)
 	case nil, bool:

@@ -37,10 +37,10 @@ func RedactText(s string) string {
 		return s
 	}
 	if strings.Contains(s, "PRIVATE") {
-		s = replaceGroups(pemPrivateKey, s, func(m []string) string { return m[1] + maskValue(m[2]) + m[3] })
+		s = replaceGroups(pemPrivateKey, s, func(m []string) string { return m[1] + Mask(m[2]) + m[3] })
 	}
 	if strings.Contains(s, "://") {
-		s = replaceGroups(userInfo, s, func(m []string) string { return m[1] + maskValue(m[2]) + "@" })
+		s = replaceGroups(userInfo, s, func(m []string) string { return m[1] + Mask(m[2]) + "@" })
 	}
 	s = redactNamed(s)
 	if !hasScheme(s) {
@@ -94,14 +94,6 @@ func isProse(s string) bool {
 }
 
 func isMasked(s string) bool { return maskRE.MatchString(s) }
-
-// maskValue masks v unless it is empty or a mask already ("REDACTED_4_chars", "Bearer REDACTED_4_chars").
-func maskValue(v string) string {
-	if v == "" || isMasked(v) {
-		return v
-	}
-	return Mask(v)
-}
 
 // redactJWS drops a JWS's signature and masks secret members of its header and payload. A part that
 // held a secret is re-encoded (the bytes it held otherwise are kept).
