@@ -35,37 +35,33 @@ func runDirectory(args []string, stdout, stderr io.Writer) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "dcrconform directory: "+format+"\n", a...)
-		return 2
-	}
 	if code, ok := fs.noArgs(); !ok {
 		return code
 	}
 	if err := mockdirectory.CheckAddr(*addr); err != nil {
-		return usage("invalid --addr %q: %v", *addr, err)
+		return fs.badValue("invalid --addr %q: %v", *addr, err)
 	}
 	if *baseURL != "" {
 		if err := mockdirectory.CheckBaseURL(*baseURL); err != nil {
-			return usage("invalid --base-url %q: %v", *baseURL, err)
+			return fs.badValue("invalid --base-url %q: %v", *baseURL, err)
 		}
 		if *useTLS && strings.HasPrefix(*baseURL, "http://") {
-			return usage("invalid --base-url %q: --tls serves https", *baseURL)
+			return fs.badValue("invalid --base-url %q: --tls serves https", *baseURL)
 		}
 	}
 	if *seed != "" {
 		if st, err := os.Stat(*seed); err != nil || !st.Mode().IsRegular() {
-			return usage("invalid --seed %q: not a readable file", *seed)
+			return fs.badValue("invalid --seed %q: not a readable file", *seed)
 		}
 	}
 	if *state != "" {
 		if st, err := os.Stat(*state); err == nil && !st.IsDir() {
-			return usage("invalid --state %q: not a directory", *state)
+			return fs.badValue("invalid --state %q: not a directory", *state)
 		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usage("invalid --log-level %q: want debug, info, warn or error", *logLevel)
+		return fs.badValue("invalid --log-level %q: want debug, info, warn or error", *logLevel)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if *token == "" {

@@ -102,7 +102,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
 		return exitUsage
 	}
-	if *configPath != "" && (len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *shardOf != "") {
+	// Flags that shape the embedded reference bank, which a configured or container target does not have.
+	embeddedOnly := len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0
+	if *configPath != "" && (embeddedOnly || *shardOf != "") {
 		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --bank-delay, --key-pool, --shard-of and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
 		return exitUsage
 	}
@@ -126,7 +128,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var shared string               // the embedded default's description for --procs children
 	var fixedReason string          // why this target's specs must run in one process
 	var liveClients func() []string // the embedded bank's registrations, to check the cleanup
-	if cr, code, ok := startContainerTarget(cf, *configPath, len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *shardOf != "", *timeout, stdout, stderr); ok {
+	if cr, code, ok := startContainerTarget(cf, *configPath, embeddedOnly || *shardOf != "", *timeout, stdout, stderr); ok {
 		if cr == nil {
 			return code
 		}
@@ -134,7 +136,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		tgt = cr.Target
 		fixedReason = "a target started from --image"
 	} else if *configPath == "" && *shardOf != "" {
-		if len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0 || *procs != 1 {
+		if embeddedOnly || *procs != 1 {
 			fmt.Fprintln(stderr, "run: --shard-of: the parent run's bank carries --defect, --bank-choice, --bank-delay and --uk-version; --key-pool and --procs are the parent's")
 			return exitUsage
 		}
