@@ -106,7 +106,7 @@ func (d *Directory) adminListSoftware(w http.ResponseWriter, r *http.Request) {
 	if orgID == "" {
 		orgID = r.URL.Query().Get("org_id")
 		if orgID != "" && !idPattern.MatchString(orgID) {
-			writeError(w, http.StatusBadRequest, "org_id: must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit", "org_id")
+			writeError(w, http.StatusBadRequest, "org_id: "+idRule, "org_id")
 			return
 		}
 	}

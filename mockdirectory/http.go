@@ -89,7 +89,7 @@ func checkPathIDs(pattern string, h http.HandlerFunc) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if id := r.PathValue("id"); hasID && !idPattern.MatchString(id) {
-			writeError(w, http.StatusBadRequest, "id: the path's id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit", "id")
+			writeError(w, http.StatusBadRequest, "id: the path's id "+idRule, "id")
 			return
 		}
 		if kid := r.PathValue("kid"); hasKid && !kidPattern.MatchString(kid) {

@@ -34,9 +34,12 @@ const (
 	maxListLen = 32
 )
 
+// idRule is what an organisation or software id must be (idPattern).
+const idRule = "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit"
+
 func validateID(field, id string) error {
 	if !idPattern.MatchString(id) {
-		return invalid(field, "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a letter or digit")
+		return invalid(field, idRule)
 	}
 	for _, r := range reservedIDs {
 		if strings.EqualFold(id, r) {
