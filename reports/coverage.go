@@ -1,7 +1,5 @@
 package reports
 
-import "strings"
-
 // CoverageSource is the requirement coverage of one source document of the register: its bank-side
 // requirements, how many the catalogue checks, how many cannot be checked, and the gaps.
 type CoverageSource struct {
@@ -64,15 +62,4 @@ func coverageViews(r *Run) []coverageView {
 		out = append(out, v)
 	}
 	return out
-}
-
-// requirementIDs splits a spec's requirement field ("A, B") into register IDs.
-func requirementIDs(field string) []string {
-	var ids []string
-	for _, id := range strings.Split(field, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
 	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
@@ -194,7 +195,7 @@ func WriteHTMLWith(w io.Writer, run *Run, opts HTMLOptions) error {
 				g.Passed++
 			}
 		}
-		ids := requirementIDs(s.Requirement)
+		ids := requirements.SplitIDs(s.Requirement)
 		if len(ids) == 0 {
 			ids = []string{noRequirement}
 		}
