@@ -74,6 +74,13 @@ func (r *Recorder) Add(ex Exchange) Exchange {
 	return ex
 }
 
+// Append adds exchanges another Recorder has already recorded (trimmed and masked).
+func (r *Recorder) Append(exs ...Exchange) {
+	r.mu.Lock()
+	r.exchanges = append(r.exchanges, exs...)
+	r.mu.Unlock()
+}
+
 // Exchanges returns a copy of what was recorded.
 func (r *Recorder) Exchanges() []Exchange {
 	r.mu.Lock()

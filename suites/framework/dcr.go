@@ -17,6 +17,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -573,15 +574,17 @@ var (
 )
 
 type baseline struct {
-	failure string
-	broken  bool // no answer, a redirect, a 5xx or an unreadable 2xx: the target failed, not refused
+	failure   string
+	broken    bool                  // no answer, a redirect, a 5xx or an unreadable 2xx: the target failed, not refused
+	exchanges []transcript.Exchange // the control's own, shown in every spec it skips or fails
 }
 
 // RequireBaselineRegisters is the positive control of a negative registration spec: when the profile's
 // valid baseline registration is itself refused (4xx), a refusal of the faulty request proves nothing,
 // and the spec is skipped as inconclusive. When the target did not answer it properly at all (no answer,
 // 3xx, 5xx, a 2xx without a readable client), the spec fails with that fault. The control runs once
-// per profile and run.
+// per profile and process; its exchanges go into the transcript of every spec it skips or fails, and of
+// none when it passes, so that a report does not depend on which spec happened to run it first.
 func (f *Framework) RequireBaselineRegisters() {
 	if f.Target.Directory == nil && !f.Target.Supports.Delete {
 		return // the control's registration could not be deleted, and would block the one software
@@ -597,6 +600,9 @@ func (f *Framework) RequireBaselineRegisters() {
 		b = f.tryBaseline()
 		baselines[f.Target][name] = b
 	}
+	if b.failure != "" {
+		f.Record.Append(b.exchanges...)
+	}
 	switch {
 	case b.broken:
 		f.Failf("the positive control: the valid baseline registration of the "+name+" profile to be answered", "%s", b.failure)
@@ -605,7 +611,21 @@ func (f *Framework) RequireBaselineRegisters() {
 	}
 }
 
-func (f *Framework) tryBaseline() baseline {
+// tryBaseline runs the control with a transcript of its own.
+func (f *Framework) tryBaseline() (b baseline) {
+	own := f.Record
+	f.Record = &transcript.Recorder{}
+	defer func() {
+		b.exchanges, f.Record = f.Record.Exchanges(), own
+		if r := recover(); r != nil { // the spec fails here: keep what the control sent
+			own.Append(b.exchanges...)
+			panic(r)
+		}
+	}()
+	return f.registerBaseline()
+}
+
+func (f *Framework) registerBaseline() baseline {
 	sw := f.Software()
 	resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
 	if err != nil {

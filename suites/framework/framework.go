@@ -3,8 +3,11 @@ package framework
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
@@ -98,6 +101,26 @@ func (f *Framework) Do(req client.Request) (*client.Response, error) {
 	resp, err := f.Client.Do(f.Ctx, req, f.Record)
 	brk.observe(f.Scenario.ID, err)
 	return resp, err
+}
+
+// DialTLS opens a TLS connection to addr alone, with no HTTP request, for probes of the handshake. Like
+// Do, it counts towards a target that has stopped answering, and names a timeout the way requests do.
+func (f *Framework) DialTLS(addr string, cfg *tls.Config) (*tls.Conn, error) {
+	if msg := brk.stopped(); msg != "" {
+		return nil, &stoppedError{msg}
+	}
+	ctx, cancel := context.WithTimeout(f.Ctx, f.Target.Timeout)
+	defer cancel()
+	conn, err := (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", addr)
+	var netErr net.Error
+	if err != nil && (ctx.Err() == context.DeadlineExceeded || (errors.As(err, &netErr) && netErr.Timeout())) {
+		err = &client.NoAnswerError{Reason: fmt.Sprintf("no answer within %s", f.Target.Timeout), TimedOut: true, Err: err}
+	}
+	brk.observe(f.Scenario.ID, err)
+	if err != nil {
+		return nil, err
+	}
+	return conn.(*tls.Conn), nil
 }
 
 // Skipf skips the spec with a reason that reports show.

@@ -1,7 +1,6 @@
 package uk
 
 import (
-	"context"
 	"crypto/tls"
 	"net"
 	"net/url"
@@ -39,13 +38,10 @@ var _ = framework.Describe("UK OBIE DCR 3.3: discovery", func() {
 			if u.Port() == "" {
 				addr = net.JoinHostPort(u.Hostname(), "443")
 			}
-			ctx, cancel := context.WithTimeout(f.Ctx, f.Target.Timeout)
-			defer cancel()
-			d := &tls.Dialer{Config: &tls.Config{RootCAs: f.Target.RootCAs, ServerName: u.Hostname(),
-				MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}}
-			conn, err := d.DialContext(ctx, "tcp", addr)
+			conn, err := f.DialTLS(addr, &tls.Config{RootCAs: f.Target.RootCAs, ServerName: u.Hostname(),
+				MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11})
 			if err == nil {
-				v := conn.(*tls.Conn).ConnectionState().Version
+				v := conn.ConnectionState().Version
 				_ = conn.Close()
 				f.Failf("the TLS 1.1 handshake refused (TLS 1.2 or later only)", "%s negotiated with %s", tls.VersionName(v), addr)
 			}
