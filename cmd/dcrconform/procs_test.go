@@ -143,9 +143,13 @@ func TestProcsAgainstConfiguredTargets(t *testing.T) {
 	defer env.Close()
 	bin := plainBinary(t)
 	cfg := rfc7591Config(t, env, "")
-	one, four := runChild(t, bin, "--config", cfg), runChild(t, bin, "--config", cfg, "--procs", "4")
-	if !strings.Contains(four.stdout, "process 4 of 4") {
-		t.Errorf("--procs 4 against a plain RFC 7591 config did not run 4 processes:\n%s", lastLines(four.stdout, 20))
+	// The default, --procs auto, is 4 processes against a configured target that needs no fixed software.
+	one, four := runChild(t, bin, "--config", cfg, "--procs", "1"), runChild(t, bin, "--config", cfg)
+	if !strings.Contains(four.stdout, "--procs auto: 4 processes at once") || !strings.Contains(four.stdout, "process 4 of 4") {
+		t.Errorf("--procs auto against a plain RFC 7591 config did not run 4 processes:\n%s", lastLines(four.stdout, 20))
+	}
+	if strings.Contains(one.stdout, "process 1 of") {
+		t.Errorf("--procs 1 ran child processes:\n%s", lastLines(one.stdout, 20))
 	}
 	for _, state := range []types.SpecState{types.SpecStatePassed, types.SpecStateFailed, types.SpecStateSkipped} {
 		a, b := one.specs(state), four.specs(state)
@@ -165,5 +169,9 @@ func TestProcsAgainstConfiguredTargets(t *testing.T) {
 	}
 	if len(fixed.specs(types.SpecStatePassed)) == 0 {
 		t.Errorf("the fixed-software run passed no spec:\n%s", lastLines(fixed.stdout+fixed.stderr, 20))
+	}
+	fixedAuto := runChild(t, bin, "--config", fixedSSAConfig(t, env, "{}"))
+	if strings.Contains(fixedAuto.stdout, "process 1 of") || strings.Contains(fixedAuto.stdout, "--procs") {
+		t.Errorf("--procs auto with a fixed software did not run quietly in one process:\n%s", lastLines(fixedAuto.stdout, 20))
 	}
 }

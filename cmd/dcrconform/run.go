@@ -60,7 +60,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
 	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
-	procs := fs.Int("procs", 1, "run the selected specs in this many child processes at once against the same target (1 whenever a configured target's fixed software, mock directory block or --image must be used in turn)")
+	procsFlag := fs.String("procs", "auto", fmt.Sprintf("run the selected specs in this many child processes at once against the same target; auto: %d against a configured target or a slow embedded bank (--bank-delay), 1 against the embedded default (CPU-bound: more processes only add start-up) and whenever a configured target's fixed software, mock directory block or --image must be used in turn", autoProcs))
 	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
 	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
 	bankDelay := fs.Duration("bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
@@ -95,8 +95,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	}
 	// From here on, what is printed may carry a bank's bytes: secrets masked, control bytes escaped.
 	stdout, stderr = transcript.ConsoleWriter(stdout, false), transcript.ConsoleWriter(stderr, false)
-	if *procs < 1 {
-		return fs.usageError("--procs %d: want 1 or more", *procs)
+	procs, procsAuto, err := parseProcs(*procsFlag)
+	if err != nil {
+		return fs.usageError("--procs: %v", err)
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "run: --timeout must be positive")
@@ -135,8 +136,14 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		defer cr.Close()
 		tgt = cr.Target
 		fixedReason = "a target started from --image"
+		if procsAuto {
+			procs = 1
+		}
 	} else if *configPath == "" && *shardOf != "" {
-		if embeddedOnly || *procs != 1 {
+		if procsAuto {
+			procs = 1
+		}
+		if embeddedOnly || procs != 1 {
 			fmt.Fprintln(stderr, "run: --shard-of: the parent run's bank carries --defect, --bank-choice, --bank-delay and --uk-version; --key-pool and --procs are the parent's")
 			return exitUsage
 		}
@@ -152,7 +159,13 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		}
 	} else if *configPath == "" {
 		opts := embedded.Options{Defects: defects, Choices: bankChoices, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion, Delay: *bankDelay}
-		if *procs > 1 {
+		if procsAuto {
+			procs = 1
+			if *bankDelay > 0 {
+				procs = autoProcs
+			}
+		}
+		if procs > 1 {
 			opts.AdminToken = randomToken()
 		}
 		if *keyPool == "" {
@@ -174,7 +187,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		tgt = env.Target
 		liveClients = env.Bank.Bank.LiveClients
 		fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
-		if *procs > 1 {
+		if procs > 1 {
 			sh, err := env.Share(opts)
 			if err == nil {
 				var dir string
@@ -222,10 +235,18 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		case cfg.Directory != nil:
 			fixedReason = "the configuration serves a mock directory of its own"
 		}
+		if procsAuto {
+			procs = autoProcs
+		}
 	}
-	if *procs > 1 && fixedReason != "" {
-		fmt.Fprintf(stdout, "dcrconform: --procs %d: running in one process: %s\n", *procs, fixedReason)
-		*procs = 1
+	switch {
+	case procs > 1 && fixedReason != "":
+		if !procsAuto {
+			fmt.Fprintf(stdout, "dcrconform: --procs %d: running in one process: %s\n", procs, fixedReason)
+		}
+		procs = 1
+	case procs > 1 && procsAuto:
+		fmt.Fprintf(stdout, "dcrconform: --procs auto: %d processes at once against %s (--procs 1 runs the specs in one)\n", procs, tgt.Name)
 	}
 
 	t := &suites.T{}
@@ -262,8 +283,8 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	var passed bool
 	var shards [][]string
 	var childOps opcount.Counts // the expensive operations of --procs children, for --stats
-	if *procs > 1 {
-		if shards, err = dealShards(filter, focus, *procs); err != nil {
+	if procs > 1 {
+		if shards, err = dealShards(filter, focus, procs); err != nil {
 			fmt.Fprintf(stderr, "run: %v\n", err)
 			return exitUsage
 		}
@@ -315,7 +336,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 		}
 	}
 	if *statsOut != "" {
-		if err := writeStats(*statsOut, *profile, *procs, time.Since(started), opcount.Snapshot().Sub(opsBefore).Add(childOps), ran, skipped, passed && !t.Failed); err != nil {
+		if err := writeStats(*statsOut, *profile, procs, time.Since(started), opcount.Snapshot().Sub(opsBefore).Add(childOps), ran, skipped, passed && !t.Failed); err != nil {
 			fmt.Fprintf(stderr, "run: --stats: %v\n", err)
 			return exitFailed
 		}

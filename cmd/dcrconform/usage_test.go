@@ -111,3 +111,17 @@ func TestFormatVersion(t *testing.T) {
 		t.Errorf("formatVersion =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestProcsValues(t *testing.T) {
+	for _, v := range []string{"0", "-2", "many", ""} {
+		var stdout, stderr bytes.Buffer
+		if code := dispatch([]string{"run", "--procs", v}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "--procs") || !strings.Contains(stderr.String(), "want auto or a number of 1 or more") {
+			t.Errorf("--procs %q: exit %d, stderr %q", v, code, stderr.String())
+		}
+	}
+	for v, want := range map[string]int{"auto": 0, "1": 1, "8": 8} {
+		if n, auto, err := parseProcs(v); err != nil || n != want || auto != (v == "auto") {
+			t.Errorf("parseProcs(%q) = %d, %v, %v", v, n, auto, err)
+		}
+	}
+}
