@@ -141,11 +141,12 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	polled := make(chan int64)
+	polled := make(chan [2]int64)
 	go pollHWM(cmd.Process.Pid, polled)
 	err = cmd.Wait()
 	r := &measuredRun{elapsed: time.Since(start), out: out, timeout: timeoutFor(mode)}
-	peak := <-polled
+	peaks := <-polled
+	peak := peaks[0]
 	if cmd.ProcessState == nil {
 		t.Errorf("%s/%s: %v", mode, profile, err)
 		return nil
@@ -156,7 +157,7 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > parentHWM {
 		peak = ru.Maxrss
 	}
-	r.peakMB = float64(peak) / 1024
+	r.peakMB = float64(max(peak, peaks[1])) / 1024 // with --procs auto's children, when there were any
 	f, err := os.Open(filepath.Join(out, "run.json"))
 	if err != nil {
 		t.Errorf("%s/%s: exit %d, no JSON report: %v\n%s%s", mode, profile, r.code, err, lastOf(stdout.String()), lastOf(stderr.String()))
@@ -326,13 +327,16 @@ func writeHostileConfig(t *testing.T, dir string, srv *hostile.Server, profile s
 var portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 
 // vmHWM is a process's peak resident set size in kB (VmHWM in /proc/<pid>/status); 0 when unknown.
-func vmHWM(pid string) int64 {
+func vmHWM(pid string) int64 { return vmStatus(pid, "VmHWM:") }
+
+// vmStatus is a kB figure (field "VmHWM:", "VmRSS:") of /proc/<pid>/status; 0 when unknown.
+func vmStatus(pid, field string) int64 {
 	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			var kb int64
 			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
 			return kb
@@ -341,16 +345,40 @@ func vmHWM(pid string) int64 {
 	return 0
 }
 
-// pollHWM reads the child's peak RSS every 10 ms until it has exited, and sends the highest seen.
-func pollHWM(pid int, out chan<- int64) {
-	var peak int64
+// pollHWM reads, every 10 ms until the process has exited, its peak RSS (VmHWM) and the resident memory
+// of it and every process it started (run --procs children) at once (the sum of their VmRSS), and sends
+// the highest of each.
+func pollHWM(pid int, out chan<- [2]int64) {
+	var own, tree int64
 	for {
-		kb := vmHWM(fmt.Sprint(pid))
+		kb := vmStatus(fmt.Sprint(pid), "VmHWM:")
 		if kb == 0 {
-			out <- peak
+			out <- [2]int64{own, tree}
 			return
 		}
-		peak = max(peak, kb)
+		own = max(own, kb)
+		sum := vmStatus(fmt.Sprint(pid), "VmRSS:")
+		for _, c := range descendantsOf(pid) {
+			sum += vmStatus(fmt.Sprint(c), "VmRSS:")
+		}
+		tree = max(tree, sum)
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// descendantsOf lists the processes below pid, from /proc/<pid>/task/*/children.
+func descendantsOf(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			var c int
+			if _, err := fmt.Sscan(field, &c); err == nil {
+				out = append(out, c)
+				out = append(out, descendantsOf(c)...)
+			}
+		}
+	}
+	return out
 }

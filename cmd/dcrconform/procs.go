@@ -158,7 +158,7 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 	var wg sync.WaitGroup
 	for i, ids := range shards {
 		outs[i] = &capped{max: maxChildOutput}
-		args := []string{"run", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"),
+		args := []string{"run", "--procs", "1", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"),
 			"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
 		if a.stats {
 			args = append(args, "--op-counts", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".ops.json"))
