@@ -151,14 +151,14 @@ func TestJSONRoundTrip(t *testing.T) {
 	if first.String() != second.String() {
 		t.Errorf("JSON changed on a round trip:\n%s\n---\n%s", first.String(), second.String())
 	}
-	if !strings.Contains(first.String(), `"schema_version":"dcrconform.report/v1"`) {
+	if !strings.Contains(first.String(), `"schema_version":"dcrconform.report/v2"`) {
 		t.Errorf("no schema version in %s", first.String()[:200])
 	}
 }
 
 func TestReadJSONRejectsOtherFormats(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"schema_version":"dcrconform.report/v2","specs":[]}`: `unsupported report schema_version "dcrconform.report/v2"`,
+		`{"schema_version":"dcrconform.report/v3","specs":[]}`: `unsupported report schema_version "dcrconform.report/v3"`,
 		`{"specs":[]}`:                  "no schema_version",
 		`[{"SuitePath":"/x"}]`:          "Ginkgo JSON report",
 		`not json`:                      "not a dcrconform report",

@@ -18,8 +18,11 @@ import (
 	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
-// SchemaVersion identifies the JSON report format. See SCHEMA.md for the version policy.
-const SchemaVersion = "dcrconform.report/v1"
+// SchemaVersion identifies the JSON report format WriteJSON writes. See SCHEMA.md for the version policy.
+const SchemaVersion = "dcrconform.report/v2"
+
+// schemaV1 is the format before JWT members were shared (jwts_shared); ReadJSON still reads it.
+const schemaV1 = "dcrconform.report/v1"
 
 // Outcomes of a spec.
 const (
@@ -163,24 +166,42 @@ func (r *Run) Summarize() {
 	r.Summary = s
 }
 
-// WriteJSON writes the run as JSON, secrets masked and each exchange's JWTs folded (see foldRun):
-// compact, one spec per line (a third smaller than indented; jq . pretty-prints it).
-func WriteJSON(w io.Writer, r *Run) error {
+// WriteJSON writes the run as JSON in the SchemaVersion format, secrets masked, each exchange's JWTs
+// folded (see foldRun) and the members its decoded JWTs share written once (see shareJWTs): compact,
+// one spec per line (a third smaller than indented; jq . pretty-prints it).
+func WriteJSON(w io.Writer, r *Run) error { return writeJSON(w, r, true) }
+
+// writeJSON is WriteJSON, with JWT members shared or (share false, for comparison) not.
+func writeJSON(w io.Writer, r *Run, share bool) error {
 	run := foldRun(r.redacted())
-	specs := run.Specs
+	run.SchemaVersion = SchemaVersion
+	var shared map[sharedKey]*roleShared
+	if share {
+		shared = shareJWTs(run.Specs)
+	}
+	specs := wireSpecs(run.Specs, shared)
 	run.Specs = nil
 	head, err := specJSON(run)
 	if err != nil {
 		return err
 	}
 	// The first "specs" member is the run's (target and summary, written before it, have none): the
-	// array goes in place of its null.
+	// array goes in place of its null, after the shared JWT members.
 	before, after, ok := bytes.Cut(head, []byte(`"specs":null`))
 	if !ok {
 		return errors.New("reports: JSON layout: no specs member")
 	}
 	var b bytes.Buffer
 	b.Write(before)
+	if sh := sharedJSON(shared); sh != nil {
+		line, err := specJSON(sh)
+		if err != nil {
+			return err
+		}
+		b.WriteString(`"jwts_shared":`)
+		b.Write(line)
+		b.WriteString(",\n")
+	}
 	b.WriteString(`"specs":[`)
 	for i, s := range specs {
 		line, err := specJSON(s)
@@ -231,7 +252,8 @@ func gunzipped(data []byte) ([]byte, error) {
 	return data, nil
 }
 
-// ReadJSON reads a run written by WriteJSON, gzipped or not. It rejects any schema version other than SchemaVersion.
+// ReadJSON reads a run written by WriteJSON, gzipped or not, with every decoded JWT whole. It reads
+// SchemaVersion and schemaV1 and rejects any other schema version.
 func ReadJSON(rd io.Reader) (*Run, error) {
 	data, err := io.ReadAll(rd)
 	if err != nil {
@@ -253,14 +275,25 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	switch {
 	case head.SchemaVersion == nil:
 		return nil, errors.New("not a dcrconform report: no schema_version (want " + SchemaVersion + ")")
-	case *head.SchemaVersion != SchemaVersion:
-		return nil, fmt.Errorf("unsupported report schema_version %q: this dcrconform reads %s only", *head.SchemaVersion, SchemaVersion)
+	case *head.SchemaVersion != SchemaVersion && *head.SchemaVersion != schemaV1:
+		return nil, fmt.Errorf("unsupported report schema_version %q: this dcrconform reads %s and %s only", *head.SchemaVersion, SchemaVersion, schemaV1)
 	}
-	var r Run
+	var wire struct {
+		Run
+		Shared map[string]map[string]jwtShared `json:"jwts_shared"` // profile -> role -> shared members
+		Specs  []wireSpec                      `json:"specs"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // numbers in decoded JWTs stay as the bank wrote them
-	if err := dec.Decode(&r); err != nil {
+	if err := dec.Decode(&wire); err != nil {
 		return nil, fmt.Errorf("dcrconform report: %w", err)
+	}
+	if *head.SchemaVersion == schemaV1 {
+		wire.Shared = nil // v1 shares nothing
+	}
+	r := wire.Run
+	if wire.Specs != nil {
+		r.Specs = expandSpecs(wire.Specs, wire.Shared)
 	}
 	r.Summarize()
 	return &r, nil

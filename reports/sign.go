@@ -292,6 +292,8 @@ func partName(k string) string {
 	switch {
 	case k == "member:specs(order)":
 		return "the number of specs"
+	case k == "member:jwts_shared":
+		return "member jwts_shared (the header members and claims the decoded JWTs share)"
 	case len(k) > 7 && k[:7] == "member:":
 		return "member " + k[7:]
 	case len(k) > 5 && k[:5] == "spec:":

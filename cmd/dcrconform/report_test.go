@@ -65,8 +65,8 @@ func TestReportRegeneratesEveryFormat(t *testing.T) {
 func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
 	in := writeRunJSON(t, dir)
-	v2 := filepath.Join(dir, "v2.json")
-	if err := os.WriteFile(v2, []byte(`{"schema_version":"dcrconform.report/v2"}`), 0o644); err != nil {
+	v3 := filepath.Join(dir, "v3.json")
+	if err := os.WriteFile(v3, []byte(`{"schema_version":"dcrconform.report/v3"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	html := filepath.Join(dir, "x.html")
@@ -80,7 +80,7 @@ func TestReportErrors(t *testing.T) {
 		{[]string{"--in", in, "--html", html, "extra"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"--bogus"}, exitUsage, "-bogus"},
 		{[]string{"--in", filepath.Join(dir, "missing.json"), "--html", html}, exitFailed, "no such file"},
-		{[]string{"--in", v2, "--html", html}, exitFailed, `unsupported report schema_version "dcrconform.report/v2"`},
+		{[]string{"--in", v3, "--html", html}, exitFailed, `unsupported report schema_version "dcrconform.report/v3"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := runReport(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.msg) {
