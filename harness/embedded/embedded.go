@@ -33,12 +33,13 @@ type Options struct {
 
 // Env is a running embedded default.
 type Env struct {
-	Target    *target.Target
-	Directory *mockdirectory.Directory
-	Bank      *bank.Server
-	DirURL    string
-	dirServer *DirectoryServer
-	control   *http.Server
+	Target       *target.Target
+	Directory    *mockdirectory.Directory
+	Bank         *bank.Server
+	DirURL       string
+	dirServer    *DirectoryServer
+	control      *http.Server
+	stopPrefetch func()
 }
 
 // Start starts the mock directory and the reference bank and describes them as a target.
@@ -77,6 +78,9 @@ func Start(opts Options) (*Env, error) {
 		env.Close()
 		return nil, fmt.Errorf("reference bank: %w", err)
 	}
+	// Two software identities wait ready: created on the core the spec in flight leaves idle.
+	prefetching, stopPrefetch := target.PrefetchingDirectory(dir, 2)
+	env.stopPrefetch = stopPrefetch
 	env.Target = &target.Target{
 		Name:         "embedded reference bank",
 		Profile:      bank.ProfileUK,
@@ -84,7 +88,7 @@ func Start(opts Options) (*Env, error) {
 		DiscoveryURL: env.Bank.URL + "/.well-known/openid-configuration",
 		RootCAs:      dir.CA().Pool(),
 		Timeout:      opts.Timeout,
-		Directory:    target.InProcessDirectory(dir),
+		Directory:    prefetching,
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
 	}
@@ -122,6 +126,9 @@ func profileSettings(base string) map[string]*target.ProfileSettings {
 // Close stops both servers.
 func (e *Env) Close() error {
 	var errs []error
+	if e.stopPrefetch != nil {
+		e.stopPrefetch()
+	}
 	if e.Bank != nil {
 		errs = append(errs, e.Bank.Close())
 	}
