@@ -38,7 +38,7 @@ func discoveryFailure(err error, tgt *target.Target, started time.Time, jsonOut,
 	}
 	run := &reports.Run{
 		SchemaVersion: reports.SchemaVersion,
-		ToolVersion:   version,
+		ToolVersion:   toolVersion(),
 		Target:        reports.Target{Name: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL},
 		StartedAt:     started,
 		DurationMS:    spec.DurationMS,
