@@ -140,10 +140,23 @@ func WriteHTML(w io.Writer, run *Run) error {
 
 // WriteHTMLWith is WriteHTML with options.
 func WriteHTMLWith(w io.Writer, run *Run, opts HTMLOptions) error {
+	if err := checkHTMLOptions(opts); err != nil {
+		return err
+	}
+	return writeHTMLFolded(w, foldRun(run.redacted()), opts)
+}
+
+func checkHTMLOptions(opts HTMLOptions) error {
 	if err := CheckTranscripts(opts.Transcripts); err != nil || opts.Transcripts == TranscriptsNone {
 		return fmt.Errorf("html transcripts %q: want failed or all", opts.Transcripts)
 	}
-	r := foldRun(run.redacted())
+	return nil
+}
+
+// writeHTMLFolded is WriteHTMLWith of a run already redacted and folded, which it does not change.
+func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
+	copied := *folded
+	r := &copied
 	r.Summarize()
 	v := htmlView{Run: r}
 	switch {
@@ -154,7 +167,7 @@ func WriteHTMLWith(w io.Writer, run *Run, opts HTMLOptions) error {
 	default:
 		v.Verdict, v.VerdictClass = "NOTHING PASSED", "skipped"
 	}
-	v.Verification = run.verification
+	v.Verification = r.verification
 	groups := map[string]int{}
 	profiles := map[string]int{}
 	reqs := map[string]int{}

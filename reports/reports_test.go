@@ -300,3 +300,43 @@ func TestGzippedJSONRoundTrip(t *testing.T) {
 		t.Fatalf("read back %+v, want %+v", back.Summary, run.Summary)
 	}
 }
+
+// WriteAllWith masks and folds once for all three reports: each file is byte for byte what its own
+// writer gives, and the run passed in is not changed.
+func TestWriteAllWithIsEachWriter(t *testing.T) {
+	for _, seed := range fuzzSeeds {
+		run := fuzzRun(seed)
+		before, err := json.Marshal(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		opts := Options{JUnit: JUnitOptions{Transcripts: TranscriptsAll}, HTML: HTMLOptions{Transcripts: TranscriptsAll}}
+		paths := []string{filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.html")}
+		if err := WriteAllWith(run, paths[0], paths[1], paths[2], opts); err != nil {
+			t.Fatal(err)
+		}
+		var alone [3]bytes.Buffer
+		if err := WriteJSON(&alone[0], run); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJUnitWith(&alone[1], run, opts.JUnit); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteHTMLWith(&alone[2], run, opts.HTML); err != nil {
+			t.Fatal(err)
+		}
+		for i, path := range paths {
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, alone[i].Bytes()) {
+				t.Errorf("seed %q: %s differs from its own writer's", seed, filepath.Base(path))
+			}
+		}
+		if after, _ := json.Marshal(run); !bytes.Equal(before, after) {
+			t.Errorf("seed %q: WriteAllWith changed the run", seed)
+		}
+	}
+}

@@ -173,7 +173,13 @@ func WriteJSON(w io.Writer, r *Run) error { return writeJSON(w, r, true) }
 
 // writeJSON is WriteJSON, with JWT members shared or (share false, for comparison) not.
 func writeJSON(w io.Writer, r *Run, share bool) error {
-	run := foldRun(r.redacted())
+	return writeJSONFolded(w, foldRun(r.redacted()), share)
+}
+
+// writeJSONFolded is writeJSON of a run already redacted and folded, which it does not change.
+func writeJSONFolded(w io.Writer, folded *Run, share bool) error {
+	copied := *folded
+	run := &copied
 	run.SchemaVersion = SchemaVersion
 	var shared map[sharedKey]*roleShared
 	if share {
@@ -313,18 +319,31 @@ type Options struct {
 
 // WriteAllWith is WriteAll with options.
 func WriteAllWith(r *Run, jsonPath, junitPath, htmlPath string, opts Options) error {
-	writeJUnit := func(w io.Writer, r *Run) error { return WriteJUnitWith(w, r, opts.JUnit) }
-	writeHTML := func(w io.Writer, r *Run) error { return WriteHTMLWith(w, r, opts.HTML) }
+	if htmlPath != "" {
+		if err := checkHTMLOptions(opts.HTML); err != nil {
+			return err
+		}
+	}
+	// Masked once and folded once for all three (each public writer does both on its own).
+	redacted := r.redacted()
+	var folded *Run
+	if jsonPath != "" || htmlPath != "" {
+		folded = foldRun(redacted)
+	}
 	writers := []struct {
 		path  string
-		write func(io.Writer, *Run) error
-	}{{jsonPath, WriteJSON}, {junitPath, writeJUnit}, {htmlPath, writeHTML}}
+		write func(io.Writer) error
+	}{
+		{jsonPath, func(w io.Writer) error { return writeJSONFolded(w, folded, true) }},
+		{junitPath, func(w io.Writer) error { return writeJUnitRedacted(w, redacted, opts.JUnit) }},
+		{htmlPath, func(w io.Writer) error { return writeHTMLFolded(w, folded, opts.HTML) }},
+	}
 	var errs []error
 	for _, wr := range writers {
 		if wr.path == "" {
 			continue
 		}
-		if err := writeFile(wr.path, func(w io.Writer) error { return wr.write(w, r) }); err != nil {
+		if err := writeFile(wr.path, wr.write); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", wr.path, err))
 		}
 	}
