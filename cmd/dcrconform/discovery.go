@@ -50,10 +50,15 @@ func discoveryFailure(err error, tgt *target.Target, started time.Time, jsonOut,
 		fmt.Fprintf(stderr, "run: writing reports: %v\n", werr)
 		return exitFailed, true
 	}
+	printReportPaths(stdout, junit, jsonOut, htmlOut)
+	return exitFailed, true
+}
+
+// printReportPaths names each report written.
+func printReportPaths(stdout io.Writer, junit, jsonOut, htmlOut string) {
 	for _, out := range []struct{ kind, path string }{{"JUnit", junit}, {"JSON", jsonOut}, {"HTML", htmlOut}} {
 		if out.path != "" {
 			fmt.Fprintf(stdout, "dcrconform: %s report: %s\n", out.kind, out.path)
 		}
 	}
-	return exitFailed, true
 }

@@ -341,11 +341,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 			return exitFailed
 		}
 	}
-	for _, out := range []struct{ kind, path string }{{"JUnit", *junit}, {"JSON", *jsonOut}, {"HTML", *htmlOut}} {
-		if out.path != "" {
-			fmt.Fprintf(stdout, "dcrconform: %s report: %s\n", out.kind, out.path)
-		}
-	}
+	printReportPaths(stdout, *junit, *jsonOut, *htmlOut)
 	if !passed || t.Failed {
 		return exitFailed
 	}

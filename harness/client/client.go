@@ -80,10 +80,6 @@ type Response struct {
 	Exchange transcript.Exchange // the redacted record of this exchange
 }
 
-// maxRecordedBody is how much of a response body the transcript keeps; clipping before redaction
-// keeps a 1 MiB body from costing every exchange a regular-expression pass over all of it.
-const maxRecordedBody = 64 << 10
-
 // clip cuts b to at most n bytes, at the start of a UTF-8 sequence.
 func clip(b []byte, n int) []byte {
 	if len(b) <= n {
@@ -114,8 +110,10 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 	resp, err := c.do(ctx, req)
 	ex.DurationMS = float64(time.Since(ex.Started).Microseconds()) / 1000
 	if resp != nil {
-		ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.Status, resp.Header, string(clip(resp.Body, maxRecordedBody))
-		ex.Truncated = errors.Is(err, ErrBodyTooLarge) || len(resp.Body) > maxRecordedBody
+		// Clipped to what the transcript keeps before redaction: a 1 MiB body would cost every exchange a
+		// regular-expression pass over all of it.
+		ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.Status, resp.Header, string(clip(resp.Body, transcript.MaxRecordedBody))
+		ex.Truncated = errors.Is(err, ErrBodyTooLarge) || len(resp.Body) > transcript.MaxRecordedBody
 	}
 	if err != nil {
 		ex.Error = err.Error()

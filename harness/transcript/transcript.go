@@ -44,7 +44,7 @@ type Recorder struct {
 
 // Limits on what a transcript keeps, so that an oversized exchange does not swell every report.
 const (
-	maxRecordedBody        = 64 << 10
+	MaxRecordedBody        = 64 << 10 // of each body
 	maxRecordedClaim       = 4 << 10
 	maxRecordedHeaders     = 16 << 10 // all of one side's headers
 	maxRecordedHeaderValue = 4 << 10
@@ -53,8 +53,8 @@ const (
 // Add records ex after trimming oversized bodies, headers and claims and masking its secrets, and
 // returns the record.
 func (r *Recorder) Add(ex Exchange) Exchange {
-	reqBody, reqMore := cut(ex.RequestBody, maxRecordedBody)
-	respBody, respMore := cut(ex.ResponseBody, maxRecordedBody)
+	reqBody, reqMore := cut(ex.RequestBody, MaxRecordedBody)
+	respBody, respMore := cut(ex.ResponseBody, MaxRecordedBody)
 	ex.RequestBody, ex.ResponseBody = reqBody, respBody
 	ex.RequestHeaders, ex.RequestHeadersDropped = capHeaders(ex.RequestHeaders)
 	ex.ResponseHeaders, ex.ResponseHeadersDropped = capHeaders(ex.ResponseHeaders)

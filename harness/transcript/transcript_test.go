@@ -103,7 +103,7 @@ func TestRecorderClipsADeepBody(t *testing.T) {
 	var r Recorder
 	r.Add(Exchange{ResponseBody: deep})
 	ex, _ := r.Last()
-	if len(ex.ResponseBody) > maxRecordedBody+64 || !strings.HasPrefix(deep, ex.ResponseBody[:maxRecordedBody]) {
+	if len(ex.ResponseBody) > MaxRecordedBody+64 || !strings.HasPrefix(deep, ex.ResponseBody[:MaxRecordedBody]) {
 		t.Errorf("recorded %d bytes", len(ex.ResponseBody))
 	}
 }
