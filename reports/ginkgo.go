@@ -106,12 +106,21 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 
 var specTextRE = regexp.MustCompile(`^\[([^\]]+)\]\s*(.*)$`)
 
+// SplitSpecText splits a spec's text, "[ID] title" (as framework.Scenario.SpecText writes it).
+func SplitSpecText(text string) (id, title string, ok bool) {
+	m := specTextRE.FindStringSubmatch(text)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
 func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[string]Scenario) Spec {
 	sc, ok := scenarioOf(sr)
 	if !ok {
-		id, title := sr.LeafNodeText, sr.LeafNodeText
-		if m := specTextRE.FindStringSubmatch(sr.LeafNodeText); m != nil {
-			id, title = m[1], m[2]
+		id, title, split := SplitSpecText(sr.LeafNodeText)
+		if !split {
+			id, title = sr.LeafNodeText, sr.LeafNodeText
 		}
 		if sc, ok = catalogue[id]; !ok {
 			sc = inferScenario(id, title, sr.LeafNodeLabels, meta.Profile)
@@ -263,9 +272,9 @@ func Leaks(r types.Report) []Warning {
 	var out []Warning
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType == types.NodeTypeIt {
-			id := sr.LeafNodeText
-			if m := specTextRE.FindStringSubmatch(id); m != nil {
-				id = m[1]
+			id, _, split := SplitSpecText(sr.LeafNodeText)
+			if !split {
+				id = sr.LeafNodeText
 			}
 			out = append(out, leaksOf(sr, id)...)
 		}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -248,8 +248,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, " | ")
 }
 
-var specID = regexp.MustCompile(`^\[([A-Z0-9-]+)\]`)
-
 // Results is what `run --results` writes: the spec IDs that failed and how many specs ran. It carries
 // no transcript, so a self-test child writes it without redacting a whole Ginkgo report.
 type Results struct {
@@ -266,8 +264,8 @@ func ResultsOf(r types.Report) Results {
 		}
 		res.Ran++
 		if s.State.Is(types.SpecStateFailureStates) {
-			if m := specID.FindStringSubmatch(s.LeafNodeText); m != nil {
-				res.Failed = append(res.Failed, m[1])
+			if id, _, ok := reports.SplitSpecText(s.LeafNodeText); ok {
+				res.Failed = append(res.Failed, id)
 			}
 		}
 	}
@@ -289,19 +287,19 @@ func FailedSpecIDs(reportPath string) (failed []string, ran int, err error) {
 		}
 		return res.Failed, res.Ran, nil
 	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil {
+	var ginkgoReports []types.Report
+	if err := json.Unmarshal(data, &ginkgoReports); err != nil {
 		return nil, 0, fmt.Errorf("report %s: %w", reportPath, err)
 	}
-	for _, r := range reports {
+	for _, r := range ginkgoReports {
 		for _, s := range r.SpecReports {
 			if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped || s.State == types.SpecStatePending {
 				continue
 			}
 			ran++
 			if s.State.Is(types.SpecStateFailureStates) {
-				if m := specID.FindStringSubmatch(s.LeafNodeText); m != nil {
-					failed = append(failed, m[1])
+				if id, _, ok := reports.SplitSpecText(s.LeafNodeText); ok {
+					failed = append(failed, id)
 				}
 			}
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/opcount"
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -233,8 +234,6 @@ func readGinkgoReport(path string) (types.Report, error) {
 	return rs[0], nil
 }
 
-var leafID = regexp.MustCompile(`^\[([^\]]+)\]`)
-
 // mergeReports makes one report of the children's: each spec from the child that selected it (the
 // others report it not selected), in catalogue order, then the failed suite-level nodes of every child;
 // the selection shown is the parent's, the times the parent's run.
@@ -266,14 +265,14 @@ func mergeReports(reps []types.Report, filter string, focus []string, started ti
 				}
 				continue
 			}
-			m := leafID.FindStringSubmatch(sr.LeafNodeText)
-			if m == nil {
+			id, _, ok := reports.SplitSpecText(sr.LeafNodeText)
+			if !ok {
 				continue
 			}
-			prev, seen := chosen[m[1]]
+			prev, seen := chosen[id]
 			unselected := sr.State == types.SpecStateSkipped && sr.Failure.Message == ""
 			if !seen || (prev.State == types.SpecStateSkipped && prev.Failure.Message == "" && !unselected) {
-				chosen[m[1]] = sr
+				chosen[id] = sr
 			}
 		}
 	}
@@ -314,8 +313,8 @@ func catalogueOrder() func(a, b string) int {
 func inCatalogueOrder(r types.Report) types.Report {
 	cmp := catalogueOrder()
 	idOf := func(sr types.SpecReport) string {
-		if m := leafID.FindStringSubmatch(sr.LeafNodeText); m != nil && sr.LeafNodeType == types.NodeTypeIt {
-			return m[1]
+		if id, _, ok := reports.SplitSpecText(sr.LeafNodeText); ok && sr.LeafNodeType == types.NodeTypeIt {
+			return id
 		}
 		return ""
 	}
