@@ -28,7 +28,7 @@ type runStats struct {
 	Ran     int                `json:"ran"`
 	Skipped int                `json:"skipped"`
 	Passed  bool               `json:"passed"`
-	Counts  map[string]int64   `json:"counts"`
+	Counts  opcount.Counts     `json:"counts"`
 	CostsUS map[string]float64 `json:"costs_us"` // per operation, measured in the run's process after the run
 	FloorMS float64            `json:"floor_ms"` // counts × costs
 	Ratio   float64            `json:"wall_over_floor"`
@@ -42,12 +42,11 @@ func writeStats(path, profile string, procs int, wall time.Duration, counts opco
 		return err
 	}
 	st := runStats{Profile: profile, Procs: procs, WallMS: ms(wall), ProcMS: ms(age), Ran: ran, Skipped: skipped, Passed: passed,
-		Counts: map[string]int64{}, CostsUS: map[string]float64{}}
+		Counts: counts, CostsUS: map[string]float64{}}
 	if st.Profile == "" {
 		st.Profile = "all"
 	}
 	for op := range opcount.NumOps {
-		st.Counts[op.String()] = counts[op]
 		st.CostsUS[op.String()] = float64(costs[op].Nanoseconds()) / 1000
 	}
 	floor := costs.Floor(counts)
@@ -226,7 +225,7 @@ func printBench(w io.Writer, all []runStats) {
 		}
 		row := fmt.Sprintf("%s\t%d\t%s\t%d\t%.2f\t%.2f\t%s\t", st.Profile, max(st.Procs, 1), result, st.Ran, st.ProcMS/1000, st.WallMS/1000, speedup)
 		for op := range opcount.NumOps {
-			row += fmt.Sprintf("%d\t", st.Counts[op.String()])
+			row += fmt.Sprintf("%d\t", st.Counts[op])
 		}
 		fmt.Fprintln(tw, row+fmt.Sprintf("%.2f\t%.1f\t", st.FloorMS/1000, st.Ratio))
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dcrconform/dcrconform/harness/opcount"
 )
 
 // The bench prints a row per profile with the counts its run made and a floor from them.
@@ -39,11 +41,11 @@ func TestBenchPrintsCountsAndFloor(t *testing.T) {
 		if !st.Passed || st.Ran == 0 || st.WallMS <= 0 || st.FloorMS <= 0 || st.Ratio <= 0 {
 			t.Errorf("%s: %+v", st.Profile, st)
 		}
-		if st.Counts["tls-full"] == 0 || st.CostsUS["tls-full"] <= 0 {
+		if st.Counts[opcount.TLSHandshake] == 0 || st.CostsUS["tls-full"] <= 0 {
 			t.Errorf("%s: no TLS handshake counted or costed: %+v", st.Profile, st)
 		}
 	}
-	if all[1].Counts["rsa-sign"] == 0 {
+	if all[1].Counts[opcount.RSASign] == 0 {
 		t.Errorf("is: no RSA signature counted, yet its SSAs are PS256-signed: %+v", all[1].Counts)
 	}
 }
@@ -76,7 +78,7 @@ func TestBenchComparesProcs(t *testing.T) {
 		t.Errorf("--procs 2 ran %d specs (passed %v), --procs 1 ran %d", two.Ran, two.Passed, one.Ran)
 	}
 	// Every spec's handshakes happen in the children: the parent alone makes one or two.
-	if two.Counts["tls-full"] < one.Counts["tls-full"] {
-		t.Errorf("--procs 2 counted %d full TLS handshakes, --procs 1 %d: the children's are missing", two.Counts["tls-full"], one.Counts["tls-full"])
+	if two.Counts[opcount.TLSHandshake] < one.Counts[opcount.TLSHandshake] {
+		t.Errorf("--procs 2 counted %d full TLS handshakes, --procs 1 %d: the children's are missing", two.Counts[opcount.TLSHandshake], one.Counts[opcount.TLSHandshake])
 	}
 }

@@ -338,11 +338,7 @@ func inCatalogueOrder(r types.Report) types.Report {
 // writeOpCounts writes a child's expensive-operation counts by name (--op-counts): a child does not
 // measure the operations' costs, which would take its CPU from its siblings.
 func writeOpCounts(path string, c opcount.Counts) error {
-	m := map[string]int64{}
-	for op := range opcount.NumOps {
-		m[op.String()] = c[op]
-	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
@@ -355,12 +351,8 @@ func readOpCounts(path string) (opcount.Counts, error) {
 	if err != nil {
 		return c, fmt.Errorf("no operation counts: %w", err)
 	}
-	var m map[string]int64
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := json.Unmarshal(b, &c); err != nil {
 		return c, fmt.Errorf("operation counts %s: %w", path, err)
-	}
-	for op := range opcount.NumOps {
-		c[op] = m[op.String()]
 	}
 	return c, nil
 }

@@ -8,6 +8,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"sync/atomic"
 )
 
@@ -60,6 +63,32 @@ func (c Counts) Sub(d Counts) Counts {
 		c[i] -= d[i]
 	}
 	return c
+}
+
+// MarshalJSON writes the counts as an object by operation name ({"rsa-sign": 313, ...}).
+func (c Counts) MarshalJSON() ([]byte, error) {
+	m := make(map[string]int64, NumOps)
+	for op := range NumOps {
+		m[op.String()] = c[op]
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a name it does not know is an error, a missing one 0.
+func (c *Counts) UnmarshalJSON(b []byte) error {
+	var m map[string]int64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*c = Counts{}
+	for name, n := range m {
+		i := slices.Index(names[:], name)
+		if i < 0 {
+			return fmt.Errorf("unknown operation %q", name)
+		}
+		c[i] = n
+	}
+	return nil
 }
 
 // Add returns c plus d, e.g. the ops of several processes.
