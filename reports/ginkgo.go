@@ -87,7 +87,7 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 			end = sr.EndTime
 		}
 		switch {
-		case sr.LeafNodeType == types.NodeTypeIt && notSelected(sr, r):
+		case sr.LeafNodeType == types.NodeTypeIt && NotSelected(sr, r):
 			run.Summary.NotSelected++
 		case sr.LeafNodeType == types.NodeTypeIt:
 			spec := specFrom(sr, r, meta, catalogue)
@@ -217,7 +217,9 @@ func outcomeOf(sr types.SpecReport, r types.Report) (outcome, reason string) {
 
 // notSelected reports whether the run's label filter or focus left the spec out (Ginkgo skips it
 // without a message), as opposed to a spec the run selected and skipped, or never reached.
-func notSelected(sr types.SpecReport, r types.Report) bool {
+// NotSelected reports whether a spec of r was left out by the run's label filter or focus (skipped
+// without a reason, in a run that did not end early).
+func NotSelected(sr types.SpecReport, r types.Report) bool {
 	return sr.State == types.SpecStateSkipped && sr.Failure.Message == "" && len(r.SpecialSuiteFailureReasons) == 0
 }
 

@@ -4,8 +4,18 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
+
+// ReportCatalogue is the scenario catalogue as reports take it.
+func ReportCatalogue() []reports.Scenario {
+	var cat []reports.Scenario
+	for _, s := range framework.Catalogue() {
+		cat = append(cat, reports.Scenario(s))
+	}
+	return cat
+}
 
 // CatalogueMarkdown renders the scenario catalogue as the document kept in the repository
 // (fixtures/CATALOGUE.md); a test keeps that file in step with the code.

@@ -430,7 +430,7 @@ func tallyLine(r ginkgo.Report) string {
 	for _, s := range r.SpecReports {
 		switch {
 		case s.LeafNodeType != types.NodeTypeIt:
-		case s.State == types.SpecStateSkipped && s.Failure.Message == "" && len(r.SpecialSuiteFailureReasons) == 0:
+		case reports.NotSelected(s, r):
 			notSelected++
 		case s.State == types.SpecStatePassed:
 			passed++
@@ -462,10 +462,7 @@ func countRun(r ginkgo.Report) (ran, skipped int) {
 
 // reportMeta describes the run for the reports, with the catalogue for specs that never started.
 func reportMeta(tgt *target.Target) reports.Meta {
-	var cat []reports.Scenario
-	for _, s := range framework.Catalogue() {
-		cat = append(cat, reports.Scenario(s))
-	}
+	cat := suites.ReportCatalogue()
 	return reports.Meta{ToolVersion: toolVersion(), TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
 		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat, Coverage: suites.ReportCoverage()}
 }

@@ -97,10 +97,7 @@ func Run(t *testing.T, configYAML string) *reports.Run {
 	if tgt.Timeout == 0 {
 		tgt.Timeout = 10 * time.Second
 	}
-	var cat []reports.Scenario
-	for _, s := range framework.Catalogue() {
-		cat = append(cat, reports.Scenario(s))
-	}
+	cat := suites.ReportCatalogue()
 	var run *reports.Run
 	after := func(r ginkgo.Report) {
 		run = reports.FromGinkgo(r, reports.Meta{TargetName: tgt.Name, Profile: tgt.Profile, Catalogue: cat})
