@@ -292,17 +292,8 @@ func FailedSpecIDs(reportPath string) (failed []string, ran int, err error) {
 		return nil, 0, fmt.Errorf("report %s: %w", reportPath, err)
 	}
 	for _, r := range ginkgoReports {
-		for _, s := range r.SpecReports {
-			if s.LeafNodeType != types.NodeTypeIt || s.State == types.SpecStateSkipped || s.State == types.SpecStatePending {
-				continue
-			}
-			ran++
-			if s.State.Is(types.SpecStateFailureStates) {
-				if id, _, ok := reports.SplitSpecText(s.LeafNodeText); ok {
-					failed = append(failed, id)
-				}
-			}
-		}
+		res := ResultsOf(r)
+		failed, ran = append(failed, res.Failed...), ran+res.Ran
 	}
 	sort.Strings(failed)
 	return failed, ran, nil
