@@ -34,6 +34,11 @@ type Config struct {
 	Directory *Directory `json:"directory,omitempty"`
 	Overrides *Overrides `json:"overrides,omitempty"` // the profile's credentials and knobs (see Overrides)
 	Container *Container `json:"container,omitempty"` // run the bank from an image (see container.go)
+
+	// What Load read and checked of the files the config names, for BuildTarget to use rather than read
+	// them again.
+	caCerts  []*x509.Certificate
+	software *target.Software
 }
 
 // Target says where the bank is and what it implements.
@@ -437,9 +442,12 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 		tgt.Name = "target"
 	}
 	if t.CABundle != "" {
-		certs, err := readCABundle(t.CABundle)
-		if err != nil {
-			return nil, err
+		certs := c.caCerts
+		if certs == nil {
+			var err error
+			if certs, err = readCABundle(t.CABundle); err != nil {
+				return nil, err
+			}
 		}
 		tgt.RootCAs = x509.NewCertPool()
 		for _, cert := range certs {
@@ -454,9 +462,13 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	if c.Software == nil {
 		return tgt, nil // rfc7591: no software statement
 	}
-	sw, err := c.Software.load()
-	if err != nil {
-		return nil, err
+	sw := c.software
+	c.software = nil // a target's own: it is registered and deleted in turn
+	if sw == nil {
+		var err error
+		if sw, err = c.Software.load(); err != nil {
+			return nil, err
+		}
 	}
 	tgt.Software = sw
 	return tgt, nil

@@ -22,16 +22,17 @@ const MinRSABits = 2048
 
 // checkFiles reads every file the config names and checks what a run would otherwise only find out spec by
 // spec: a transport certificate outside its validity, an EC key whose curve does not fit signing_alg, an RSA
-// key under MinRSABits. Load calls it; each error names its field.
+// key under MinRSABits. Load calls it, and keeps what it read for BuildTarget; each error names its field.
 func (c *Config) checkFiles(now time.Time) error {
 	var errs []error
+	var err error
 	if c.Target.CABundle != "" {
-		if _, err := readCABundle(c.Target.CABundle); err != nil {
+		if c.caCerts, err = readCABundle(c.Target.CABundle); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if c.Software != nil {
-		if _, err := c.Software.loadAt(now); err != nil {
+		if c.software, err = c.Software.loadAt(now); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -130,3 +130,30 @@ func TestLoadRefusesOversizedFile(t *testing.T) {
 		t.Fatalf("err = %v, want the size cap", err)
 	}
 }
+
+// BuildTarget uses what Load read of the config's files: it does not read them again.
+func TestBuildTargetUsesWhatLoadRead(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := pki.NewECKey()
+	certFiles(t, dir, key, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	writeKey(t, dir, "s.pem", key)
+	writeFile(t, dir, "ca.pem", pki.CertPEM(testCA.Root))
+	yaml := "target: {discovery_url: https://b/x, ca_bundle: ca.pem}\n" + strings.Replace(validSoftware, "eyJ.eyJ.sig", "eyJhbGciOiJub25lIn0.e30.", 1)
+	writeFile(t, dir, "c.yaml", []byte(yaml))
+	c, err := Load(filepath.Join(dir, "c.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ca.pem", "t.pem", "tk.pem", "s.pem"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tgt, err := c.BuildTarget(nil)
+	if err != nil {
+		t.Fatalf("BuildTarget read the files again: %v", err)
+	}
+	if tgt.RootCAs == nil || tgt.Software == nil || tgt.Software.SigningKey.Signer == nil {
+		t.Errorf("target lacks what Load read: %+v", tgt)
+	}
+}
