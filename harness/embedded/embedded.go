@@ -92,16 +92,25 @@ func Start(opts Options) (*Env, error) {
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
 	}
-	if opts.UKVersion != "" {
-		path := bank.RegistrationPathVersion(opts.UKVersion)
-		if path == "" {
-			env.Close()
-			return nil, fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2 and 3.3", opts.UKVersion)
-		}
-		env.Target.Version = opts.UKVersion
-		env.Target.Profiles[bank.ProfileUK].Registration = env.Bank.URL + path
+	if err := atUKVersion(env.Target, env.Bank.URL, opts.UKVersion); err != nil {
+		env.Close()
+		return nil, err
 	}
 	return env, nil
+}
+
+// atUKVersion points tgt's uk profile at the bank's registration endpoint of a UK DCR version ("": 3.3).
+func atUKVersion(tgt *target.Target, bankURL, version string) error {
+	if version == "" {
+		return nil
+	}
+	path := bank.RegistrationPathVersion(version)
+	if path == "" {
+		return fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2 and 3.3", version)
+	}
+	tgt.Version = version
+	tgt.Profiles[bank.ProfileUK].Registration = bankURL + path
+	return nil
 }
 
 // Credentials the embedded bank's Identity Server and RFC 7591 profiles ask for.

@@ -94,13 +94,8 @@ func Connect(ctx context.Context, s Shared, timeout time.Duration) (*target.Targ
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { return expireRemote(ctl, s, clientID) },
 	}
-	if s.UKVersion != "" {
-		path := bank.RegistrationPathVersion(s.UKVersion)
-		if path == "" {
-			return nil, fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2 and 3.3", s.UKVersion)
-		}
-		tgt.Version = s.UKVersion
-		tgt.Profiles[bank.ProfileUK].Registration = s.BankURL + path
+	if err := atUKVersion(tgt, s.BankURL, s.UKVersion); err != nil {
+		return nil, err
 	}
 	return tgt, nil
 }
