@@ -23,8 +23,8 @@ func algOf(alg string) (jose.SignatureAlgorithm, error) {
 	return "", invalid("alg", "must be PS256 or ES256")
 }
 
-// newDirectoryKey makes a directory signing key with a certificate from the issuing CA.
-func (d *Directory) newDirectoryKey(alg jose.SignatureAlgorithm) (dirKey, error) {
+// newKeyFor generates a key that signs alg: a P-256 EC key for ES256, else a 2048-bit RSA key.
+func newKeyFor(alg jose.SignatureAlgorithm) (crypto.Signer, error) {
 	var signer crypto.Signer
 	var err error
 	if alg == jose.ES256 {
@@ -33,7 +33,16 @@ func (d *Directory) newDirectoryKey(alg jose.SignatureAlgorithm) (dirKey, error)
 		signer, err = pki.NewRSAKey()
 	}
 	if err != nil {
-		return dirKey{}, fmt.Errorf("generate key: %w", err)
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	return signer, nil
+}
+
+// newDirectoryKey makes a directory signing key with a certificate from the issuing CA.
+func (d *Directory) newDirectoryKey(alg jose.SignatureAlgorithm) (dirKey, error) {
+	signer, err := newKeyFor(alg)
+	if err != nil {
+		return dirKey{}, err
 	}
 	cert, err := d.ca.IssueSigning(pkix.Name{
 		Country: []string{"GB"}, Organization: []string{"OpenBanking"}, OrganizationalUnit: []string{"Directory"},

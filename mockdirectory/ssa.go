@@ -16,7 +16,6 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
-	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
 // CDRSoftwareRoles is the software_roles claim of a CDR SSA.
@@ -191,15 +190,9 @@ func (d *Directory) rogueKey(alg jose.SignatureAlgorithm) (joseutil.Key, error) 
 	if k, ok := d.rogue[string(alg)]; ok {
 		return k, nil
 	}
-	var signer crypto.Signer
-	var err error
-	if alg == jose.ES256 {
-		signer, err = pki.NewECKey()
-	} else {
-		signer, err = pki.NewRSAKey()
-	}
+	signer, err := newKeyFor(alg)
 	if err != nil {
-		return joseutil.Key{}, fmt.Errorf("generate key: %w", err)
+		return joseutil.Key{}, err
 	}
 	k, err := joseutil.NewKey(signer)
 	if err != nil {
