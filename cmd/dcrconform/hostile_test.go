@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
@@ -228,35 +227,15 @@ func checkDiscoveryFailure(t *testing.T, r *measuredRun, phrases []string) {
 	if len(r.run.Specs) != 1 || r.run.Specs[0].ID != "TARGET-DISCOVERY" || !r.run.Specs[0].Failed() {
 		t.Fatalf("JSON report: %+v, want the one failed case TARGET-DISCOVERY", r.run.Summary)
 	}
-	b, err := os.ReadFile(filepath.Join(r.out, "junit.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Suites []struct {
-			Cases []struct {
-				Name    string `xml:"name,attr"`
-				Failure *struct {
-					Message string `xml:"message,attr"`
-					Text    string `xml:",chardata"`
-				} `xml:"failure"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var cases, failed int
-	for _, s := range doc.Suites {
-		for _, c := range s.Cases {
-			cases++
-			if c.Failure != nil && containsAll(c.Failure.Message+c.Failure.Text, phrases) {
-				failed++
-			}
+	cases := readJUnit(t, filepath.Join(r.out, "junit.xml"))
+	failed := 0
+	for _, c := range cases {
+		if c.Failure != nil && containsAll(c.Failure.Message+c.Failure.Text, phrases) {
+			failed++
 		}
 	}
-	if cases != 1 || failed != 1 {
-		t.Errorf("JUnit: %d cases, %d failed naming %q; want one", cases, failed, phrases)
+	if len(cases) != 1 || failed != 1 {
+		t.Errorf("JUnit: %d cases, %d failed naming %q; want one", len(cases), failed, phrases)
 	}
 }
 

@@ -40,8 +40,18 @@ func verdicts(t *testing.T, path string) (out []verdict, sum reports.Summary) {
 	return out, run.Summary
 }
 
-// junitCases lists the JUnit report's test cases and whether each failed or was skipped, in order.
-func junitCases(t *testing.T, path string) []string {
+// junitCase is one test case of a JUnit report.
+type junitCase struct {
+	Name    string `xml:"name,attr"`
+	Failure *struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Skipped *struct{} `xml:"skipped"`
+}
+
+// readJUnit returns every test case of the JUnit report at path, in order.
+func readJUnit(t *testing.T, path string) []junitCase {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -49,21 +59,25 @@ func junitCases(t *testing.T, path string) []string {
 	}
 	var doc struct {
 		Suites []struct {
-			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Failure *struct{} `xml:"failure"`
-				Skipped *struct{} `xml:"skipped"`
-			} `xml:"testcase"`
+			Cases []junitCase `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
 	if err := xml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	var out []junitCase
 	for _, s := range doc.Suites {
-		for _, c := range s.Cases {
-			out = append(out, fmt.Sprintf("%s failed=%v skipped=%v", c.Name, c.Failure != nil, c.Skipped != nil))
-		}
+		out = append(out, s.Cases...)
+	}
+	return out
+}
+
+// junitCases lists the JUnit report's test cases and whether each failed or was skipped, in order.
+func junitCases(t *testing.T, path string) []string {
+	t.Helper()
+	var out []string
+	for _, c := range readJUnit(t, path) {
+		out = append(out, fmt.Sprintf("%s failed=%v skipped=%v", c.Name, c.Failure != nil, c.Skipped != nil))
 	}
 	return out
 }
