@@ -32,10 +32,9 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	jsonOut := fs.String("json", "", "write the JSON record (again, secrets masked) to this path")
 	htmlOut := fs.String("html", "", "write the HTML report to this path")
 	junitOut := fs.String("junit", "", "write the JUnit XML report to this path")
-	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
+	transcripts := fs.transcriptFlags()
 	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the record written by --json")
 	verifyKey := fs.String("key", "", "PEM public `key` (or certificate): verify each --in's signature before using it; a bad one is an error")
-	htmlTranscripts := fs.String("html-transcripts", reports.TranscriptsFailed, "which specs' exchanges the HTML report shows in full (the others as one line each): failed or all")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -50,11 +49,9 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	case *signKey != "" && *jsonOut == "":
 		return fs.usageError("--sign-key signs the JSON record: give --json")
 	}
-	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
-		return fs.usageError("--junit-transcripts: %v", err)
-	}
-	if *htmlTranscripts != reports.TranscriptsFailed && *htmlTranscripts != reports.TranscriptsAll {
-		return fs.usageError("--html-transcripts %q: want failed or all", *htmlTranscripts)
+	reportOpts, err := transcripts.options()
+	if err != nil {
+		return fs.usageError("%v", err)
 	}
 	var signer crypto.Signer
 	if *signKey != "" {
@@ -111,7 +108,7 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 			return exitFailed
 		}
 	}
-	if err := reports.WriteAllWith(run, *jsonOut, *junitOut, *htmlOut, reports.Options{JUnit: reports.JUnitOptions{Transcripts: *junitTranscripts}, HTML: reports.HTMLOptions{Transcripts: *htmlTranscripts}}); err != nil {
+	if err := reports.WriteAllWith(run, *jsonOut, *junitOut, *htmlOut, reportOpts); err != nil {
 		fmt.Fprintf(stderr, "dcrconform report: %v\n", err)
 		return exitFailed
 	}

@@ -47,8 +47,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
 	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
 	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
-	junitTranscripts := fs.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none")
-	htmlTranscripts := fs.String("html-transcripts", reports.TranscriptsFailed, "which specs' exchanges the HTML report shows in full (the others as one line each): failed or all")
+	transcripts := fs.transcriptFlags()
 	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
 	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
 	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the JSON record (needs --json); dcrconform report verify checks it")
@@ -77,11 +76,9 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 	if code, ok := fs.noArgs(); !ok {
 		return code
 	}
-	if err := reports.CheckTranscripts(*junitTranscripts); err != nil {
-		return fs.usageError("--junit-transcripts: %v", err)
-	}
-	if *htmlTranscripts != reports.TranscriptsFailed && *htmlTranscripts != reports.TranscriptsAll {
-		return fs.usageError("--html-transcripts %q: want failed or all", *htmlTranscripts)
+	reportOpts, err := transcripts.options()
+	if err != nil {
+		return fs.usageError("%v", err)
 	}
 	var signer crypto.Signer
 	if *signKey != "" {
@@ -273,7 +270,7 @@ Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configu
 				return
 			}
 		}
-		reportErr = reports.WriteAllWith(run, *jsonOut, *junit, *htmlOut, reports.Options{JUnit: reports.JUnitOptions{Transcripts: *junitTranscripts}, HTML: reports.HTMLOptions{Transcripts: *htmlTranscripts}})
+		reportErr = reports.WriteAllWith(run, *jsonOut, *junit, *htmlOut, reportOpts)
 	}
 	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/dcrconform/dcrconform/reports"
 )
 
 // cli is a command's flag set with its usage text. -h and --help print the usage to stdout and exit 0;
@@ -132,4 +134,25 @@ func toolVersion() string {
 		}
 	}
 	return version
+}
+
+// transcriptFlags are --junit-transcripts and --html-transcripts, of run and report.
+type transcriptFlags struct{ junit, html *string }
+
+func (c *cli) transcriptFlags() transcriptFlags {
+	return transcriptFlags{
+		junit: c.String("junit-transcripts", reports.TranscriptsFailed, "which specs' transcripts the JUnit report carries: failed, all or none"),
+		html:  c.String("html-transcripts", reports.TranscriptsFailed, "which specs' exchanges the HTML report shows in full (the others as one line each): failed or all"),
+	}
+}
+
+// options checks the flags' values; an error names the flag.
+func (t transcriptFlags) options() (reports.Options, error) {
+	if err := reports.CheckTranscripts(*t.junit); err != nil {
+		return reports.Options{}, fmt.Errorf("--junit-transcripts: %w", err)
+	}
+	if *t.html != reports.TranscriptsFailed && *t.html != reports.TranscriptsAll {
+		return reports.Options{}, fmt.Errorf("--html-transcripts %q: want failed or all", *t.html)
+	}
+	return reports.Options{JUnit: reports.JUnitOptions{Transcripts: *t.junit}, HTML: reports.HTMLOptions{Transcripts: *t.html}}, nil
 }

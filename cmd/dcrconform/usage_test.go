@@ -125,3 +125,16 @@ func TestProcsValues(t *testing.T) {
 		}
 	}
 }
+
+// run and report check --junit-transcripts and --html-transcripts alike, naming the flag.
+func TestTranscriptFlagValues(t *testing.T) {
+	for _, cmd := range [][]string{{"run"}, {"report", "--in", "x.json", "--html", "x.html"}} {
+		for flag, bad := range map[string]string{"--junit-transcripts": "some", "--html-transcripts": "none"} {
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{}, cmd...), flag, bad)
+			if code := dispatch(args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), flag) {
+				t.Errorf("%v: exit %d, stderr %q", args, code, stderr.String())
+			}
+		}
+	}
+}
