@@ -50,9 +50,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 	framework.ConformanceIt(negative("CDR-REG-N12", "register", "CDR-DCR-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
-			if !f.Profile().MTLS {
-				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
-			}
+			f.RequireMTLS()
 			common.RegisterWithoutCertificate(f)
 		})
 

@@ -561,6 +561,13 @@ func (f *Framework) RequireUpdate() {
 	}
 }
 
+// RequireMTLS skips the spec when the profile is configured without mutual TLS.
+func (f *Framework) RequireMTLS() {
+	if !f.Profile().MTLS {
+		f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
+	}
+}
+
 func (f *Framework) RequireDelete() {
 	if !f.Target.Supports.Delete {
 		f.Skipf("the target does not implement DELETE of a registration (configuration: supports.delete false)")

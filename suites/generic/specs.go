@@ -112,9 +112,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 	framework.ConformanceIt(negative("GEN-REG-N08", "register", "OBIE-DCR-3.3-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
-			if !f.Profile().MTLS {
-				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
-			}
+			f.RequireMTLS()
 			common.RegisterWithoutCertificate(f)
 		})
 

@@ -105,9 +105,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 	framework.ConformanceIt(negative("IS-REG-N06", "register", "IS-DCR-1.1-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
-			if !f.Profile().MTLS {
-				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
-			}
+			f.RequireMTLS()
 			common.RegisterWithoutCertificate(f)
 		})
 

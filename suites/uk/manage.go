@@ -151,9 +151,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			"TLS handshake refused or 400/401/403"),
 			func(f *framework.Framework) {
 				op.require(f)
-				if !f.Profile().MTLS {
-					f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
-				}
+				f.RequireMTLS()
 				reg := f.RegisterBaseline()
 				resp, err := f.Manage(op.method, reg.ClientID, f.AccessToken(reg), op.body(f, reg), nil)
 				f.ExpectRefusedWithoutCertificate(resp, err)

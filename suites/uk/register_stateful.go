@@ -66,9 +66,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 	framework.ConformanceIt(negative("UK-REG-N39", "register", "OBIE-DCR-3.3-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
-			if !f.Profile().MTLS {
-				f.Skipf("the profile is configured without mutual TLS (overrides.mtls false)")
-			}
+			f.RequireMTLS()
 			sw := f.Software()
 			resp, err := f.PostRegistration(sw, f.Sign(sw, f.BaselineClaims(sw)), f.ContentType(), nil)
 			f.ExpectRefusedWithoutCertificate(resp, err)
