@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/transcript"
@@ -36,20 +37,15 @@ func foldExchange(ex transcript.Exchange) transcript.Exchange {
 	if len(ex.JWTs) == 0 {
 		return ex
 	}
+	// The same JWT decoded twice (an SSA sent and echoed back) is kept once; a copy, as claims change below.
+	jwts := slices.Clone(dedupeJWTs(ex.JWTs))
 	roles := map[string]bool{}
-	var jwts []transcript.DecodedJWT
-	seen := map[string]bool{}
-	for _, j := range ex.JWTs {
-		key, err := json.Marshal([]any{j.Role, j.Header, j.Claims})
-		if err == nil && seen[string(key)] {
-			continue // the same JWT, decoded twice (an SSA sent and echoed back)
-		}
-		seen[string(key)] = true
+	for _, j := range jwts {
 		roles[j.Role] = true
-		jwts = append(jwts, j)
 	}
 	for i, j := range jwts {
-		if c, ok := foldValue(j.Claims, roles).(map[string]any); ok {
+		folded, _ := foldValue(j.Claims, roles)
+		if c, ok := folded.(map[string]any); ok {
 			jwts[i].Claims = c
 		}
 	}
@@ -78,47 +74,47 @@ func foldBody(body, side string, roles map[string]bool) string {
 		if d.Decode(&v) != nil || d.More() {
 			return body
 		}
-		folded := foldValue(v, roles)
+		folded, changed := foldValue(v, roles)
+		if !changed {
+			return body // an unchanged body keeps its bytes
+		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
 		if enc.Encode(folded) != nil {
 			return body
 		}
-		if out := strings.TrimSuffix(b.String(), "\n"); out != t && jsonChanged(v, folded) {
-			return out
-		}
+		return strings.TrimSuffix(b.String(), "\n")
 	}
 	return body
 }
 
-// jsonChanged reports whether folding replaced anything, so that an unchanged body keeps its bytes.
-func jsonChanged(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return !bytes.Equal(x, y)
-}
-
 // foldValue returns v with every string member that is a compact JWT, named like a decoded JWT's
-// role, replaced by a marker; maps and slices are copied, never changed in place.
-func foldValue(v any, roles map[string]bool) any {
+// role, replaced by a marker, and whether it replaced any; maps and slices are copied, never changed
+// in place.
+func foldValue(v any, roles map[string]bool) (any, bool) {
+	changed := false
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			if s, ok := e.(string); ok && roles[k] && isCompactJWT(s) {
-				out[k] = foldedJWT(k)
+				out[k], changed = foldedJWT(k), true
 				continue
 			}
-			out[k] = foldValue(e, roles)
+			var c bool
+			out[k], c = foldValue(e, roles)
+			changed = changed || c
 		}
-		return out
+		return out, changed
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = foldValue(e, roles)
+			var c bool
+			out[i], c = foldValue(e, roles)
+			changed = changed || c
 		}
-		return out
+		return out, changed
 	}
-	return v
+	return v, false
 }
