@@ -153,6 +153,20 @@ func seen(s reports.Spec) (int, string) {
 	return status, body
 }
 
+// RunAndCheck is a server's interop test, from a package beside this one: it runs the rfc7591 profile
+// with configYAML, fails t with every Problem against the server's deviation list, and keeps the
+// server's README section current (SyncREADME).
+func RunAndCheck(t *testing.T, srv Server, configYAML string) {
+	t.Helper()
+	devs, err := LoadDeviations("..", srv.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := Run(t, configYAML)
+	Check(t, srv, run, devs)
+	SyncREADME(t, srv.Key, Table(srv, run, devs))
+}
+
 // Check fails t with every Problem of the run.
 func Check(t *testing.T, srv Server, run *reports.Run, devs Deviations) {
 	t.Helper()

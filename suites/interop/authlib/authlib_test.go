@@ -58,11 +58,5 @@ func startApp(t *testing.T) string {
 func TestRFC7591AgainstAuthlib(t *testing.T) {
 	server.Version = authlibVersion(t)
 	base := startApp(t)
-	devs, err := interop.LoadDeviations("..", server.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := interop.Run(t, interop.Example(t, "authlib", "http://127.0.0.1:5000", base))
-	interop.Check(t, server, run, devs)
-	interop.SyncREADME(t, server.Key, interop.Table(server, run, devs))
+	interop.RunAndCheck(t, server, interop.Example(t, "authlib", "http://127.0.0.1:5000", base))
 }

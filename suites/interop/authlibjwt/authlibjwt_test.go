@@ -35,11 +35,5 @@ func TestRFC7591AgainstAuthlibPrivateKeyJWT(t *testing.T) {
 	t.Cleanup(func() { stdin.Close() })
 	interop.Start(t, cmd)
 	interop.WaitReady(t, base+"/.well-known/oauth-authorization-server", 30*time.Second)
-	devs, err := interop.LoadDeviations("..", server.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := interop.Run(t, interop.Example(t, "authlib-private-key-jwt", "http://127.0.0.1:5000", base))
-	interop.Check(t, server, run, devs)
-	interop.SyncREADME(t, server.Key, interop.Table(server, run, devs))
+	interop.RunAndCheck(t, server, interop.Example(t, "authlib-private-key-jwt", "http://127.0.0.1:5000", base))
 }

@@ -110,11 +110,7 @@ func TestRFC7591AgainstGoOIDC(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	devs, err := interop.LoadDeviations("..", server.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := interop.Run(t, fmt.Sprintf(`profile: rfc7591
+	interop.RunAndCheck(t, server, fmt.Sprintf(`profile: rfc7591
 target:
   name: go-oidc %s
   discovery_url: %s/.well-known/openid-configuration
@@ -123,6 +119,4 @@ target:
 overrides:
   initial_access_token: %s
 `, server.Version, base, ca, initialAccessToken))
-	interop.Check(t, server, run, devs)
-	interop.SyncREADME(t, server.Key, interop.Table(server, run, devs))
 }

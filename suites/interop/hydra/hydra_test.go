@@ -61,11 +61,5 @@ func (l testLog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p
 
 func TestRFC7591AgainstHydra(t *testing.T) {
 	base := startHydra(t)
-	devs, err := interop.LoadDeviations("..", server.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := interop.Run(t, interop.Example(t, "hydra", "http://127.0.0.1:4444", base))
-	interop.Check(t, server, run, devs)
-	interop.SyncREADME(t, server.Key, interop.Table(server, run, devs))
+	interop.RunAndCheck(t, server, interop.Example(t, "hydra", "http://127.0.0.1:4444", base))
 }
