@@ -26,14 +26,7 @@ func TestBenchPrintsCountsAndFloor(t *testing.T) {
 			t.Errorf("bench output lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []runStats
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
+	all := readBenchJSON(t, out)
 	if len(all) != 2 {
 		t.Fatalf("%d runs, want 2", len(all))
 	}
@@ -62,14 +55,7 @@ func TestBenchComparesProcs(t *testing.T) {
 	if !strings.Contains(stdout.String(), "speed-up") {
 		t.Errorf("bench output lacks the speed-up column:\n%s", stdout.String())
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []runStats
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
+	all := readBenchJSON(t, out)
 	if len(all) != 2 || all[0].Procs != 1 || all[1].Procs != 2 {
 		t.Fatalf("want a --procs 1 and a --procs 2 run: %+v", all)
 	}
@@ -81,4 +67,18 @@ func TestBenchComparesProcs(t *testing.T) {
 	if two.Counts[opcount.TLSHandshake] < one.Counts[opcount.TLSHandshake] {
 		t.Errorf("--procs 2 counted %d full TLS handshakes, --procs 1 %d: the children's are missing", two.Counts[opcount.TLSHandshake], one.Counts[opcount.TLSHandshake])
 	}
+}
+
+// readBenchJSON reads what bench --json wrote.
+func readBenchJSON(t *testing.T, path string) []runStats {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []runStats
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	return all
 }
