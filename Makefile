@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin/dcrconform
 
-.PHONY: all build run test check catalogue selftest clean
+.PHONY: all build run test test-short check catalogue selftest clean
 
 all: build
 
@@ -12,9 +12,14 @@ build:
 run:
 	$(GO) run ./cmd/dcrconform run --junit out/junit.xml --json out/run.json --html out/run.html
 
-# The project's tests, as CI runs them.
+# The project's tests, as CI runs them, after .ci/setup has installed (as root) or named what they need.
 test:
+	bash .ci/setup
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The unit tier: no containers, browser, real third-party servers or whole-suite self-tests.
+test-short:
+	$(GO) test -short -count=1 ./...
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
