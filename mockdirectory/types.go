@@ -9,40 +9,27 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/ssa"
 )
 
-// Issuers of the two SSA profiles.
+// The vocabulary of SSAs, shared with the layers below through harness/ssa.
 const (
-	UKIssuer  = "OpenBanking Ltd"
-	CDRIssuer = "cdr-register"
-)
-
-// SSA profiles.
-const (
-	ProfileUK  = "uk"
-	ProfileCDR = "cdr"
-)
-
-// Statuses of organisations and software.
-const (
-	StatusActive    = "Active"
-	StatusRevoked   = "Revoked"
-	StatusWithdrawn = "Withdrawn"
-	StatusInactive  = "Inactive"
-)
-
-// Roles an organisation or software may hold.
-const (
-	RoleAISP  = "AISP"
-	RolePISP  = "PISP"
-	RoleCBPII = "CBPII"
-	RoleASPSP = "ASPSP"
-)
-
-// Software key types.
-const (
-	KeyTypeRSA = "RSA" // PS256 signing key (default)
-	KeyTypeEC  = "EC"  // ES256 signing key
+	UKIssuer        = ssa.UKIssuer
+	CDRIssuer       = ssa.CDRIssuer
+	ProfileUK       = ssa.ProfileUK
+	ProfileCDR      = ssa.ProfileCDR
+	StatusActive    = ssa.StatusActive
+	StatusRevoked   = ssa.StatusRevoked
+	StatusWithdrawn = ssa.StatusWithdrawn
+	StatusInactive  = ssa.StatusInactive
+	RoleAISP        = ssa.RoleAISP
+	RolePISP        = ssa.RolePISP
+	RoleCBPII       = ssa.RoleCBPII
+	RoleASPSP       = ssa.RoleASPSP
+	KeyTypeRSA      = ssa.KeyTypeRSA
+	KeyTypeEC       = ssa.KeyTypeEC
+	WrongUKIssuer   = ssa.WrongUKIssuer
+	WrongCDRIssuer  = ssa.WrongCDRIssuer
 )
 
 // Ways to break an SSA (SSAOptions.Break).
@@ -58,12 +45,6 @@ const (
 	// To revoke for real, use SetSoftwareStatus / SetOrganisationStatus: the SSA then carries the real status.
 	BreakSoftwareRevoked = "software-revoked" // software_status "Revoked"
 	BreakOrgInactive     = "org-inactive"     // org_status "Inactive"
-)
-
-// Issuers used by BreakWrongIssuer.
-const (
-	WrongUKIssuer  = "OpenBanking Ltd (impostor)"
-	WrongCDRIssuer = "cdr-register-impostor"
 )
 
 // Config configures a Directory.
@@ -151,14 +132,8 @@ type Credentials struct {
 	Revoked []joseutil.Key
 }
 
-// SSAOptions choose the profile and algorithm of an SSA, and how to break it.
-type SSAOptions struct {
-	Profile string         `json:"profile,omitempty"` // "uk" (default) or "cdr"
-	Alg     string         `json:"alg,omitempty"`     // "PS256" (default) or "ES256"
-	Break   string         `json:"break,omitempty"`   // "" or one of the Break* constants
-	Remove  []string       `json:"remove,omitempty"`  // claims to remove (applied after Set)
-	Set     map[string]any `json:"set,omitempty"`     // claims to add or replace (applied after Break)
-}
+// SSAOptions choose the profile and algorithm of an SSA, and how to break it (a Break* constant).
+type SSAOptions = ssa.Options
 
 // Errors returned by the Directory; test with errors.Is / errors.As.
 var (

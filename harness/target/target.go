@@ -15,8 +15,8 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/ssa"
 	"github.com/dcrconform/dcrconform/harness/transcript"
-	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
 // Software is one registered software identity: its keys, transport certificate and SSA.
@@ -34,7 +34,7 @@ type Software struct {
 // is given has none, and the specs that need a directory are skipped with that reason.
 type Directory interface {
 	NewSoftware(ctx context.Context, opts SoftwareOptions) (*Software, error)
-	IssueSSA(ctx context.Context, sw *Software, opts mockdirectory.SSAOptions) (string, error)
+	IssueSSA(ctx context.Context, sw *Software, opts ssa.Options) (string, error)
 	SetSoftwareStatus(ctx context.Context, sw *Software, status string) error
 	SetOrganisationStatus(ctx context.Context, sw *Software, status string) error
 }
