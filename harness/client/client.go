@@ -35,6 +35,8 @@ type Options struct {
 	// MaxHeader caps the response headers' bytes; more is an error naming the cap.
 	MaxHeader int64
 	RootCAs   *x509.CertPool // trust for the target's server certificate; nil means the system pool
+	// Policy is where requests may go (see Policy); nil sends anywhere (tests of the client alone).
+	Policy *Policy
 }
 
 // Client sends requests, each with its own (or no) client certificate.
@@ -61,6 +63,9 @@ func New(opts Options) *Client {
 
 // Timeout is the per-request timeout.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
+
+// Policy is where the client may send; nil when it may send anywhere.
+func (c *Client) Policy() *Policy { return c.opts.Policy }
 
 // Request is one HTTP request. Cert is the client certificate to present; nil presents none.
 type Request struct {
@@ -134,6 +139,12 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 }
 
 func (c *Client) do(ctx context.Context, req Request) (*Response, error) {
+	if p := c.opts.Policy; p != nil {
+		if err := p.Check(req.URL); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", req.Method, clipURL(req.URL), err)
+		}
+		ctx = context.WithValue(ctx, urlKey{}, req.URL)
+	}
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fmt.Errorf("build request %s %s: %w", req.Method, req.URL, err)
@@ -148,6 +159,9 @@ func (c *Client) do(ctx context.Context, req Request) (*Response, error) {
 	}
 	hresp, err := (&http.Client{Transport: c.transport(req.Cert), CheckRedirect: noRedirects}).Do(hreq)
 	if err != nil {
+		if pe := (*PolicyError)(nil); errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s %s: %w", req.Method, clipURL(req.URL), pe)
+		}
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL, c.describe(ctx, err, hreq.URL.Host))
 	}
 	defer hresp.Body.Close()
@@ -194,6 +208,9 @@ func (c *Client) transport(cert *tls.Certificate) *http.Transport {
 		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: c.opts.MaxHeader,
 		ForceAttemptHTTP2:      true,
+	}
+	if c.opts.Policy != nil {
+		t.DialContext = c.opts.Policy.dialContext
 	}
 	c.transports[cert] = t
 	return t

@@ -50,7 +50,8 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
 		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, AssertionAudience: t.AssertionAudience, Timeout: t.TimeoutDuration(), Version: t.Version,
-		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
+		AllowHTTP: t.AllowHTTP,
+		Supports:  target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	if tgt.Name == "" {
 		tgt.Name = "target"

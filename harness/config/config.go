@@ -30,18 +30,21 @@ type Config struct {
 
 // Target says where the bank is and what it implements.
 type Target struct {
-	Name                 string   `json:"name"`
-	DiscoveryURL         string   `json:"discovery_url"`
-	RegistrationEndpoint string   `json:"registration_endpoint"`
-	TokenEndpoint        string   `json:"token_endpoint"`
-	Issuer               string   `json:"issuer"`
-	Audience             string   `json:"audience"`
-	AssertionAudience    string   `json:"assertion_audience"` // aud of client assertions: both (default), token_endpoint or issuer
-	Version              string   `json:"version"`            // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
-	Scope                *string  `json:"scope"`              // absent: the profile's default; "": no scope sent
-	CABundle             string   `json:"ca_bundle"`
-	Timeout              string   `json:"timeout"` // a Go duration such as "10s"
-	Supports             Supports `json:"supports"`
+	Name                 string  `json:"name"`
+	DiscoveryURL         string  `json:"discovery_url"`
+	RegistrationEndpoint string  `json:"registration_endpoint"`
+	TokenEndpoint        string  `json:"token_endpoint"`
+	Issuer               string  `json:"issuer"`
+	Audience             string  `json:"audience"`
+	AssertionAudience    string  `json:"assertion_audience"` // aud of client assertions: both (default), token_endpoint or issuer
+	Version              string  `json:"version"`            // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
+	Scope                *string `json:"scope"`              // absent: the profile's default; "": no scope sent
+	CABundle             string  `json:"ca_bundle"`
+	Timeout              string  `json:"timeout"` // a Go duration such as "10s"
+	// AllowHTTP opts in to plain http, for a local test server: otherwise every URL must be https
+	// (RFC 7591 and RFC 7592 section 5 require TLS).
+	AllowHTTP bool     `json:"allow_http"`
+	Supports  Supports `json:"supports"`
 }
 
 // Supports lists the optional operations; each defaults to true.

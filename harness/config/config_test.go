@@ -19,7 +19,7 @@ software:
   ssa: eyJ.eyJ.sig
 `
 
-const plain = "profile: rfc7591\ntarget: {registration_endpoint: 'http://127.0.0.1:5000/register', token_endpoint: 'http://127.0.0.1:5000/token'}\n"
+const plain = "profile: rfc7591\ntarget: {registration_endpoint: 'http://127.0.0.1:5000/register', token_endpoint: 'http://127.0.0.1:5000/token', allow_http: true}\n"
 
 func TestParseNamesTheFieldAtFault(t *testing.T) {
 	for _, tc := range []struct {

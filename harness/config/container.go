@@ -157,7 +157,9 @@ func (c *Config) ContainerTarget(baseURL string, roots *x509.CertPool, dir targe
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: base + c.Container.DiscoveryPathOrDefault(),
 		Audience: t.Audience, Timeout: t.TimeoutDuration(), RootCAs: roots, Directory: dir, Version: t.Version,
-		Supports: target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
+		// A container ready over plain HTTP (container.ready) is itself the opt-in to http.
+		AllowHTTP: t.AllowHTTP || strings.HasPrefix(base, "http:"),
+		Supports:  target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}
 	settings := c.settings()
 	if t.RegistrationEndpoint != "" { // a path on the published port (Validate has checked it)

@@ -94,6 +94,8 @@ func (c *Config) Validate() error {
 		if v != "" && c.Container == nil { // a container block checks its own (paths)
 			if err := checkURL(v); err != nil {
 				bad(field, "%v", err)
+			} else if strings.HasPrefix(v, "http:") && !t.AllowHTTP {
+				bad(field, "%q is plain http: RFC 7591 and RFC 7592 section 5 require TLS (set target.allow_http: true for a local test server)", v)
 			}
 		}
 	}

@@ -107,10 +107,13 @@ type Target struct {
 	Scope             string // scope of profiles that have none of their own (programmatic targets); "" for none
 	RootCAs           *x509.CertPool
 	Timeout           time.Duration
-	Software          *Software // used when Directory is nil, and as the default identity
-	Other             *Software // a second software, for cross-software negatives; optional
-	Directory         Directory
-	Supports          Capabilities
+	// AllowHTTP lets requests go over plain http (target.allow_http: a local test server); otherwise
+	// only https is used (see client.Policy).
+	AllowHTTP bool
+	Software  *Software // used when Directory is nil, and as the default identity
+	Other     *Software // a second software, for cross-software negatives; optional
+	Directory Directory
+	Supports  Capabilities
 
 	// ExpireTokens makes every access token of a client expire now. Only a target that lets the harness
 	// control its clock has it (the embedded default); specs that need it are skipped otherwise.
@@ -118,6 +121,48 @@ type Target struct {
 
 	docMu sync.Mutex
 	doc   map[string]any // the discovery document, once fetched
+
+	policyOnce sync.Once
+	policy     *client.Policy
+}
+
+// Policy is where the harness may send requests for this target: https (http where AllowHTTP) to the
+// origins of the URLs the target was configured with and of the endpoints its discovery document
+// names, and to loopback, link-local or private addresses only where those configured URLs are.
+func (t *Target) Policy() *client.Policy {
+	t.policyOnce.Do(func() {
+		own := []string{t.DiscoveryURL}
+		if t.DiscoveryURL == "" {
+			own = append(own, t.Registration, t.Token)
+		}
+		t.policy = client.NewPolicy(context.Background(), t.AllowHTTP, own...)
+		for _, u := range []string{t.Registration, t.Token, t.Issuer, t.Audience} {
+			t.policy.Allow(u)
+		}
+		for _, s := range t.Profiles {
+			if s != nil {
+				t.policy.Allow(s.Registration)
+			}
+		}
+	})
+	return t.policy
+}
+
+// allowDocumentOrigins adds the origins of the endpoints a discovery document names, its
+// mtls_endpoint_aliases (RFC 8705 section 5) included, to the policy.
+func (t *Target) allowDocumentOrigins(doc map[string]any) {
+	p := t.Policy()
+	for k, v := range doc {
+		if s, ok := v.(string); ok && strings.HasSuffix(k, "_endpoint") {
+			p.Allow(s)
+		}
+	}
+	aliases, _ := doc["mtls_endpoint_aliases"].(map[string]any)
+	for _, v := range aliases {
+		if s, ok := v.(string); ok {
+			p.Allow(s)
+		}
+	}
 }
 
 // DiscoveryDocument returns the discovery document, fetched once per target; nil without a discovery URL.
@@ -148,9 +193,9 @@ func (t *Target) Serves(profile string) bool {
 	return t.Profile == profile || t.Profiles[profile] != nil
 }
 
-// Client returns an HTTP client configured for the target.
+// Client returns an HTTP client configured for the target, sending only where its Policy allows.
 func (t *Target) Client() *client.Client {
-	return client.New(client.Options{Timeout: t.Timeout, RootCAs: t.RootCAs})
+	return client.New(client.Options{Timeout: t.Timeout, RootCAs: t.RootCAs, Policy: t.Policy()})
 }
 
 // DiscoveryError is a discovery document that could not be fetched or lacks an endpoint: a failure of
@@ -221,5 +266,9 @@ func (t *Target) FetchDiscovery(ctx context.Context, c *client.Client) (map[stri
 	if err != nil {
 		return nil, fail(fmt.Errorf("target: discovery %s: %v: %s", t.DiscoveryURL, err, resp.Excerpt(200)))
 	}
+	if err := t.checkIssuer(doc); err != nil {
+		return nil, fail(err)
+	}
+	t.allowDocumentOrigins(doc)
 	return doc, nil
 }

@@ -99,6 +99,11 @@ func (f *Framework) Do(req client.Request) (*client.Response, error) {
 		return nil, &stoppedError{msg}
 	}
 	resp, err := f.Client.Do(f.Ctx, req, f.Record)
+	if client.IsPolicyRefusal(err) {
+		// Whatever the spec makes of an error: a URL the bank handed out that breaks the origin policy
+		// fails the spec, naming the URL and the rule.
+		f.Failf("requests only to the bank's own origins, over TLS", "%v", err)
+	}
 	brk.observe(f.Scenario.ID, err)
 	return resp, err
 }
@@ -108,6 +113,11 @@ func (f *Framework) Do(req client.Request) (*client.Response, error) {
 func (f *Framework) DialTLS(addr string, cfg *tls.Config) (*tls.Conn, error) {
 	if msg := brk.stopped(); msg != "" {
 		return nil, &stoppedError{msg}
+	}
+	if p := f.Client.Policy(); p != nil {
+		if err := p.Check("https://" + addr); err != nil {
+			f.Failf("requests only to the bank's own origins, over TLS", "%v", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(f.Ctx, f.Target.Timeout)
 	defer cancel()
