@@ -48,6 +48,9 @@ func TestHTMLIsSelfContained(t *testing.T) {
 
 // chromium finds Debian's headless browser; its absence fails the test (CI installs it).
 func chromium(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("integration tier (needs headless Chromium); go test -short leaves it out")
+	}
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {

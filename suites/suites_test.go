@@ -102,6 +102,9 @@ func expectNoSecrets(t *testing.T, dir string, tokens []string, keys *keypool.Po
 // catch it to fail: this is what makes a negative spec count. Each defect runs in a child process of a
 // dcrconform binary built here without the race detector (the in-process conformance run above has it).
 func TestDefectsAreCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	dir := t.TempDir()
 	bin := buildDcrconform(t, dir)
 	poolPath := filepath.Join(dir, "pool.pem")
@@ -138,6 +141,9 @@ func buildDcrconform(t *testing.T, dir string) string {
 // TestUKVersions runs the uk specs against the reference bank at UK OBIE DCR 3.1 and 3.2 (3.3, the
 // default, is TestConformance's): every one must pass.
 func TestUKVersions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	dir := t.TempDir()
 	bin := buildDcrconform(t, dir)
 	poolPath := filepath.Join(dir, "pool.pem")

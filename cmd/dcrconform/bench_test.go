@@ -14,6 +14,9 @@ import (
 
 // The bench prints a row per profile with the counts its run made and a floor from them.
 func TestBenchPrintsCountsAndFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	out := filepath.Join(t.TempDir(), "bench.json")
 	cmd := exec.Command(plainBinary(t), "bench", "--profiles", "rfc7591,is", "--json", out)
 	var stdout, stderr bytes.Buffer
@@ -45,6 +48,9 @@ func TestBenchPrintsCountsAndFloor(t *testing.T) {
 
 // bench --procs 1,2 runs each profile once per value; the parallel run's counts include its children's.
 func TestBenchComparesProcs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	out := filepath.Join(t.TempDir(), "bench.json")
 	cmd := exec.Command(plainBinary(t), "bench", "--profiles", "rfc7591", "--procs", "1,2", "--json", out)
 	var stdout, stderr bytes.Buffer

@@ -127,6 +127,9 @@ func requireNoLeftovers(t *testing.T, runID string) {
 // passes) and with the skip-ssa-signature defect switched on through the container's environment, where
 // exactly the specs that catch that defect in-process must fail. No container or network may remain.
 func TestContainerRunUKSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	bin := containerBinary(t)
 	const defect = "skip-ssa-signature"
 	cleanID, defectID := "test-"+container.NewRunID(), "test-"+container.NewRunID()
@@ -176,6 +179,9 @@ func TestContainerRunUKSuite(t *testing.T) {
 // TestContainerRunInterrupted interrupts a run while its specs run: the containers and the network are
 // gone by the time the process exits.
 func TestContainerRunInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	bin := containerBinary(t)
 	runID := "test-" + container.NewRunID()
 	t.Cleanup(func() { requireNoLeftovers(t, runID) })
@@ -237,6 +243,9 @@ func TestContainerRunInterrupted(t *testing.T) {
 
 // TestContainerRunFromConfig runs one spec against the image described by a config file's container block.
 func TestContainerRunFromConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	bin := containerBinary(t)
 	runID := "test-" + container.NewRunID()
 	t.Cleanup(func() { requireNoLeftovers(t, runID) })

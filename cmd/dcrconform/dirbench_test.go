@@ -9,6 +9,9 @@ import (
 // The directory bench starts a directory process, loads it briefly without error and reports throughput
 // and the directory process's peak memory.
 func TestDirectoryBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	out, err := exec.Command(dcrconformBinary(t), "directory", "bench", "--duration", "1s", "--concurrency", "8").CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

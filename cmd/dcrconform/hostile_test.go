@@ -81,6 +81,9 @@ type measuredRun struct {
 // written and well-formed. The README's fault table is this test's output
 // (DCRCONFORM_UPDATE_README=1 rewrites it; otherwise its exit codes and messages must match).
 func TestHostileTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	bin := plainBinary(t)
 	root, err := container.ModuleRoot()
 	if err != nil {

@@ -83,6 +83,9 @@ func nextCommands(out string) [][]string {
 // before any directory runs, trusting only init's exported files), and the run, configured only by init's
 // config. The run must pass. Its command is also the one every CI template runs (ciRunCommand).
 func TestInitThenRunAgainstAnExternalBank(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	clearBankEnv(t)
 	bin := dcrconformBinary(t)
 	work := t.TempDir()

@@ -88,6 +88,9 @@ func echoingBank(status int) http.HandlerFunc {
 // (with and without colour) nor in the JUnit, JSON, HTML and Ginkgo JSON reports; the console never
 // carries the bank's control bytes; the HTML is valid UTF-8; the JSON report keeps the bank's numbers.
 func TestNoPlantedSecretInAnyOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	bin := plainBinary(t)
 	for _, c := range []struct {
 		name   string

@@ -87,6 +87,9 @@ func junitCases(t *testing.T, path string) []string {
 // expire tokens (the bank's clock) and revoke software or deactivate an organisation (the directory)
 // pass only when a child reaches the parent's bank and directory.
 func TestProcsGiveTheVerdictsOfOneProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	bin := plainBinary(t)
 	dir := t.TempDir()
 	cache := t.TempDir()
@@ -150,6 +153,9 @@ func lastLines(s string, n int) string {
 // A configured target runs in parallel when its specs need no shared software (plain RFC 7591: each
 // child runs the same config), and in one process when its one software is fixed.
 func TestProcsAgainstConfiguredTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	env, err := embedded.Start(embedded.Options{Defects: []string{"unknown-client-404"}})
 	if err != nil {
 		t.Fatal(err)

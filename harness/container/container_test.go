@@ -94,6 +94,9 @@ func TestRyukIsDisabled(t *testing.T) {
 // its published port with a certificate the session trusts and an issuer naming that port, that the
 // directory's admin API mints identities, and that Close leaves nothing behind.
 func TestSessionServesTheBank(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	requireImages(t)
 	ctx := context.Background()
 	runID := "test-" + NewRunID()
@@ -142,6 +145,9 @@ func TestSessionServesTheBank(t *testing.T) {
 // TestFailedStartsLeaveNothing: a target that never becomes ready, one that exits at once, a start that is
 // cancelled half way and a missing image each fail with a useful error and leave no container or network.
 func TestFailedStartsLeaveNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	requireImages(t)
 	cases := []struct {
 		name    string
@@ -191,6 +197,9 @@ func TestFailedStartsLeaveNothing(t *testing.T) {
 // TestRemoveRunSweeps proves the sweep on its own: a network and a container made outside a Session are
 // removed by their run label.
 func TestRemoveRunSweeps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	requireImages(t)
 	ctx := context.Background()
 	nw, err := NewNetwork(ctx, "")
@@ -237,6 +246,9 @@ func TestNoDockerSaysSo(t *testing.T) {
 // TestSessionImageWithItsOwnCertificate: an image serving a certificate of its own (the reference bank
 // self-issuing one and writing its CA) is trusted through the CA copied out of the container.
 func TestSessionImageWithItsOwnCertificate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a Docker engine and images); go test -short leaves it out")
+	}
 	requireImages(t)
 	ctx := context.Background()
 	runID := "test-" + NewRunID()

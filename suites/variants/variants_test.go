@@ -61,6 +61,9 @@ var ukChoices = []string{"assertion-aud", "kid", "jti-replay", "unapproved-error
 // TestUKSuitePassesEveryLegalBankChoice runs the UK suite against the reference bank in every
 // combination of the choices the UK rules leave a bank: each is a correct bank, so no spec may fail.
 func TestUKSuitePassesEveryLegalBankChoice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	bin, pool := selfTestBinary(t)
 	combos := bank.ChoiceCombinations(ukChoices...)
 	if len(combos) < 2*2*2*2*3 {
@@ -119,6 +122,9 @@ var choiceDefects = map[string][]string{
 
 // TestDefectsAreCaughtUnderEachChoice: a bank's legal choice must not let a defect through.
 func TestDefectsAreCaughtUnderEachChoice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	bin, pool := selfTestBinary(t)
 	for choice, defects := range choiceDefects {
 		catches := map[string][]string{}

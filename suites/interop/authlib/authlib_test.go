@@ -56,6 +56,9 @@ func startApp(t *testing.T) string {
 }
 
 func TestRFC7591AgainstAuthlib(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a real third-party server); go test -short leaves it out")
+	}
 	server.Version = authlibVersion(t)
 	base := startApp(t)
 	interop.RunAndCheck(t, server, interop.Example(t, "authlib", "http://127.0.0.1:5000", base))

@@ -23,6 +23,9 @@ import (
 // assertion its key signed for the token endpoint, and not with one for another audience, one signed
 // by another key, or a replayed one.
 func TestAuthlibAppPrivateKeyJWT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a real third-party server); go test -short leaves it out")
+	}
 	authlibVersion(t)
 	base := startApp(t)
 	key, other := ecKey(t), ecKey(t)

@@ -105,6 +105,9 @@ func startGoOIDC(t *testing.T) (string, *x509.Certificate) {
 }
 
 func TestRFC7591AgainstGoOIDC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a real third-party server); go test -short leaves it out")
+	}
 	base, cert := startGoOIDC(t)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {

@@ -60,6 +60,9 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }
 
 func TestRFC7591AgainstHydra(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs a real third-party server); go test -short leaves it out")
+	}
 	base := startHydra(t)
 	interop.RunAndCheck(t, server, interop.Example(t, "hydra", "http://127.0.0.1:4444", base))
 }
