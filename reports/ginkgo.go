@@ -20,7 +20,8 @@ const (
 	entryScenario   = "dcrconform.scenario"
 	entryTranscript = "dcrconform.transcript"
 	entryErrorCode  = "error code seen"
-	entryLeak       = "dcrconform.leak" // framework.EntryLeak: a registration the cleanup could not delete
+	entryLeak       = "dcrconform.leak"    // framework.EntryLeak: a registration the cleanup could not delete
+	entryWarning    = "dcrconform.warning" // framework.EntryWarning: a SHOULD the bank did not meet
 )
 
 // Meta is what a run's report needs beyond the Ginkgo report.
@@ -152,7 +153,28 @@ func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[stri
 	if entryValue(sr, entryErrorCode, &code) {
 		s.ErrorCodeSeen = code
 	}
+	s.Warnings = warningsOf(sr)
+	if s.Outcome == OutcomePassed && len(s.Warnings) > 0 {
+		s.Outcome = OutcomeWarning
+	}
 	return s
+}
+
+// warningsOf are the checks below MUST level a spec recorded as failed (framework.Warning entries).
+func warningsOf(sr types.SpecReport) []SpecWarning {
+	var out []SpecWarning
+	for _, e := range sr.ReportEntries {
+		var w SpecWarning
+		if e.Name == entryWarning && decodeEntry(e, &w) == nil {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Warned reports whether a Ginkgo spec passed with a warning: a check of a SHOULD clause it recorded.
+func Warned(sr types.SpecReport) bool {
+	return sr.State == types.SpecStatePassed && len(warningsOf(sr)) > 0
 }
 
 // inferScenario describes a spec that has no scenario entry from its "[ID] title" text and its labels

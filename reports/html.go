@@ -78,16 +78,16 @@ type HTMLOptions struct {
 }
 
 type groupRow struct {
-	Target, Profile, Operation     string
-	Total, Passed, Failed, Skipped int
-	FirstFailure                   string // anchor of the group's first failed spec, for a link
+	Target, Profile, Operation             string
+	Total, Passed, Warned, Failed, Skipped int
+	FirstFailure                           string // anchor of the group's first failed spec, for a link
 }
 
 // profileRow is one line of the summary: counts, the bar's widths in percent, and the skip reasons.
 type profileRow struct {
 	groupRow
-	PassedPct, FailedPct, SkippedPct float64
-	Reasons                          []reasonRow
+	PassedPct, WarnedPct, FailedPct, SkippedPct float64
+	Reasons                                     []reasonRow
 }
 
 type reasonRow struct {
@@ -162,6 +162,8 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 	switch {
 	case r.Summary.Failed > 0:
 		v.Verdict, v.VerdictClass = "FAILED", "failed"
+	case r.Summary.Warned > 0:
+		v.Verdict, v.VerdictClass = "PASSED WITH WARNINGS", "warning"
 	case r.Summary.Passed > 0:
 		v.Verdict, v.VerdictClass = "PASSED", "passed"
 	default:
@@ -206,6 +208,8 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 				g.Skipped++
 			case s.Outcome == OutcomePassed:
 				g.Passed++
+			case s.Outcome == OutcomeWarning:
+				g.Warned++
 			}
 		}
 		ids := requirements.SplitIDs(s.Requirement)
@@ -243,6 +247,7 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 		p := &v.Profiles[i]
 		if p.Total > 0 {
 			p.PassedPct = pct(p.Passed, p.Total)
+			p.WarnedPct = pct(p.Warned, p.Total)
 			p.FailedPct = pct(p.Failed, p.Total)
 			p.SkippedPct = pct(p.Skipped, p.Total)
 		}
@@ -397,20 +402,25 @@ func actualText(s Spec) string {
 }
 
 func rank(s Spec) int {
-	if s.Outcome == OutcomePassed {
+	switch s.Outcome {
+	case OutcomeWarning:
 		return 0
+	case OutcomePassed:
+		return 1
 	}
-	return 1
+	return 2
 }
 
 func requirementVerdict(specs []Spec) string {
-	var passed, failed, skipped int
+	var passed, warned, failed, skipped int
 	for _, s := range specs {
 		switch {
 		case s.Failed():
 			failed++
 		case s.Skipped():
 			skipped++
+		case s.Outcome == OutcomeWarning:
+			warned++
 		default:
 			passed++
 		}
@@ -418,6 +428,8 @@ func requirementVerdict(specs []Spec) string {
 	switch {
 	case failed > 0:
 		return OutcomeFailed
+	case warned > 0:
+		return OutcomeWarning
 	case passed > 0 && skipped > 0:
 		return "partly tested"
 	case passed > 0:
@@ -431,6 +443,8 @@ func outcomeClass(outcome string) string {
 	switch outcome {
 	case OutcomePassed:
 		return "passed"
+	case OutcomeWarning:
+		return "warning"
 	case OutcomeFailed, OutcomePanicked, OutcomeInterrupted:
 		return "failed"
 	case "partly tested":

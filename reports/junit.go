@@ -142,6 +142,7 @@ func writeJUnitRedacted(w io.Writer, r *Run, opts JUnitOptions) error {
 			{s.ID + ".expect", s.Expect},
 			{s.ID + ".labels", strings.Join(s.Labels, ",")},
 			{s.ID + ".outcome", s.Outcome},
+			{s.ID + ".warning", warningLines(s)},
 		} {
 			if p.Value != "" {
 				suite.Properties = append(suite.Properties, p)
@@ -152,8 +153,15 @@ func writeJUnitRedacted(w io.Writer, r *Run, opts JUnitOptions) error {
 			Classname: junitClass(s),
 			Time:      seconds(s.DurationMS),
 		}
+		var sysout strings.Builder
+		if len(s.Warnings) > 0 { // a passed case: the warning is its only mark, first in system-out
+			sysout.WriteString(warningLines(s) + "\n\n")
+		}
 		if opts.Transcripts == TranscriptsAll || (opts.Transcripts != TranscriptsNone && s.Failed()) {
-			c.SystemOut = &junitText{xmlText(transcriptText(s.Exchanges))}
+			sysout.WriteString(transcriptText(s.Exchanges))
+		}
+		if sysout.Len() > 0 {
+			c.SystemOut = &junitText{xmlText(sysout.String())}
 		}
 		var warnings []string
 		for _, w := range r.Warnings {
@@ -213,6 +221,15 @@ func junitClass(s Spec) string {
 		c = strings.ReplaceAll(s.Target, ".", "_") + "." + c
 	}
 	return c
+}
+
+// warningLines are the spec's warnings, one a line: each a SHOULD clause the bank did not meet.
+func warningLines(s Spec) string {
+	lines := make([]string, len(s.Warnings))
+	for i, w := range s.Warnings {
+		lines[i] = "WARNING " + w.Text()
+	}
+	return strings.Join(lines, "\n")
 }
 
 func failureBody(s Spec) string {

@@ -60,6 +60,13 @@ func (r *Run) redacted() *Run {
 		s.Expected = RedactText(s.Expected)
 		s.Actual = RedactText(s.Actual)
 		s.ErrorCodeSeen = RedactText(s.ErrorCodeSeen)
+		if s.Warnings != nil {
+			ws := make([]SpecWarning, len(s.Warnings))
+			for j, w := range s.Warnings {
+				ws[j] = SpecWarning{Requirement: w.Requirement, Level: w.Level, Expected: RedactText(w.Expected), Actual: RedactText(w.Actual), Exchange: RedactText(w.Exchange)}
+			}
+			s.Warnings = ws
+		}
 		s.Labels = append([]string{}, s.Labels...)
 		exs := make([]transcript.Exchange, len(s.Exchanges))
 		for j, ex := range s.Exchanges {

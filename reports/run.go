@@ -27,6 +27,7 @@ const schemaV1 = "dcrconform.report/v1"
 // Outcomes of a spec.
 const (
 	OutcomePassed      = "passed"
+	OutcomeWarning     = "warning" // passed, with a SHOULD (or MAY) clause the bank did not meet
 	OutcomeFailed      = "failed"
 	OutcomeSkipped     = "skipped"
 	OutcomePending     = "pending"
@@ -87,6 +88,7 @@ type Target struct {
 type Summary struct {
 	Total       int `json:"total"`
 	Passed      int `json:"passed"`
+	Warned      int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD not met
 	Failed      int `json:"failed"`
 	Skipped     int `json:"skipped"`
 	NotSelected int `json:"not_selected,omitempty"`
@@ -107,19 +109,43 @@ type Spec struct {
 	Outcome     string   `json:"outcome"`
 	Reason      string   `json:"reason,omitempty"` // failure message or skip reason
 	// Expected and Actual are the "expected:" and "actual:" lines of a framework failure message.
-	Expected      string                `json:"expected,omitempty"`
-	Actual        string                `json:"actual,omitempty"`
-	Location      string                `json:"location,omitempty"`
-	StartedAt     time.Time             `json:"started_at,omitzero"`
-	DurationMS    float64               `json:"duration_ms"`
-	ErrorCodeSeen string                `json:"error_code_seen,omitempty"`
-	Exchanges     []transcript.Exchange `json:"exchanges"`
+	Expected      string    `json:"expected,omitempty"`
+	Actual        string    `json:"actual,omitempty"`
+	Location      string    `json:"location,omitempty"`
+	StartedAt     time.Time `json:"started_at,omitzero"`
+	DurationMS    float64   `json:"duration_ms"`
+	ErrorCodeSeen string    `json:"error_code_seen,omitempty"`
+	// Warnings are the checks below MUST level the bank did not meet (outcome warning, or beside a failure).
+	Warnings  []SpecWarning         `json:"warnings,omitempty"`
+	Exchanges []transcript.Exchange `json:"exchanges"`
+}
+
+// SpecWarning is a check of a SHOULD (or MAY) clause that the bank did not meet: it leaves the spec
+// passed, with the outcome warning (framework.Warning, as the spec recorded it).
+type SpecWarning struct {
+	Requirement string `json:"requirement"` // register ID of the clause
+	Level       string `json:"level"`       // its level, e.g. SHOULD
+	Expected    string `json:"expected"`
+	Actual      string `json:"actual"`
+	Exchange    string `json:"exchange,omitempty"` // the request answered: "METHOD URL -> status"
+}
+
+// Text is the warning on one line.
+func (w SpecWarning) Text() string {
+	s := fmt.Sprintf("[%s, %s] expected %s / actual %s", w.Requirement, w.Level, w.Expected, w.Actual)
+	if w.Exchange != "" {
+		s += " (" + w.Exchange + ")"
+	}
+	return s
 }
 
 // Failed reports whether the outcome counts as a failure.
 func (s Spec) Failed() bool {
 	return s.Outcome == OutcomeFailed || s.Outcome == OutcomePanicked || s.Outcome == OutcomeInterrupted
 }
+
+// Passed reports whether the spec passed, with or without a warning.
+func (s Spec) Passed() bool { return s.Outcome == OutcomePassed || s.Outcome == OutcomeWarning }
 
 // Skipped reports whether the spec did not run to a verdict (skipped or pending).
 func (s Spec) Skipped() bool { return s.Outcome == OutcomeSkipped || s.Outcome == OutcomePending }
@@ -161,6 +187,8 @@ func (r *Run) Summarize() {
 			s.Skipped++
 		case sp.Outcome == OutcomePassed:
 			s.Passed++
+		case sp.Outcome == OutcomeWarning:
+			s.Warned++
 		}
 	}
 	r.Summary = s

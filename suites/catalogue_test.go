@@ -28,10 +28,12 @@ func TestCatalogueDocumentIsCurrent(t *testing.T) {
 }
 
 func TestEveryCaughtDefectNamesDeclaredSpecs(t *testing.T) {
-	for defect, ids := range suites.DefectCatches {
-		for _, id := range ids {
-			if _, ok := framework.Lookup(id); !ok {
-				t.Errorf("defect %s names spec %s, which is not declared", defect, id)
+	for _, catches := range []map[string][]string{suites.DefectCatches, suites.DefectWarns} {
+		for defect, ids := range catches {
+			for _, id := range ids {
+				if _, ok := framework.Lookup(id); !ok {
+					t.Errorf("defect %s names spec %s, which is not declared", defect, id)
+				}
 			}
 		}
 	}

@@ -11,9 +11,11 @@ import (
 // expected to make it fail (and TestDefectsAreCaught shows that it does).
 func TestEveryNegativeSpecHasADefect(t *testing.T) {
 	expected := map[string]bool{}
-	for _, ids := range suites.DefectCatches {
-		for _, id := range ids {
-			expected[id] = true
+	for _, catches := range []map[string][]string{suites.DefectCatches, suites.DefectWarns} {
+		for _, ids := range catches {
+			for _, id := range ids {
+				expected[id] = true
+			}
 		}
 	}
 	for _, s := range framework.Catalogue() {

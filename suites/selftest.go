@@ -21,8 +21,10 @@ import (
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
-// DefectCatches names, for each reference bank defect, the specs expected to catch it. A negative spec
-// counts only when it is listed here and the self-test shows it failing against that defect.
+// DefectCatches names, for each reference bank defect, the specs expected to catch it by failing. A
+// negative spec counts only when it is listed here (or, for a SHOULD clause, in DefectWarns) and the
+// self-test shows it failing (warning) against that defect. A defect whose only breaches are of SHOULD
+// clauses is listed with no spec: DefectWarns names the specs that catch it.
 var DefectCatches = map[string][]string{
 	"accept-future-ssa":                     {"UK-REG-N19"},
 	"v31-jwt-only":                          {"UK-REG-001"},
@@ -54,7 +56,7 @@ var DefectCatches = map[string][]string{
 	"accept-missing-signing-alg":            {"UK-REG-N28"},
 	"accept-no-token":                       {"UK-GET-N02", "UK-PUT-N02", "UK-DEL-N02", "GEN-GET-N01", "GEN-PUT-N01", "GEN-DEL-N01", "IS-GET-N01", "IS-PUT-N01", "IS-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01"},
 	"accept-other-client-token":             {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02"},
-	"accept-other-software-cert":            {"UK-REG-N40"},
+	"accept-other-software-cert":            {}, // a SHOULD of the OB Directory: see DefectWarns
 	"accept-request-alg-none":               {"UK-REG-N05"},
 	"accept-request-hs256":                  {"UK-REG-N06", "CDR-REG-N07"},
 	"accept-request-rs256":                  {"UK-REG-N07"},
@@ -66,7 +68,7 @@ var DefectCatches = map[string][]string{
 	"accept-unsupported-auth-method":        {"UK-REG-N27", "IS-REG-N05"},
 	"accept-unsupported-grant-type":         {"UK-REG-N29"},
 	"accept-unsupported-response-type":      {"UK-REG-N30"},
-	"allow-duplicate-registration":          {"UK-REG-N33", "CDR-REG-N01", "GEN-REG-N07"},
+	"allow-duplicate-registration":          {"CDR-REG-N01"},
 	"allow-http-redirect":                   {"UK-REG-N26"},
 	"allow-jti-replay":                      {"UK-REG-N16"},
 	"allow-redirect-fragment":               {"RFC-REG-N03", "RFC-PUT-N07"},
@@ -119,6 +121,16 @@ var DefectCatches = map[string][]string{
 	"token-ignore-sub-mismatch":             {"UK-TOK-N04"},
 	"token-unbound":                         {"UK-TOK-N10"},
 	"unknown-client-404":                    {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04"},
+	"bearer-challenge-without-error":        {"CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"}, // CDR binds the code; RFC 6750 recommends it
+}
+
+// DefectWarns names, for each reference bank defect that breaks a SHOULD clause, the specs expected to
+// pass with a warning of it (outcome warning): a SHOULD breach never fails a spec, so these specs catch
+// the defect by their warning alone, and are not in DefectCatches.
+var DefectWarns = map[string][]string{
+	"accept-other-software-cert":     {"UK-REG-N40"},
+	"allow-duplicate-registration":   {"UK-REG-N33", "GEN-REG-N07"},
+	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03"},
 }
 
 // DefectResult is what one run against a defective bank showed.
@@ -127,13 +139,19 @@ type DefectResult struct {
 	Expected []string // specs that should have failed
 	Failed   []string // specs that did fail
 	Missing  []string // expected but passed
-	Ran      int      // specs that ran
-	Duration time.Duration
-	Err      error // the run itself broke (crash, hang, no report)
+	// ExpectedWarnings are the specs that should have passed with a warning (DefectWarns), Warned those
+	// that did, MissingWarnings those expected that did not.
+	ExpectedWarnings, Warned, MissingWarnings []string
+	Ran                                       int // specs that ran
+	Duration                                  time.Duration
+	Err                                       error // the run itself broke (crash, hang, no report)
 }
 
-// Caught reports whether at least one spec failed and every expected spec was among them.
-func (r DefectResult) Caught() bool { return r.Err == nil && len(r.Failed) > 0 && len(r.Missing) == 0 }
+// Caught reports whether every expected spec failed and every spec expected to warn warned, and at
+// least one did either.
+func (r DefectResult) Caught() bool {
+	return r.Err == nil && len(r.Failed)+len(r.Warned) > 0 && len(r.Missing) == 0 && len(r.MissingWarnings) == 0
+}
 
 // RunDefect runs the whole suite against a bank with one defect on, writing a Ginkgo JSON report
 // to reportPath. It is a subprocess in practice: Ginkgo runs one suite per process.
@@ -165,16 +183,23 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			start := time.Now()
-			res := DefectResult{Defect: d, Expected: catches[d]}
+			res := DefectResult{Defect: d, Expected: catches[d], ExpectedWarnings: DefectWarns[d]}
 			report := filepath.Join(dir, fmt.Sprintf("%03d.json", i))
 			runErr := run(ctx, d, report)
-			res.Failed, res.Ran, res.Err = FailedSpecIDs(report)
+			var got Results
+			got, res.Err = SpecResults(report)
+			res.Failed, res.Warned, res.Ran = got.Failed, got.Warned, got.Ran
 			if res.Err != nil && runErr != nil {
 				res.Err = fmt.Errorf("%w (run: %v)", res.Err, runErr)
 			}
 			for _, id := range res.Expected {
 				if !slices.Contains(res.Failed, id) {
 					res.Missing = append(res.Missing, id)
+				}
+			}
+			for _, id := range res.ExpectedWarnings {
+				if !slices.Contains(res.Warned, id) {
+					res.MissingWarnings = append(res.MissingWarnings, id)
 				}
 			}
 			res.Duration = time.Since(start)
@@ -199,7 +224,7 @@ func CommandRunner(bin, keyPool string, timeout time.Duration, extra ...string) 
 	return func(ctx context.Context, defect, report string) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		args := []string{"run", "--defect", defect, "--labels", ProfileFilter(DefectCatches[defect]),
+		args := []string{"run", "--defect", defect, "--labels", ProfileFilter(append(slices.Clone(DefectCatches[defect]), DefectWarns[defect]...)),
 			"--results", report, "--junit", "", "-v=false", "--no-color"}
 		if keyPool != "" {
 			args = append(args, "--key-pool", keyPool)
@@ -248,11 +273,13 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, " | ")
 }
 
-// Results is what `run --results` writes: the spec IDs that failed and how many specs ran. It carries
-// no transcript, so a self-test child writes it without redacting a whole Ginkgo report.
+// Results is what `run --results` writes: the spec IDs that failed, those that passed with a warning,
+// and how many specs ran. It carries no transcript, so a self-test child writes it without redacting
+// a whole Ginkgo report.
 type Results struct {
 	Ran    int      `json:"ran"`
 	Failed []string `json:"failed"`
+	Warned []string `json:"warned,omitempty"`
 }
 
 // ResultsOf summarises a Ginkgo report as Results.
@@ -263,38 +290,50 @@ func ResultsOf(r types.Report) Results {
 			continue
 		}
 		res.Ran++
-		if s.State.Is(types.SpecStateFailureStates) {
-			if id, _, ok := reports.SplitSpecText(s.LeafNodeText); ok {
-				res.Failed = append(res.Failed, id)
-			}
+		id, _, ok := reports.SplitSpecText(s.LeafNodeText)
+		switch {
+		case !ok:
+		case s.State.Is(types.SpecStateFailureStates):
+			res.Failed = append(res.Failed, id)
+		case reports.Warned(s):
+			res.Warned = append(res.Warned, id)
 		}
 	}
 	sort.Strings(res.Failed)
+	sort.Strings(res.Warned)
 	return res
 }
 
 // FailedSpecIDs reads Results (an object) or a Ginkgo JSON report (an array) and returns the IDs of the
 // specs that failed, and how many ran.
 func FailedSpecIDs(reportPath string) (failed []string, ran int, err error) {
+	res, err := SpecResults(reportPath)
+	return res.Failed, res.Ran, err
+}
+
+// SpecResults reads Results (an object) or a Ginkgo JSON report (an array).
+func SpecResults(reportPath string) (Results, error) {
 	data, err := os.ReadFile(reportPath)
 	if err != nil {
-		return nil, 0, fmt.Errorf("no report: %w", err)
+		return Results{}, fmt.Errorf("no report: %w", err)
 	}
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		var res Results
 		if err := json.Unmarshal(t, &res); err != nil {
-			return nil, 0, fmt.Errorf("results %s: %w", reportPath, err)
+			return Results{}, fmt.Errorf("results %s: %w", reportPath, err)
 		}
-		return res.Failed, res.Ran, nil
+		return res, nil
 	}
 	var ginkgoReports []types.Report
 	if err := json.Unmarshal(data, &ginkgoReports); err != nil {
-		return nil, 0, fmt.Errorf("report %s: %w", reportPath, err)
+		return Results{}, fmt.Errorf("report %s: %w", reportPath, err)
 	}
+	var all Results
 	for _, r := range ginkgoReports {
 		res := ResultsOf(r)
-		failed, ran = append(failed, res.Failed...), ran+res.Ran
+		all.Failed, all.Warned, all.Ran = append(all.Failed, res.Failed...), append(all.Warned, res.Warned...), all.Ran+res.Ran
 	}
-	sort.Strings(failed)
-	return failed, ran, nil
+	sort.Strings(all.Failed)
+	sort.Strings(all.Warned)
+	return all, nil
 }

@@ -42,7 +42,8 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	fs := newCLI("run", "run [--config FILE] [--profile P] [--labels FILTER] [--focus ID] [--junit F] [--json F] [--html F] [--image IMG ...]",
 		`Runs the conformance suites against a bank: the embedded reference bank by default, an external bank
 described by --config (dcrconform init writes one), or a bank started from a Docker image (--image).
-Exit status: 0 every selected spec passed, 1 a spec failed, 2 a usage or configuration error.`, stdout, stderr)
+Exit status: 0 every selected spec passed (some perhaps with a warning: a SHOULD not met), 1 a spec
+failed, 2 a usage or configuration error.`, stdout, stderr)
 	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
 	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
@@ -423,12 +424,14 @@ func checkSkips(cfg *config.Config) error {
 // tallyLine counts the run's selected specs by outcome, and those it did not select apart (Ginkgo's
 // own line counts them as skipped).
 func tallyLine(r ginkgo.Report) string {
-	var passed, failed, skipped, notSelected int
+	var passed, warned, failed, skipped, notSelected int
 	for _, s := range r.SpecReports {
 		switch {
 		case s.LeafNodeType != types.NodeTypeIt:
 		case reports.NotSelected(s, r):
 			notSelected++
+		case reports.Warned(s):
+			warned++
 		case s.State == types.SpecStatePassed:
 			passed++
 		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
@@ -437,8 +440,12 @@ func tallyLine(r ginkgo.Report) string {
 			failed++
 		}
 	}
-	return fmt.Sprintf("dcrconform: %d specs selected: %d passed, %d failed, %d skipped (%d not selected by this run)",
-		passed+failed+skipped, passed, failed, skipped, notSelected)
+	warnings := ""
+	if warned > 0 {
+		warnings = fmt.Sprintf(" (and %d passed with a warning: a SHOULD not met)", warned)
+	}
+	return fmt.Sprintf("dcrconform: %d specs selected: %d passed, %d failed, %d skipped (%d not selected by this run)%s",
+		passed+warned+failed+skipped, passed, failed, skipped, notSelected, warnings)
 }
 
 func countRun(r ginkgo.Report) (ran, skipped int) {

@@ -75,6 +75,12 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 		} else if len(r.Missing) > 0 {
 			detail += "; expected but passed: " + strings.Join(r.Missing, ", ")
 		}
+		if len(r.Warned) > 0 {
+			detail += "; warned (a SHOULD not met): " + markExpected(r.Warned, r.ExpectedWarnings)
+		}
+		if len(r.MissingWarnings) > 0 {
+			detail += "; expected to warn but did not: " + strings.Join(r.MissingWarnings, ", ")
+		}
 		fmt.Fprintf(stdout, "%-38s %-7s %s\n", r.Defect, mark, detail)
 	}
 	fmt.Fprintf(stdout, "\ncatch rate: %d/%d defects (%.0f%%) in %s\n", caught, len(results), 100*float64(caught)/float64(max(len(results), 1)), time.Since(start).Round(time.Second))

@@ -89,6 +89,9 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		"status", e.status, "error", e.code, "error_description", e.desc)
 	if (e.code == errInvalidToken || e.code == errInsufficientScope) && !b.has("no-www-authenticate") {
 		challenge := `Bearer error="` + e.code + `"`
+		if b.has("bearer-challenge-without-error") {
+			challenge = `Bearer realm="dcrconform"`
+		}
 		if e.scope != "" {
 			challenge += `, scope="` + e.scope + `"`
 		}

@@ -65,7 +65,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 	}
 
 	for _, op := range common.Operations {
-		framework.ConformanceIt(negative("CDR-"+op.Part+"-N01", op.Label, "RFC6750-3.1, CDR-DCR-WWW-AUTH",
+		framework.ConformanceIt(negative("CDR-"+op.Part+"-N01", op.Label, "RFC6750-3, RFC6750-3.1, CDR-DCR-WWW-AUTH",
 			op.Method+" with an expired access token is 401 with WWW-Authenticate carrying error=\"invalid_token\"", `401, WWW-Authenticate: Bearer error="invalid_token"`),
 			func(f *framework.Framework) {
 				op.Require(f)

@@ -12,40 +12,61 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
 	"github.com/dcrconform/dcrconform/harness/client"
 )
 
 // Failf fails the spec with a message that names the scenario, its requirement, what was expected and
-// what was seen, and the last exchange with the target.
+// what was seen, and the last exchange with the target. It is for what the spec cannot go on without;
+// a check of the clause the spec is about goes through Verdict, which holds it to the clause's level.
 func (f *Framework) Failf(expected, actualFormat string, args ...any) {
-	ginkgo.Fail(Clean(f.failure([]mismatch{{expected, fmt.Sprintf(actualFormat, args...)}})), framesToSpec())
+	ginkgo.Fail(Clean(f.failure([]mismatch{{expected: expected, actual: fmt.Sprintf(actualFormat, args...)}})), framesToSpec())
 }
 
-// mismatch is one check an answer failed.
-type mismatch struct{ expected, actual string }
+// mismatch is one check an answer failed, with the requirement, level and class of level it was held
+// to (class "" or MUST: a failure; SHOULD or MAY: a warning).
+type mismatch struct{ expected, actual, requirement, level, class string }
 
 // Checks collects every check one answer fails, so that the spec reports them all in one failure
 // rather than the first alone.
 type Checks struct {
-	f    *Framework
-	list []mismatch
+	f       *Framework
+	list    []mismatch
+	leveled bool // Add holds a check to the spec's level (Verdict), not to MUST
 }
 
-// Checks starts a collection of checks of one answer; Done fails the spec with all that failed.
+// Checks starts a collection of checks of one answer, each a MUST unless added with AddFor; Done
+// fails the spec with all that failed.
 func (f *Framework) Checks() *Checks { return &Checks{f: f} }
 
-// Add records a failed check.
+// Add records a failed check: at MUST level, or in a Verdict at the spec's level.
 func (c *Checks) Add(expected, actualFormat string, args ...any) {
-	c.list = append(c.list, mismatch{expected, fmt.Sprintf(actualFormat, args...)})
+	if c.leveled {
+		c.AddFor(nil, expected, actualFormat, args...)
+		return
+	}
+	c.list = append(c.list, mismatch{expected: expected, actual: fmt.Sprintf(actualFormat, args...), class: requirements.ClassMust})
 }
 
-// Failed reports whether any check failed so far.
-func (c *Checks) Failed() bool { return len(c.list) > 0 }
+// Failed reports whether a check at MUST level failed so far.
+func (c *Checks) Failed() bool {
+	return slices.ContainsFunc(c.list, func(m mismatch) bool { return m.class == requirements.ClassMust })
+}
 
-// Done fails the spec when any check failed, naming every one.
+// Done records every failed check below MUST level as a warning, and fails the spec when any at MUST
+// level failed, naming every one.
 func (c *Checks) Done() {
-	if len(c.list) > 0 {
-		ginkgo.Fail(Clean(c.f.failure(c.list)), framesToSpec())
+	var fails []mismatch
+	for _, m := range c.list {
+		if m.class == requirements.ClassMust {
+			fails = append(fails, m)
+		} else {
+			c.f.warn(m)
+		}
+	}
+	c.list = nil
+	if len(fails) > 0 {
+		ginkgo.Fail(Clean(c.f.failure(fails)), framesToSpec())
 	}
 }
 
@@ -113,9 +134,11 @@ func (f *Framework) ExpectStatus(resp *client.Response, err error, want ...int) 
 	if !slices.ContainsFunc(want, func(s int) bool { return s < 400 }) {
 		want, _ = f.refusal(want, nil)
 	}
+	c := f.Verdict()
 	if !slices.Contains(want, resp.Status) {
-		f.Failf("status "+statuses(want), "%s", resp.StatusText())
+		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
+	c.Done()
 }
 
 // ExpectRefusedWithoutCertificate passes when the server refused the TLS handshake of a request sent
@@ -175,7 +198,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 	wantStatus, codes = f.refusal(wantStatus, codes)
 	want := "status " + statuses(wantStatus) + " with error " + orList(codes)
 	f.ExpectNoTransportError(err)
-	c := f.Checks()
+	c := f.Verdict()
 	if !slices.Contains(wantStatus, resp.Status) {
 		c.Add(want, "%s", resp.StatusText())
 	}
@@ -185,10 +208,10 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 	}
 	obj, jerr := resp.JSONObject()
 	if jerr != nil {
-		c.Add("the error in a JSON object (RFC7591-3.2.2)", "%v", jerr)
+		c.AddFor([]string{"RFC7591-3.2.2"}, "the error in a JSON object", "%v", jerr)
 	}
 	if !resp.IsJSON() {
-		c.Add("the error with Content-Type application/json (RFC7591-3.2.2)", "Content-Type %q", resp.Header.Get("Content-Type"))
+		c.AddFor([]string{"RFC7591-3.2.2"}, "the error with Content-Type application/json", "Content-Type %q", resp.Header.Get("Content-Type"))
 	}
 	code, ok := obj["error"].(string)
 	switch {
@@ -200,7 +223,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 	}
 	if d, present := obj["error_description"]; present {
 		if _, isString := d.(string); !isString {
-			c.Add("error_description, when present, to be a string (RFC7591-3.2.2)", "%T", d)
+			c.AddFor([]string{"RFC7591-3.2.2"}, "error_description, when present, to be a string", "%T", d)
 		}
 	}
 	c.Done()
@@ -222,37 +245,48 @@ func (f *Framework) ExpectRefusal(resp *client.Response, err error, wantStatus [
 	f.ExpectError(resp, err, wantStatus, codes...)
 }
 
-// ExpectUnauthorized checks a 401 from a protected resource; when wantChallenge is set, the response
-// must carry WWW-Authenticate with the Bearer scheme (RFC 6750 section 3). Both are checked.
+// ExpectUnauthorized checks a 401 from a protected resource (at the spec's level); when wantChallenge
+// is set, the response must carry WWW-Authenticate with the Bearer scheme (RFC 6750 section 3, a
+// MUST). Both are checked.
 func (f *Framework) ExpectUnauthorized(resp *client.Response, err error, wantChallenge bool) {
 	f.ExpectNoTransportError(err)
 	want, _ := f.refusal([]int{http.StatusUnauthorized}, nil)
-	c := f.Checks()
+	c := f.Verdict()
 	if !slices.Contains(want, resp.Status) {
 		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
 	if wantChallenge && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "bearer") {
-		c.Add("a WWW-Authenticate: Bearer challenge with the 401 (RFC6750-3)", "WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
+		c.AddFor(challengeRequirement, "a WWW-Authenticate: Bearer challenge with the 401", "WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
 	}
 	c.Done()
 }
 
-// ExpectBearerError checks a refusal by a protected resource (RFC 6750 section 3): one of the statuses,
-// with a WWW-Authenticate: Bearer challenge whose error attribute is code. It reports every check the
-// answer fails; the target's override for the spec replaces the statuses and the code.
+// The clauses of a Bearer refusal: the challenge is a MUST (RFC 6750 section 3); its error code is
+// RECOMMENDED by RFC 6750 (section 3: the server SHOULD include the error attribute), and a profile
+// that makes it binding (CDR) names its own requirement, which the check is then held to.
+var (
+	challengeRequirement  = []string{"RFC6750-3"}
+	bearerCodeRequirement = []string{"RFC6750-3.1", "CDR-DCR-WWW-AUTH"}
+)
+
+// ExpectBearerError checks a refusal by a protected resource (RFC 6750 section 3), each part at its
+// level: one of the statuses (the spec's level), a WWW-Authenticate: Bearer challenge (MUST), and its
+// error attribute code (RECOMMENDED: a warning, unless the spec names a profile clause that binds
+// it). It reports every check the answer fails; the target's override for the spec replaces the
+// statuses and the code.
 func (f *Framework) ExpectBearerError(resp *client.Response, err error, code string, want ...int) {
 	f.ExpectNoTransportError(err)
 	want, codes := f.refusal(want, []string{code})
-	c := f.Checks()
+	c := f.Verdict()
 	if !slices.Contains(want, resp.Status) {
 		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
 	challenge := resp.Header.Get("WWW-Authenticate")
 	switch {
 	case !strings.HasPrefix(strings.ToLower(challenge), "bearer"):
-		c.Add(fmt.Sprintf("a WWW-Authenticate: Bearer challenge with error=%s (RFC6750-3)", orList(codes)), "WWW-Authenticate %q", challenge)
+		c.AddFor(challengeRequirement, "a WWW-Authenticate: Bearer challenge", "WWW-Authenticate %q", challenge)
 	case !slices.ContainsFunc(codes, func(code string) bool { return bearerErrorPattern(code).MatchString(challenge) }):
-		c.Add(fmt.Sprintf("error=%s in the WWW-Authenticate challenge (RFC6750-3.1)", orList(codes)), "WWW-Authenticate %q", challenge)
+		c.AddFor(bearerCodeRequirement, fmt.Sprintf("error=%s in the WWW-Authenticate challenge", orList(codes)), "WWW-Authenticate %q", challenge)
 	}
 	c.Done()
 }

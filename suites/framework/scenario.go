@@ -129,7 +129,7 @@ func ConformanceIt(s Scenario, body func(f *Framework)) {
 		ginkgo.DeferCleanup(f.finish)
 		f.applies()
 		if msg := brk.stopped(); msg != "" {
-			ginkgo.Fail(f.failure([]mismatch{{"the spec to run", msg}}), 1)
+			ginkgo.Fail(f.failure([]mismatch{{expected: "the spec to run", actual: msg}}), 1)
 		}
 		if s.Kind == Negative && s.Operation == "register" {
 			f.RequireBaselineRegisters()

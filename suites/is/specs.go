@@ -110,7 +110,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 		})
 
 	for _, op := range common.Operations {
-		framework.ConformanceIt(negative("IS-"+op.Part+"-N01", op.Label, "RFC6750-3.1",
+		framework.ConformanceIt(negative("IS-"+op.Part+"-N01", op.Label, "RFC7592-2",
 			op.Method+" without an access token is 401", "401"),
 			func(f *framework.Framework) {
 				op.Require(f)

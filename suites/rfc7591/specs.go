@@ -49,7 +49,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 			f.ExpectUnauthorized(resp, err, true)
 		})
 
-	framework.ConformanceIt(negative("RFC-REG-N02", "register", "RFC6750-3.1",
+	framework.ConformanceIt(negative("RFC-REG-N02", "register", "RFC6750-3, RFC6750-3.1",
 		"a registration with a wrong initial access token is 401 invalid_token", `401, WWW-Authenticate: Bearer error="invalid_token"`),
 		func(f *framework.Framework) {
 			if f.Settings().InitialAccessToken == "" {
@@ -179,7 +179,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				f.ExpectStatus(resp, err, http.StatusUnauthorized, http.StatusForbidden)
 			})
 
-		framework.ConformanceIt(negative("RFC-"+op.Part+"-N03", op.Label, "RFC6750-3.1",
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N03", op.Label, "RFC7592-2, RFC6750-3, RFC6750-3.1",
 			op.Method+" with a registration access token the server never issued is 401 invalid_token", `401, WWW-Authenticate: Bearer error="invalid_token"`),
 			func(f *framework.Framework) {
 				op.Require(f)

@@ -198,7 +198,7 @@ var registrationFaults = []registrationFault{
 		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("client_name", strings.Repeat("x", 1<<20))
 		}), status400or413, badBody},
-	{"UK-REG-N40", "OBIE-DCR-3.3-MTLS-SOFTWARE", "a registration presenting another software's transport certificate is refused",
+	{"UK-REG-N40", "OBD-TPP-CERT", "a registration presenting another software's transport certificate is refused",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
