@@ -43,6 +43,7 @@ type Directory struct {
 	mu      sync.RWMutex
 	dirKeys []dirKey              // publication order; the last key of an alg is the active one
 	orgs    map[string]*orgRecord // immutable records, replaced on change
+	runs    map[string]*Run       // open runs (see runs.go); immutable, replaced on change
 	sws     map[string]*swEntry   // immutable entries, replaced on change
 	seq     int64                 // creation order of organisations and software
 	sets    map[string][]byte     // served key sets by URL path
@@ -111,6 +112,7 @@ func New(cfg Config) (*Directory, error) {
 		adminToken: cfg.AdminToken,
 		keySource:  cfg.KeySource,
 		orgs:       map[string]*orgRecord{},
+		runs:       map[string]*Run{},
 		sws:        map[string]*swEntry{},
 		sets:       map[string][]byte{},
 		etags:      map[string]string{},
@@ -162,6 +164,12 @@ func (d *Directory) load(cfg Config) error {
 		return err
 	}
 	if err := d.loadParticipants(); err != nil {
+		return err
+	}
+	if err := d.loadRuns(); err != nil {
+		return err
+	}
+	if _, err := d.ExpireRuns(); err != nil {
 		return err
 	}
 	if cfg.SeedFile != "" {

@@ -141,6 +141,7 @@ func (d *Directory) routes() http.Handler {
 	adm.handle("GET", "/admin/keys", d.adminListKeys)
 	adm.handle("POST", "/admin/keys/rotate", d.adminRotateKey)
 	adm.handle("POST", "/admin/keys/{kid}/retire", d.adminRetireKey)
+	d.runRoutes(adm)
 	admin := d.adminAuth(adm.mux)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

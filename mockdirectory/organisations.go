@@ -23,6 +23,9 @@ func (d *Directory) createOrganisationLocked(o Organisation) (Organisation, erro
 	} else if d.idTaken(o.ID) {
 		return Organisation{}, conflict("id", "id %q is already taken", o.ID)
 	}
+	if r, ok := d.runs[o.Run]; o.Run != "" && (!ok || !d.now().Before(r.ExpiresAt)) {
+		return Organisation{}, invalid("run", "no open run %q", o.Run)
+	}
 	fillOrganisationDefaults(&o)
 	rec := &orgRecord{Organisation: o, Seq: d.seq + 1, CreatedAt: d.now().UTC()}
 	if err := d.saveJSON("orgs/"+o.ID+".json", rec); err != nil {

@@ -38,6 +38,11 @@ type ServeOptions struct {
 	AdminToken string // "" disables the admin API
 	SeedFile   string
 	TLS        bool   // serve HTTPS with a server certificate from the directory's own CA
+	// CertFile and KeyFile, when given, are the server certificate chain and key the operator gives (PEM):
+	// HTTPS with them rather than with one from the directory's CA.
+	CertFile, KeyFile string
+	// SweepEvery is how often runs whose lease expired are removed (default time.Minute).
+	SweepEvery time.Duration
 	BaseURL    string // public base URL; default scheme://host:port of the listener
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -116,6 +121,17 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		publicHost = "127.0.0.1"
 	}
+	if (opts.CertFile == "") != (opts.KeyFile == "") {
+		return errors.New("give both a server certificate and its key, or neither")
+	}
+	var operatorCert *tls.Certificate
+	if opts.CertFile != "" {
+		c, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
+		if err != nil {
+			return fmt.Errorf("server certificate: %w", err)
+		}
+		operatorCert, opts.TLS = &c, true
+	}
 	scheme := "http"
 	if opts.TLS {
 		scheme = "https"
@@ -128,7 +144,10 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 
 	srv := HTTPServer(logRequests(log, d.Handler()))
 	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	if opts.TLS {
+	if opts.TLS && operatorCert != nil {
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*operatorCert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	} else if opts.TLS {
 		hosts := []string{"localhost", "127.0.0.1", "::1"}
 		if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
 			hosts = append([]string{u.Hostname()}, hosts...)
@@ -146,6 +165,9 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go sweepRuns(sweepCtx, d, opts.SweepEvery, log)
 	log.Info("directory serving", "base_url", base, "addr", ln.Addr().String(), "tls", opts.TLS,
 		"state", stateDesc(opts.StateDir), "admin_api", opts.AdminToken != "", "jwks", base+DirectoryJWKSPath, "ca_bundle", base+CABundlePath)
 	if opts.Ready != nil {
@@ -170,6 +192,28 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 		return err
 	}
 	return nil
+}
+
+// sweepRuns removes the runs whose lease expired, every interval (default a minute), until ctx is done.
+func sweepRuns(ctx context.Context, d *Directory, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			end, err := d.ExpireRuns()
+			if err != nil {
+				log.Error("expiring runs", "err", err)
+			} else if end.Runs > 0 {
+				log.Info("expired runs removed", "runs", end.Runs, "organisations", end.Organisations, "software", end.Software)
+			}
+		}
+	}
 }
 
 func uniq(s []string) []string {

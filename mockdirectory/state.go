@@ -25,6 +25,7 @@ import (
 //	software/{software_id}.json            a software, with the records of its keys (live and revoked)
 //	software/{software_id}/{kid}.pem       certificate chain of a software key
 //	software/{software_id}/{kid}-key.pem   its PKCS#8 private key
+//	runs/{run_id}.json                     an open run's lease (runs.go): its organisations go with it
 //
 // Files named .{name}.tmp-* are interrupted writes: removed on load. PEM files not referenced by a JSON
 // record are ignored.

@@ -116,6 +116,35 @@ func (s *store) remove(rel string) error {
 	return nil
 }
 
+// removeAll deletes the folder rel and what it holds; a missing folder is not an error.
+func (s *store) removeAll(rel string) error {
+	if s.closed {
+		return errClosed
+	}
+	if err := os.RemoveAll(filepath.Join(s.dir, filepath.FromSlash(rel))); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
+// listDirs returns the names of the folders in rel.
+func (s *store) listDirs(rel string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
 // list returns the names of the regular files in rel ending with suffix, skipping temporary files.
 func (s *store) list(rel, suffix string) ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(s.dir, filepath.FromSlash(rel)))

@@ -82,6 +82,8 @@ type Organisation struct {
 	Contacts       []Contact       `json:"contacts,omitempty"`
 	RegistrationID string          `json:"registration_id,omitempty"` // default "Unknown" + ID
 	Authorisations []Authorisation `json:"authorisations,omitempty"`  // default [{GB, Roles}]
+	// Run is the run that owns the organisation (see StartRun): it is removed with the run. Empty: it stays.
+	Run string `json:"run,omitempty"`
 }
 
 // Software is a software statement (UK) or software product (CDR) of an organisation.

@@ -143,6 +143,11 @@ func normaliseOrganisation(o Organisation, prefix string) (Organisation, error) 
 	if err := validateText(prefix+"name", o.Name, true, maxName); err != nil {
 		return o, err
 	}
+	if o.Run != "" {
+		if err := validateID(prefix+"run", o.Run); err != nil {
+			return o, err
+		}
+	}
 	if o.Status == "" {
 		o.Status = StatusActive
 	}
