@@ -37,7 +37,7 @@ type ServeOptions struct {
 	StateDir   string // "" = in memory
 	AdminToken string // "" disables the admin API
 	SeedFile   string
-	TLS        bool   // serve HTTPS with a server certificate from the directory's own CA
+	TLS        bool // serve HTTPS with a server certificate from the directory's own CA
 	// CertFile and KeyFile, when given, are the server certificate chain and key the operator gives (PEM):
 	// HTTPS with them rather than with one from the directory's CA.
 	CertFile, KeyFile string
