@@ -210,7 +210,15 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			return exitUsage
 		}
 		var dir *mockdirectory.Directory
-		if cfg.Directory != nil {
+		var dirRun *target.DirectoryRun
+		switch {
+		case cfg.Directory.Remote():
+			if dirRun, err = startDirectoryRun(cfg.Directory, stdout); err != nil {
+				fmt.Fprintf(stderr, "run: directory: %v\n", err)
+				return exitUsage
+			}
+			defer endDirectoryRun(dirRun, stderr)
+		case cfg.Directory != nil:
 			var stop func()
 			dir, stop, err = serveConfiguredDirectory(cfg.Directory, stderr)
 			if err != nil {
@@ -219,7 +227,11 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			}
 			defer stop()
 		}
-		tgt, err = cfg.BuildTarget(dir)
+		if dirRun != nil {
+			tgt, err = cfg.BuildTargetWith(dirRun.Directory)
+		} else {
+			tgt, err = cfg.BuildTarget(dir)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
 			return exitUsage
@@ -230,6 +242,8 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		switch {
 		case tgt.Software != nil:
 			fixedReason = "the configured software is fixed: it is registered and deleted in turn"
+		case cfg.Directory.Remote():
+			fixedReason = "the run's identities come from one lease on the running directory"
 		case cfg.Directory != nil:
 			fixedReason = "the configuration serves a mock directory of its own"
 		}
@@ -477,6 +491,12 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 	if err != nil {
 		return nil, nil, err
 	}
+	// The state keeps the CA and the signing keys (what the bank trusts); a run's identities are its own:
+	// those a killed run left go now, this run's when it stops.
+	if err := removeIdentities(dir); err != nil {
+		_ = dir.Close()
+		return nil, nil, err
+	}
 	addr := c.Listen
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -502,6 +522,9 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		if err := removeIdentities(dir); err != nil {
+			fmt.Fprintf(stderr, "directory: %v\n", err)
+		}
 		_ = dir.Close()
 	}, nil
 }

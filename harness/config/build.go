@@ -46,6 +46,15 @@ func (c *Config) settings() *target.ProfileSettings {
 // BuildTarget turns the config into a target, loading every file it names. When the config asks for a
 // mock directory, dir is the in-process directory that mints SSAs (the caller serves it).
 func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, error) {
+	if dir != nil {
+		return c.BuildTargetWith(target.InProcessDirectory(dir))
+	}
+	return c.BuildTargetWith(nil)
+}
+
+// BuildTargetWith is BuildTarget with dir, when not nil, minting the software identities and SSAs (a run
+// on a running directory: see target.StartRemoteRun).
+func (c *Config) BuildTargetWith(dir target.Directory) (*target.Target, error) {
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
@@ -71,7 +80,7 @@ func (c *Config) BuildTarget(dir *mockdirectory.Directory) (*target.Target, erro
 	}
 	tgt.Profiles = map[string]*target.ProfileSettings{c.Profile: c.settings()}
 	if dir != nil {
-		tgt.Directory = target.InProcessDirectory(dir)
+		tgt.Directory = dir
 		return tgt, nil
 	}
 	if c.Software == nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/target"
@@ -68,12 +69,40 @@ type Software struct {
 	SSAFile       string   `json:"ssa_file"`
 }
 
-// Directory asks the harness to start a mock directory that mints software identities and SSAs; the
-// bank must trust its key set URL and CA.
+// Directory names the mock directory that mints software identities and SSAs; the bank must trust its
+// key set URLs and CA. Either the harness starts one for the run (listen, base_url, state), or the run
+// uses a running one (`dcrconform directory`) through its admin API (url, admin_token, ca_bundle): the run
+// takes a lease there, and its identities are removed when it ends or, if it is killed, when the lease
+// (run_ttl) expires.
 type Directory struct {
 	Listen  string `json:"listen"`
 	BaseURL string `json:"base_url"`
 	State   string `json:"state"`
+
+	URL        string `json:"url"`         // base URL of a running directory, as the harness reaches it
+	AdminToken string `json:"admin_token"` // its admin token; default $DCRCONFORM_ADMIN_TOKEN (keep it out of files)
+	CABundle   string `json:"ca_bundle"`   // trust for url's server certificate (default: system roots)
+	RunTTL     string `json:"run_ttl"`     // the run's lease, renewed while it runs (default 30m, at most 24h)
+}
+
+// AdminTokenEnv names the environment variable holding a running directory's admin token.
+const AdminTokenEnv = "DCRCONFORM_ADMIN_TOKEN"
+
+// Remote says the run uses a running directory (directory.url).
+func (d *Directory) Remote() bool { return d != nil && d.URL != "" }
+
+// Token is directory.admin_token, or $DCRCONFORM_ADMIN_TOKEN when the config has none.
+func (d *Directory) Token() string {
+	if d.AdminToken != "" {
+		return d.AdminToken
+	}
+	return os.Getenv(AdminTokenEnv)
+}
+
+// RunTTLDuration is directory.run_ttl parsed; zero when absent. Validate has checked it.
+func (d *Directory) RunTTLDuration() time.Duration {
+	ttl, _ := time.ParseDuration(d.RunTTL)
+	return ttl
 }
 
 // TimeoutDuration is target.timeout parsed; zero when absent. Validate has checked it.

@@ -79,6 +79,7 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	if c.Directory != nil {
 		abs(&c.Directory.State)
+		abs(&c.Directory.CABundle)
 	}
 	c.Container.resolvePaths(abs)
 }

@@ -131,7 +131,23 @@ func (c *Config) Validate() error {
 		if len(s.RedirectURIs) == 0 {
 			bad("software.redirect_uris", "at least one redirect URI of the SSA is required")
 		}
+	case c.Directory.Remote():
+		d := c.Directory
+		if err := checkURL(d.URL); err != nil {
+			bad("directory.url", "%v", err)
+		}
+		if d.Listen != "" || d.BaseURL != "" || d.State != "" {
+			bad("directory.url", "a running directory has its own listen address, base URL and state: give url, or listen/base_url/state")
+		}
+		if d.RunTTL != "" {
+			if ttl, err := time.ParseDuration(d.RunTTL); err != nil || ttl < time.Second || ttl > 24*time.Hour {
+				bad("directory.run_ttl", "%q is not a duration between 1s and 24h", d.RunTTL)
+			}
+		}
 	case c.Directory != nil:
+		if d := c.Directory; d.AdminToken != "" || d.CABundle != "" || d.RunTTL != "" {
+			bad("directory", "admin_token, ca_bundle and run_ttl go with url (a running directory)")
+		}
 		if c.Directory.Listen != "" {
 			if _, _, err := net.SplitHostPort(c.Directory.Listen); err != nil {
 				bad("directory.listen", "%v", err)

@@ -42,6 +42,7 @@ func RemoteDirectory(baseURL, adminToken string, c *http.Client) Directory {
 
 type remote struct {
 	base, token string
+	run         string // the run owning the organisations it creates (StartRemoteRun); "" none
 	c           *http.Client
 	n           atomic.Int64
 }
@@ -144,7 +145,7 @@ func (r *remote) NewSoftware(ctx context.Context, opts SoftwareOptions) (*Softwa
 	n := r.n.Add(1)
 	var org mockdirectory.Organisation
 	if err := r.callJSON(ctx, http.MethodPost, "/admin/organisations",
-		mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: mockdirectory.StatusActive},
+		mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: mockdirectory.StatusActive, Run: r.run},
 		http.StatusCreated, &org); err != nil {
 		return nil, fmt.Errorf("create organisation: %w", err)
 	}
