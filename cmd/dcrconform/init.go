@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"io"
 	"net"
 	"net/url"
@@ -59,7 +60,7 @@ commands. Existing files are kept unless --force.`, stdout, stderr)
 		return fs.usageError("--profile is required: one of %s", strings.Join(config.Profiles, ", "))
 	case !slices.Contains(config.Profiles, *profile):
 		return fs.usageError("--profile %q is not one of %s", *profile, strings.Join(config.Profiles, ", "))
-	case *mock && *profile == "rfc7591":
+	case *mock && registryEntry(*profile).SSA == "":
 		return fs.usageError("--mock-directory: plain RFC 7591 sends no software statement, so there is no directory to trust")
 	}
 	if u, err := url.Parse(*bankURL); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -194,26 +195,21 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func ssaKeySetPath(profile string) string {
-	if profile == "cdr" {
-		return mockdirectory.CDRJWKSPath
-	}
-	return mockdirectory.DirectoryJWKSPath
+// ssaKinds are, per SSA kind, the key set the directory signs its SSAs with: the file init exports, its
+// issuer, its path at the directory, and who signs (for the starter config's comment).
+var ssaKinds = map[string]struct{ file, issuer, path, signer string }{
+	mockdirectory.ProfileUK:  {trustUKJWKS, mockdirectory.UKIssuer, mockdirectory.DirectoryJWKSPath, "the key set that signs SSAs"},
+	mockdirectory.ProfileCDR: {trustCDRJWKS, mockdirectory.CDRIssuer, mockdirectory.CDRJWKSPath, "the CDR register's key set that signs SSAs"},
 }
 
-func ssaKeySetFile(profile string) string {
-	if profile == "cdr" {
-		return trustCDRJWKS
-	}
-	return trustUKJWKS
-}
+func ssaKeySetPath(profile string) string { return ssaKinds[registryEntry(profile).SSA].path }
 
-var profileTitles = map[string]string{
-	"uk":      "a UK OBIE DCR 3.3 bank: signed JWT registrations carrying an SSA, over mutual TLS",
-	"cdr":     "an Australian CDR data holder: SSAs from the CDR register, management with scope cdr:registration",
-	"generic": "a generic accelerator DCR 0.1 server: signed JWT registrations carrying an SSA, over mutual TLS",
-	"is":      "an Identity Server DCR v1.1 endpoint: JSON bodies carrying software_statement, HTTP Basic as administrator",
-	"rfc7591": "a plain RFC 7591/7592 authorization server: JSON metadata, an initial access token, registration_access_token management",
+func ssaKeySetFile(profile string) string { return ssaKinds[registryEntry(profile).SSA].file }
+
+// registryEntry is a profile's registry entry (harness/profiles); the zero entry for an unknown name.
+func registryEntry(name string) profiles.Profile {
+	p, _ := profiles.Lookup(name)
+	return p
 }
 
 // starterConfig is the commented config of a profile. Every value marked replace-with must be filled in;
@@ -225,14 +221,15 @@ func starterConfig(p initParams) string {
 	if p.Mock {
 		flags += " --mock-directory"
 	}
-	w("# dcrconform configuration for %s.\n", profileTitles[p.Profile])
+	w("# dcrconform configuration for %s.\n", registryEntry(p.Profile).Description)
 	w("# Written by `dcrconform init %s`. Relative paths are relative to this file.\n", flags)
 	w("# Every field is described in README.md, \"Configuration reference\".\n")
 	w("profile: %s\n", p.Profile)
 	w("target:\n  name: My bank                      # shown in reports\n")
 	regPath := bank.RegistrationPath(p.Profile)
-	switch p.Profile {
-	case "is":
+	entry := registryEntry(p.Profile)
+	switch {
+	case !entry.Discovery:
 		w("  # Identity Server publishes no discovery document: give the endpoints.\n")
 		w("  registration_endpoint: %s%s\n  token_endpoint: %s/oauth2/token\n", p.BankURL, regPath, p.BankURL)
 		w("  # issuer: %s/oauth2/token        # aud of signed requests\n", p.BankURL)
@@ -251,16 +248,13 @@ func starterConfig(p initParams) string {
 		w("# The mock directory the harness serves during each run: it mints a fresh software identity and SSA per\n")
 		w("# spec. Set the bank up to trust it BEFORE the first run, from the files init exported to %s/:\n", initTrustDir)
 		w("#   %-18s the client CA bundle of transport (mTLS) certificates (also <base_url>%s)\n", trustCAFile, mockdirectory.CABundlePath)
-		if p.Profile == "cdr" {
-			w("#   %-18s the CDR register's key set that signs SSAs, iss %q (SSAs name <base_url>%s)\n", trustCDRJWKS, mockdirectory.CDRIssuer, mockdirectory.CDRJWKSPath)
-		} else {
-			w("#   %-18s the key set that signs SSAs, iss %q (SSAs name <base_url>%s)\n", trustUKJWKS, mockdirectory.UKIssuer, mockdirectory.DirectoryJWKSPath)
-		}
+		kind := ssaKinds[entry.SSA]
+		w("#   %-18s %s, iss %q (SSAs name <base_url>%s)\n", kind.file, kind.signer, kind.issuer, kind.path)
 		w("#   %-18s the URLs and files as environment variables\n", trustEnvFile)
 		w("directory:\n  listen: %s\n", p.DirAddr)
 		w("  base_url: %s     # where the bank reaches the directory\n", p.DirURL)
 		w("  state: %s               # the CA and keys behind the trust files: keep it\n", initStateDir)
-	case p.Profile == "rfc7591":
+	case entry.SSA == "":
 		w("# Plain RFC 7591 sends no software statement: the harness makes up each client's metadata.\n")
 	default:
 		w("# Your own software identity, which the bank already trusts. Specs that need a modified SSA or a second\n")
@@ -273,10 +267,10 @@ func starterConfig(p initParams) string {
 		w("  redirect_uris: [https://replace-with-your-redirect-uri.example/callback]\n")
 		w("  ssa_file: certs/ssa.jwt                  # or ssa: <the SSA inline>\n")
 	}
-	switch p.Profile {
-	case "is":
+	switch entry.RegistrationAuth {
+	case profiles.RegAuthBasic:
 		w("overrides:\n  basic_user: replace-with-the-admin-user\n  basic_password: replace-with-the-admin-password\n")
-	case "rfc7591":
+	case profiles.RegAuthInitialToken:
 		w("overrides:\n  initial_access_token: replace-with-your-initial-access-token\n")
 	default:
 		w("# overrides:\n")

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"crypto/subtle"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"net/http"
 	"net/url"
 	"slices"
@@ -41,21 +42,35 @@ var (
 	secretMethods = []string{"client_secret_basic", "client_secret_post"}
 )
 
+// dialects are the bank's side of each profile of the registry (harness/profiles), which gives its
+// name, path, body, SSA and authorisation; the rest is how the bank answers.
 var dialects = []*dialect{
-	{name: ProfileUK, version: "3.3", path: registerPath, ssa: "uk", mtls: true, authMethods: mtlsMethods},
-	{name: ProfileUK, version: "3.2", path: "/open-banking/v3.2.0/register", ssa: "uk", mtls: true, authMethods: mtlsMethods},
-	{name: ProfileUK, version: "3.1", path: "/open-banking/v3.1.0/register", ssa: "uk", mtls: true, authMethods: mtlsMethods},
-	{name: ProfileCDR, path: "/open-banking/0.2/register", ssa: "cdr", mtls: true, managementScope: cdrRegistrationScope,
-		authMethods: []string{"private_key_jwt"}},
-	{name: ProfileGeneric, path: "/open-banking/0.1/register", ssa: "uk", mtls: true, issuedAtString: true, authMethods: mtlsMethods},
-	{name: ProfileIS, path: "/api/identity/oauth2/dcr/v1.1/register", jsonBody: true, ssa: "uk", mtls: true, basicAuth: true,
-		issuesSecret: true, extFields: true, authMethods: mtlsMethods},
-	{name: ProfileRFC7591, path: "/connect/register", jsonBody: true, initialToken: true, registrationToken: true,
-		authMethods: secretMethods},
+	of(ProfileUK, dialect{version: "3.3", authMethods: mtlsMethods}),
+	of(ProfileUK, dialect{version: "3.2", path: "/open-banking/v3.2.0/register", authMethods: mtlsMethods}),
+	of(ProfileUK, dialect{version: "3.1", path: "/open-banking/v3.1.0/register", authMethods: mtlsMethods}),
+	of(ProfileCDR, dialect{authMethods: []string{"private_key_jwt"}}),
+	of(ProfileGeneric, dialect{issuedAtString: true, authMethods: mtlsMethods}),
+	of(ProfileIS, dialect{issuesSecret: true, extFields: true, authMethods: mtlsMethods}),
+	of(ProfileRFC7591, dialect{authMethods: secretMethods}),
 }
 
-// cdrRegistrationScope is the scope a CDR management token must carry.
-const cdrRegistrationScope = "cdr:registration"
+// of completes the bank's dialect d of a profile with what the registry says of it; d.path, when set,
+// replaces the registry's (an earlier version's endpoint).
+func of(name string, d dialect) *dialect {
+	p, ok := profiles.Lookup(name)
+	if !ok {
+		panic("bank: profile " + name + " is not in the registry (harness/profiles)")
+	}
+	d.name, d.ssa, d.mtls, d.managementScope = p.Name, p.SSA, p.MTLS, p.ManagementScope
+	d.jsonBody = p.Body == profiles.BodyJSON
+	d.basicAuth = p.RegistrationAuth == profiles.RegAuthBasic
+	d.initialToken = p.RegistrationAuth == profiles.RegAuthInitialToken
+	d.registrationToken = p.ManagementAuth == profiles.ManageRegistrationToken
+	if d.path == "" {
+		d.path = p.RegistrationPath
+	}
+	return &d
+}
 
 // Profiles lists the profiles the bank serves.
 func Profiles() []string {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"os"
 	"time"
 
@@ -111,14 +112,14 @@ func (t *Target) TimeoutDuration() time.Duration {
 	return d
 }
 
-// Profiles known to this version.
-var Profiles = []string{"uk", "cdr", "generic", "is", "rfc7591"}
+// Profiles known to this version: the registry's (harness/profiles).
+var Profiles = profiles.Names()
 
 // AssertionAudiences are the values of target.assertion_audience: what a client assertion's aud names.
 var AssertionAudiences = []string{target.AssertionAudienceBoth, target.AssertionAudienceToken, target.AssertionAudienceIssuer}
 
-// UKVersions are the UK OBIE DCR versions target.version selects.
-var UKVersions = []string{"3.1", "3.2", "3.3"}
+// UKVersions are the UK OBIE DCR versions target.version selects: the registry's.
+var UKVersions = func() []string { p, _ := profiles.Lookup("uk"); return p.Versions }()
 
 // Overrides give the credentials a profile's registration needs and override any of its knobs
 // (suites/framework.Profile); every field is optional.

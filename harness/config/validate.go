@@ -4,6 +4,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"net"
 	"net/url"
 	"strings"
@@ -71,7 +72,8 @@ func (c *Config) Validate() error {
 	if c.Profile == "" {
 		c.Profile = "uk"
 	}
-	if !contains(Profiles, c.Profile) {
+	p, known := profiles.Lookup(c.Profile)
+	if !known {
 		bad("profile", "%q is not one of %s", c.Profile, strings.Join(Profiles, ", "))
 	}
 	c.Overrides.validate(bad)
@@ -79,15 +81,15 @@ func (c *Config) Validate() error {
 	if t.AssertionAudience != "" && !contains(AssertionAudiences, t.AssertionAudience) {
 		bad("target.assertion_audience", "%q is not one of %s", t.AssertionAudience, strings.Join(AssertionAudiences, ", "))
 	}
-	if t.Version != "" && !contains(UKVersions, t.Version) {
-		bad("target.version", "%q is not one of %s", t.Version, strings.Join(UKVersions, ", "))
-	} else if t.Version != "" && c.Profile != "uk" {
-		bad("target.version", "applies to the uk profile only, not %s", c.Profile)
+	if t.Version != "" && known && len(p.Versions) == 0 {
+		bad("target.version", "applies to the %s profile only, not %s", strings.Join(versioned(), ", "), c.Profile)
+	} else if t.Version != "" && known && !contains(p.Versions, t.Version) {
+		bad("target.version", "%q is not one of %s", t.Version, strings.Join(p.Versions, ", "))
 	}
 	if c.Container == nil && t.DiscoveryURL == "" && (t.RegistrationEndpoint == "" || t.TokenEndpoint == "") {
 		bad("target.discovery_url", "required unless both target.registration_endpoint and target.token_endpoint are given")
 	}
-	if c.Container == nil && t.DiscoveryURL == "" && t.Issuer == "" && t.Audience == "" && c.Profile != "rfc7591" && c.Profile != "is" {
+	if c.Container == nil && t.DiscoveryURL == "" && t.Issuer == "" && t.Audience == "" && p.Body == profiles.BodyJWT {
 		bad("target.issuer", "required without target.discovery_url: it is the aud of signed registration requests (or give target.audience)")
 	}
 	for field, v := range map[string]string{"target.discovery_url": t.DiscoveryURL, "target.registration_endpoint": t.RegistrationEndpoint, "target.token_endpoint": t.TokenEndpoint} {
@@ -109,7 +111,7 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Container != nil:
 		errs = append(errs, c.validateContainer()...)
-	case c.Software == nil && c.Directory == nil && c.Profile == "rfc7591":
+	case c.Software == nil && c.Directory == nil && known && p.SSA == "":
 		// plain RFC 7591 sends no software statement: the harness makes up each client's metadata
 	case c.Software == nil && c.Directory == nil:
 		bad("software", "either software (with its SSA) or directory (to mint SSAs) is required")
@@ -180,4 +182,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// versioned lists the profiles whose version target.version chooses.
+func versioned() []string {
+	var out []string
+	for _, p := range profiles.All() {
+		if len(p.Versions) > 0 {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }

@@ -19,16 +19,8 @@ const RegistrationScope = "cdr:registration"
 
 func init() {
 	framework.RegisterProfile(framework.Profile{
-		Name:             profile,
-		Title:            "AU CDR DCR 0.2",
-		Scope:            common.OBScope,
-		Encoding:         framework.EncodingJWT,
-		ContentType:      framework.JWTContentType,
-		SSA:              mockdirectory.ProfileCDR,
-		MTLS:             true,
-		RegistrationAuth: framework.RegAuthMTLS,
-		ManagementAuth:   framework.ManageClientToken,
-		ManagementScope:  RegistrationScope,
+		Name:  profile,
+		Scope: common.OBScope,
 		Errors: map[string][]string{
 			framework.FaultSSA:          {"invalid_software_statement"},
 			framework.FaultUnapproved:   {"unapproved_software_statement", "invalid_software_statement"},

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	dialects "github.com/dcrconform/dcrconform/harness/profiles"
 	"maps"
 	"slices"
 	"sort"
@@ -10,24 +11,16 @@ import (
 	"github.com/dcrconform/dcrconform/harness/target"
 )
 
-// Request encodings of a registration (and update) body.
+// The registry's (harness/profiles) names of bodies and authorisations, as the specs use them.
 const (
-	EncodingJWT  = "jwt"  // the claims signed with the software's key (UK, CDR, generic)
-	EncodingJSON = "json" // a JSON object of client metadata (Identity Server, RFC 7591)
-)
-
-// How a registration request is authorised.
-const (
-	RegAuthMTLS         = "mtls"                 // the transport certificate alone
-	RegAuthBasic        = "basic"                // HTTP Basic (an administrator's credentials), over mTLS if the profile says so
-	RegAuthInitialToken = "initial-access-token" // RFC 7591 section 3: a Bearer initial access token
-	RegAuthNone         = "none"                 // open registration
-)
-
-// How registration management (GET, PUT, DELETE) is authorised.
-const (
-	ManageClientToken       = "client-token"       // a client_credentials access token of the client (UK, CDR, generic, IS)
-	ManageRegistrationToken = "registration-token" // RFC 7592: the registration_access_token at registration_client_uri
+	EncodingJWT             = dialects.BodyJWT
+	EncodingJSON            = dialects.BodyJSON
+	RegAuthMTLS             = dialects.RegAuthMTLS
+	RegAuthBasic            = dialects.RegAuthBasic
+	RegAuthInitialToken     = dialects.RegAuthInitialToken
+	RegAuthNone             = dialects.RegAuthNone
+	ManageClientToken       = dialects.ManageClientToken
+	ManageRegistrationToken = dialects.ManageRegistrationToken
 )
 
 // Faults: what a negative spec does wrong. A profile says which error codes answer each fault, since
@@ -43,10 +36,11 @@ const (
 	FaultUpdateClient = "update-client" // a PUT naming another client
 )
 
-// Profile is one DCR dialect: how requests are built and which answers are correct. Suites declare
-// theirs with RegisterProfile; a configuration may override any knob (target.ProfileSettings).
+// Profile is one DCR dialect: how requests are built and which answers are correct. Its dialect (title,
+// body, SSA, authorisation) is the registry's (harness/profiles), filled in by RegisterProfile; the suite
+// package declares the rest. A configuration may override any knob (target.ProfileSettings).
 type Profile struct {
-	Name  string // the first label of its specs: uk, cdr, generic, is, rfc7591
+	Name  string // the registry's name, the first label of its specs: uk, cdr, generic, is, rfc7591
 	Title string // e.g. "AU CDR DCR 0.2"
 
 	Encoding    string // EncodingJWT or EncodingJSON
@@ -119,8 +113,11 @@ var (
 	profiles   = map[string]Profile{}
 )
 
-// RegisterProfile adds a profile to the registry; suite packages call it from their init.
+// RegisterProfile adds a suite's profile, completed with its registry entry's dialect; suite packages
+// call it from their init. A name the registry (harness/profiles) lacks, or a dialect field the suite
+// sets otherwise than the registry, panics: the registry is the one place a dialect is written.
 func RegisterProfile(p Profile) {
+	p = withDialect(p)
 	if err := p.Validate(); err != nil {
 		panic(err)
 	}
@@ -183,4 +180,29 @@ func (f *Framework) applies() {
 		}
 		f.Skipf("the %s profile configuration says %s does not apply", f.Scenario.Profile, f.Scenario.ID)
 	}
+}
+
+// withDialect fills p's dialect from the registry.
+func withDialect(p Profile) Profile {
+	d, ok := dialects.Lookup(p.Name)
+	if !ok {
+		panic(fmt.Sprintf("profile %q is not in the registry (harness/profiles): one of %v", p.Name, dialects.Names()))
+	}
+	from := Profile{Name: p.Name, Title: d.Title, Encoding: d.Body, ContentType: d.ContentType, SSA: d.SSA, MTLS: d.MTLS,
+		RegistrationAuth: d.RegistrationAuth, ManagementAuth: d.ManagementAuth, ManagementScope: d.ManagementScope}
+	set := func(field string, dst *string, v string) {
+		if *dst != "" && *dst != v {
+			panic(fmt.Sprintf("profile %s declares %s %q; the registry (harness/profiles) says %q", p.Name, field, *dst, v))
+		}
+		*dst = v
+	}
+	set("title", &p.Title, from.Title)
+	set("encoding", &p.Encoding, from.Encoding)
+	set("content type", &p.ContentType, from.ContentType)
+	set("SSA", &p.SSA, from.SSA)
+	set("registration auth", &p.RegistrationAuth, from.RegistrationAuth)
+	set("management auth", &p.ManagementAuth, from.ManagementAuth)
+	set("management scope", &p.ManagementScope, from.ManagementScope)
+	p.MTLS = from.MTLS
+	return p
 }

@@ -4,7 +4,6 @@
 package generic
 
 import (
-	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -13,15 +12,8 @@ const profile = "generic"
 
 func init() {
 	framework.RegisterProfile(framework.Profile{
-		Name:             profile,
-		Title:            "generic accelerator DCR 0.1",
-		Scope:            common.OBScope,
-		Encoding:         framework.EncodingJWT,
-		ContentType:      framework.JWTContentType,
-		SSA:              mockdirectory.ProfileUK,
-		MTLS:             true,
-		RegistrationAuth: framework.RegAuthMTLS,
-		ManagementAuth:   framework.ManageClientToken,
+		Name:  profile,
+		Scope: common.OBScope,
 		Errors: map[string][]string{
 			framework.FaultSSA:          {"invalid_software_statement"},
 			framework.FaultUnapproved:   {"unapproved_software_statement", "invalid_software_statement"},

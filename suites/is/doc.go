@@ -7,7 +7,6 @@ package is
 import (
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
-	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -16,15 +15,8 @@ const profile = "is"
 
 func init() {
 	framework.RegisterProfile(framework.Profile{
-		Name:             profile,
-		Title:            "Identity Server DCR v1.1",
-		Scope:            common.OBScope,
-		Encoding:         framework.EncodingJSON,
-		ContentType:      framework.JSONContentType,
-		SSA:              mockdirectory.ProfileUK,
-		MTLS:             true,
-		RegistrationAuth: framework.RegAuthBasic,
-		ManagementAuth:   framework.ManageClientToken,
+		Name:  profile,
+		Scope: common.OBScope,
 		Errors: map[string][]string{
 			framework.FaultSSA:          {"invalid_software_statement"},
 			framework.FaultUnapproved:   {"unapproved_software_statement", "invalid_software_statement"},

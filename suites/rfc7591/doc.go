@@ -13,12 +13,7 @@ const profile = "rfc7591"
 
 func init() {
 	framework.RegisterProfile(framework.Profile{
-		Name:             profile,
-		Title:            "OAuth 2.0 Dynamic Client Registration (RFC 7591) and Management (RFC 7592)",
-		Encoding:         framework.EncodingJSON,
-		ContentType:      framework.JSONContentType,
-		RegistrationAuth: framework.RegAuthInitialToken, // sent when the target gives one
-		ManagementAuth:   framework.ManageRegistrationToken,
+		Name: profile,
 		// RFC 7591 section 3.2.2 and RFC 6749 section 5.2 name one code per fault.
 		Errors: map[string][]string{
 			framework.FaultRedirectURI:  {"invalid_redirect_uri"},

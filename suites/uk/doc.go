@@ -19,15 +19,8 @@ func negative(id, op, req, title, expect string) framework.Scenario {
 
 func init() {
 	framework.RegisterProfile(framework.Profile{
-		Name:             profile,
-		Title:            "UK OBIE DCR 3.3",
-		Scope:            common.OBScope,
-		Encoding:         framework.EncodingJWT,
-		ContentType:      framework.JWTContentType,
-		SSA:              "uk",
-		MTLS:             true,
-		RegistrationAuth: framework.RegAuthMTLS,
-		ManagementAuth:   framework.ManageClientToken,
+		Name:  profile,
+		Scope: common.OBScope,
 		// Every UK negative accepts the codes of its faults (accept.go), so overrides.errors applies.
 		Errors: map[string][]string{
 			framework.FaultSSA:          {"invalid_software_statement"},
