@@ -23,6 +23,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"sigs.k8s.io/yaml"
 
+	"github.com/dcrconform/dcrconform/fixtures/requirements"
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites"
@@ -46,8 +47,10 @@ type Server struct {
 }
 
 // Deviation is a spec the server is known to fail: the clause it breaks and the answer that shows it.
+// The clause is the register ID of a MUST (a SHOULD breach is a warning, never a deviation) that the
+// failing check enforces.
 type Deviation struct {
-	Clause string `json:"clause"` // requirement broken, e.g. RFC6750-3
+	Clause string `json:"clause"` // register ID of the MUST broken, e.g. RFC6750-3
 	What   string `json:"what"`   // what the server does instead
 	Status int    `json:"status"` // status of the answer the spec failed on
 	Body   string `json:"body"`   // an excerpt that answer's body contains, white space aside ("" checks none)
@@ -74,8 +77,49 @@ func LoadDeviations(dir, key string) (Deviations, error) {
 		if dev.Clause == "" || dev.What == "" || dev.Status == 0 {
 			return nil, fmt.Errorf("%s: %s needs a clause, what the server does and the status seen", path, id)
 		}
+		if err := citesMust(dev.Clause); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", path, id, err)
+		}
 	}
 	return d, nil
+}
+
+// citesMust checks that a deviation's clause is a MUST of the register.
+func citesMust(clause string) error {
+	register, err := requirements.Load()
+	if err != nil {
+		return err
+	}
+	q, ok := register.Lookup(clause)
+	switch {
+	case !ok:
+		return fmt.Errorf("clause %s is not a register ID (fixtures/requirements)", clause)
+	case q.Class() != requirements.ClassMust:
+		return fmt.Errorf("clause %s is a %s: its breach is a warning, not a deviation", clause, q.Level)
+	}
+	return nil
+}
+
+var citedID = regexp.MustCompile(`\(([A-Z][A-Z0-9]*(?:-[A-Z0-9.]+)+)\)`)
+
+// enforced are the register IDs the failing checks of a spec enforce: those its failure's "expected:"
+// lines cite, or, where they cite none, the requirements the spec names.
+func enforced(s reports.Spec) []string {
+	var ids []string
+	for _, line := range strings.Split(s.Reason, "\n") {
+		if !strings.HasPrefix(line, "expected:") {
+			continue
+		}
+		for _, m := range citedID.FindAllStringSubmatch(line, -1) {
+			if !slices.Contains(ids, m[1]) {
+				ids = append(ids, m[1])
+			}
+		}
+	}
+	if len(ids) == 0 {
+		ids = requirements.SplitIDs(s.Requirement)
+	}
+	return ids
 }
 
 // Run points the harness at a server with the config file given (YAML, as a user would write it),
@@ -173,7 +217,7 @@ func Check(t *testing.T, srv Server, run *reports.Run, devs Deviations) {
 	for _, p := range Problems(srv, run, devs) {
 		t.Error(p)
 	}
-	t.Logf("%s %s: %d passed, %d failed, %d skipped", srv.Name, srv.Version, run.Summary.Passed, run.Summary.Failed, run.Summary.Skipped)
+	t.Logf("%s %s: %d passed, %d warned, %d failed, %d skipped", srv.Name, srv.Version, run.Summary.Passed, run.Summary.Warned, run.Summary.Failed, run.Summary.Skipped)
 }
 
 // squeeze drops white space, so that an excerpt matches a body however the server spaces its JSON.
@@ -205,6 +249,9 @@ func Problems(srv Server, run *reports.Run, devs Deviations) []string {
 			if status, body := seen(s); status != dev.Status || !strings.Contains(squeeze(body), squeeze(dev.Body)) {
 				problem("%s failed against %s, but not on the answer listed (status %d, body containing %q): the failure was\n%s", s.ID, srv.Name, dev.Status, dev.Body, s.Reason)
 			}
+			if ids := enforced(s); !slices.Contains(ids, dev.Clause) {
+				problem("%s is listed as breaking %s, which its failing checks do not enforce (they enforce %s): the failure was\n%s", s.ID, dev.Clause, strings.Join(ids, ", "), s.Reason)
+			}
 		case listed && s.Outcome == reports.OutcomePassed:
 			problem("%s passed against %s, but is listed as a deviation (%s: %s): drop it from testdata/deviations/%s.yaml", s.ID, srv.Name, dev.Clause, dev.What, srv.Key)
 		case listed:
@@ -232,15 +279,15 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 		}
 	}
 	counted.Summarize()
-	fmt.Fprintf(&b, "| specs | passed | failed | skipped |\n|---|---|---|---|\n| %d | %d | %d | %d |\n\n",
-		counted.Summary.Total, counted.Summary.Passed, counted.Summary.Failed, counted.Summary.Skipped)
+	fmt.Fprintf(&b, "| specs | passed | warned | failed | skipped |\n|---|---|---|---|---|\n| %d | %d | %d | %d | %d |\n\n",
+		counted.Summary.Total, counted.Summary.Passed, counted.Summary.Warned, counted.Summary.Failed, counted.Summary.Skipped)
 	ids := make([]string, 0, len(devs))
 	for id := range devs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	if len(ids) > 0 {
-		b.WriteString("| deviation | clause | what the server does | answer seen |\n|---|---|---|---|\n")
+		b.WriteString("| deviation | MUST broken | what the server does | answer seen |\n|---|---|---|---|\n")
 		for _, id := range ids {
 			d := devs[id]
 			answer := strconv.Itoa(d.Status)
@@ -250,6 +297,15 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", id, d.Clause, cell(d.What), answer)
 		}
 		b.WriteString("\n")
+	}
+	var warned []string
+	for _, s := range counted.Specs {
+		for _, w := range s.Warnings {
+			warned = append(warned, fmt.Sprintf("%s (%s, %s: %s)", s.ID, w.Requirement, w.Level, cell(w.Actual)))
+		}
+	}
+	if len(warned) > 0 {
+		fmt.Fprintf(&b, "Passed with a warning, a SHOULD not met (not a deviation): %s.\n\n", strings.Join(warned, "; "))
 	}
 	if len(run.Warnings) > 0 {
 		ids := make([]string, 0, len(run.Warnings))

@@ -249,7 +249,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 					"status 200: the chosen value authenticates the client")
 			}
 			if answered == chosen {
-				c.Add("the update response's client_secret to be the client's secret (RFC7592-3), not the value the client sent (RFC7592-2.2)",
+				c.AddFor([]string{"RFC7591-3.2.1"}, "the update response's client_secret to be the client's registered secret, not the value the client sent (RFC7592-2.2)",
 					"the response's client_secret is the value the client chose")
 			}
 			c.Done()
