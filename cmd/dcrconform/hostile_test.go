@@ -129,6 +129,12 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	return runHostileAt(t, bin, srv, profile, discovery)
+}
+
+// runHostileAt runs one profile against a running hostile target and returns what it did.
+func runHostileAt(t *testing.T, bin string, srv *hostile.Server, profile string, discovery bool) *measuredRun {
+	mode := srv.Mode
 	dir := t.TempDir()
 	cfg := writeHostileConfig(t, dir, srv, profile, discovery)
 	out := filepath.Join(dir, "out")
@@ -145,7 +151,7 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 	}
 	polled := make(chan [2]int64)
 	go pollHWM(cmd.Process.Pid, polled)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	r := &measuredRun{elapsed: time.Since(start), out: out, timeout: timeoutFor(mode)}
 	peaks := <-polled
 	peak := peaks[0]

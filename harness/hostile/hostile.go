@@ -64,6 +64,8 @@ type Server struct {
 	ln     net.Listener
 	srv    *http.Server
 	dead   string // DeadEndpoints: a URL where nothing listens
+	Other  *Other // the origin faults' second listener (origin.go); nil for the others
+	bank   *bankState
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -73,7 +75,7 @@ type Server struct {
 
 // Start serves mode on a loopback port until Close.
 func Start(mode Mode, opts Options) (*Server, error) {
-	if !slices.Contains(Modes, mode) {
+	if !slices.Contains(Modes, mode) && !isOriginMode(mode) {
 		return nil, fmt.Errorf("hostile: unknown mode %q", mode)
 	}
 	if opts.DripEvery <= 0 {
@@ -111,6 +113,12 @@ func Start(mode Mode, opts Options) (*Server, error) {
 		}
 	default:
 		if cert, err = trusted.IssueServer("127.0.0.1", "localhost"); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	if isOriginMode(mode) {
+		if err := s.startOrigin(trusted); err != nil {
 			ln.Close()
 			return nil, err
 		}
@@ -162,6 +170,9 @@ func (s *Server) Close() {
 	} else {
 		s.ln.Close()
 	}
+	if s.Other != nil {
+		s.Other.close()
+	}
 	s.wg.Wait()
 }
 
@@ -205,6 +216,10 @@ func (s *Server) discovery(w http.ResponseWriter) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.Other != nil {
+		s.serveOrigin(w, r)
+		return
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	if r.URL.Path == DiscoveryPath {
 		s.discovery(w)

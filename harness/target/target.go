@@ -228,6 +228,11 @@ func (t *Target) Discover(ctx context.Context) error {
 			if s == "" {
 				return &DiscoveryError{URL: t.DiscoveryURL, Err: fmt.Errorf("target: discovery document %s has no %s", t.DiscoveryURL, key)}
 			}
+			if key != "issuer" {
+				if err := t.Policy().Check(s); err != nil {
+					return &DiscoveryError{URL: t.DiscoveryURL, Err: fmt.Errorf("target: discovery document %s: its %s: %w", t.DiscoveryURL, key, err)}
+				}
+			}
 			*field = s
 			return nil
 		}

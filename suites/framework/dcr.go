@@ -304,6 +304,11 @@ func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
 			c.Add("a registration_client_uri in the 201 body (RFC7592-3)", "none")
 		}
 	}
+	if p := f.Client.Policy(); p != nil && reg.RegistrationURI != "" {
+		if err := p.Check(reg.RegistrationURI); err != nil {
+			c.Add("a registration_client_uri the harness may use: https (RFC 7592 section 5) at one of the bank's own origins", "%v", err)
+		}
+	}
 	c.Done()
 	return reg
 }
