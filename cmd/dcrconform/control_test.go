@@ -30,7 +30,7 @@ func TestInconclusiveSpecsShowThePositiveControl(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bank.yaml")
-	yaml := fmt.Sprintf("profile: rfc7591\ntarget:\n  name: closed bank\n  issuer: %[1]s\n  registration_endpoint: %[1]s/register\n  token_endpoint: %[1]s/token\n  timeout: 2s\n", srv.URL)
+	yaml := fmt.Sprintf("profile: rfc7591\ntarget:\n  name: closed bank\n  issuer: %[1]s\n  registration_endpoint: %[1]s/register\n  token_endpoint: %[1]s/token\n  timeout: 2s\n  allow_http: true\n", srv.URL)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

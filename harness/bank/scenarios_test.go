@@ -437,7 +437,7 @@ func managementScenarios() []scenario {
 			return manage(t, s, f.httpClient(t, nil), http.MethodGet, id, tok, "").outcome()
 		})},
 		{name: "GET without a token", want: noToken + ` Bearer error="invalid_token"`,
-			defects: map[string]string{"accept-no-token": "200 ", "no-www-authenticate": noToken + " "},
+			defects: map[string]string{"accept-no-token": "200 ", "no-www-authenticate": noToken + " ", "bearer-challenge-without-error": noToken + ` Bearer realm="dcrconform"`},
 			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {
 				r := manage(t, s, sw.client, http.MethodGet, id, "", "")
 				return r.outcome() + " " + r.header.Get("WWW-Authenticate")
