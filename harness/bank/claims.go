@@ -38,8 +38,8 @@ func (c claims) time(name string) (time.Time, error) {
 	return time.Unix(int64(sec), int64(frac*1e9)), nil
 }
 
-// audience reports whether the aud claim (a string or an array of strings) names any of want.
-func (c claims) audience(want ...string) bool {
+// audiences are the values of the aud claim, a string or an array of strings.
+func (c claims) audiences() []string {
 	var auds []string
 	switch v := c["aud"].(type) {
 	case string:
@@ -51,7 +51,12 @@ func (c claims) audience(want ...string) bool {
 			}
 		}
 	}
-	for _, a := range auds {
+	return auds
+}
+
+// audience reports whether the aud claim names any of want.
+func (c claims) audience(want ...string) bool {
+	for _, a := range c.audiences() {
 		for _, w := range want {
 			if w != "" && strings.TrimRight(a, "/") == strings.TrimRight(w, "/") {
 				return true

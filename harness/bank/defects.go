@@ -124,6 +124,11 @@ var defectCatalogue = map[string]string{
 	"rfc7592-put-overwrites-secret":         "RFC 7592: lets a PUT replace the client_secret with one the client chose",
 	"rfc7592-rotate-without-storing":        "RFC 7592: answers a PUT with a new registration_access_token but keeps honouring only the old one",
 	"token-accept-wrong-secret":             "accepts a client_secret_basic or client_secret_post client with a wrong client_secret",
+	"basic-401-without-challenge":           "refuses HTTP Basic client credentials at the token endpoint with a 401 that carries no WWW-Authenticate challenge",
+	"rfc7592-put-omits-registration-token":  "RFC 7592: answers a PUT without registration_access_token and registration_client_uri (the token, unrotated, still works)",
+	"rfc7592-put-omits-secret-expiry":       "RFC 7592: answers a PUT with the client_secret but without client_secret_expires_at",
+	"accept-ssa-software-key":               "accepts an SSA signed by the software's own key (its key set, named in the SSA) instead of the directory's",
+	"token-aud-any-url-on-host":             "accepts a client assertion whose aud is any URL on the bank's host, not only the token endpoint or the issuer",
 }
 
 // Defects lists the catalogue, sorted by name.

@@ -162,7 +162,9 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 		return
 	}
 	var rotated string
-	if d.registrationToken {
+	// The defect answers no registration_access_token, and so keeps the one the client holds.
+	omitToken := d.registrationToken && b.has("rfc7592-put-omits-registration-token")
+	if d.registrationToken && !omitToken {
 		rotated = randomID() + randomID()
 		creds.regToken = rotated
 		if b.has("rfc7592-rotate-without-storing") {
@@ -178,6 +180,10 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 	body := b.clientInfo(r, d, updated, opUpdate)
 	if rotated != "" {
 		body["registration_access_token"] = rotated
+	}
+	if omitToken {
+		delete(body, "registration_access_token")
+		delete(body, "registration_client_uri")
 	}
 	if adopt {
 		body["client_id"] = id

@@ -162,7 +162,7 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 	}
 	if c.secret != "" && (op == opCreate || d.registrationToken) {
 		out["client_secret"] = c.secret
-		if !b.has("omit-client-secret-expires-at") {
+		if !b.has("omit-client-secret-expires-at") && !(op == opUpdate && b.has("rfc7592-put-omits-secret-expiry")) {
 			out["client_secret_expires_at"] = 0 // RFC 7591 section 3.2.1: required with a secret; 0 never expires
 		}
 	}

@@ -186,6 +186,21 @@ func profileScenarios() []scenario {
 				return doWith(t, f.httpClient(t, nil), http.MethodGet, str(c, "registration_client_uri"),
 					jsonHeader("Bearer "+str(r.body, "registration_access_token")), "").outcome()
 			}},
+		{name: "rfc7592: update response members", want: "200 client_secret_expires_at registration_access_token registration_client_uri client_secret",
+			defects: map[string]string{"rfc7592-put-omits-registration-token": "200 client_secret_expires_at client_secret",
+				"rfc7592-put-omits-secret-expiry": "200 registration_access_token registration_client_uri client_secret"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := plainUpdate(t, f, plainClient(t, f, s), nil)
+				return members(r.status, r.body)
+			}},
+		{name: "rfc7591: HTTP Basic credentials refused with a Basic challenge", want: `401 invalid_client, WWW-Authenticate "Basic realm=\"dcr\""`,
+			defects: map[string]string{"basic-401-without-challenge": `401 invalid_client, WWW-Authenticate ""`},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {"Basic " + basic(str(c, "client_id"), "wrong")}}
+				r := doWith(t, f.httpClient(t, nil), http.MethodPost, s.URL+tokenPath, h, "grant_type=client_credentials&scope=openid")
+				return fmt.Sprintf("%s, WWW-Authenticate %q", r.outcome(), r.header.Get("WWW-Authenticate"))
+			}},
 		{name: "rfc7591: token with a wrong client_secret", want: noClient, defects: map[string]string{"token-accept-wrong-secret": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				c := plainClient(t, f, s)

@@ -160,6 +160,12 @@ func registrationScenarios() []scenario {
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.Sign(ssa, newECKey(t), "JWT") }))(t, f, s)
 			}},
+		{name: "SSA signed by the software's own key", want: badSSAc, defects: map[string]string{"accept-ssa-software-key": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				self := ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.Sign(ssa, sw.key, "JWT") })
+				return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, self)).outcome()
+			}},
 		{name: "SSA alg none", want: badSSAc, defects: map[string]string{"accept-ssa-alg-none": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.SignNone(ssa, f.dir.KeyID) }))(t, f, s)
@@ -367,6 +373,11 @@ func tokenScenarios() []scenario {
 			run: tokenWith(false, setAssertion("exp", time.Now().Add(-time.Minute).Unix()), nil)},
 		{name: "assertion for another audience", want: noClient, defects: map[string]string{"token-ignore-aud": "200"},
 			run: tokenWith(false, setAssertion("aud", "https://another-bank.example/token"), nil)},
+		{name: "assertion for another URL of the bank", want: noClient, defects: map[string]string{"token-aud-any-url-on-host": "200"},
+			run: tokenWith(false, func(_ *testing.T, s *Server, _ *software, a map[string]any) string {
+				a["aud"] = s.URL + registerPath
+				return ""
+			}, nil)},
 		{name: "assertion iss not the client", want: noClient, defects: map[string]string{"token-ignore-iss-mismatch": "200"},
 			run: tokenWith(false, setAssertion("iss", "someone-else"), nil)},
 		{name: "assertion not a JWT", want: noClient, defects: map[string]string{"token-500-on-malformed-assertion": "500 server_error"},

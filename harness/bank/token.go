@@ -48,9 +48,15 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		b.writeError(w, r, newError(http.StatusBadRequest, errUnsupportedGrantType, "grant_type %q is not supported here: use client_credentials", grant))
 		return
 	}
-	c, e := b.authenticateClient(r.Context(), clientCredentials(r, form), form.Get("client_assertion_type"),
+	creds := clientCredentials(r, form)
+	c, e := b.authenticateClient(r.Context(), creds, form.Get("client_assertion_type"),
 		form.Get("client_assertion"), cert, b.issuerFor(r))
 	if e != nil {
+		// RFC 6749 section 5.2: credentials sent in the Authorization header are refused with 401 and a
+		// WWW-Authenticate challenge of their scheme.
+		if creds.basic && e.status == http.StatusUnauthorized && !b.has("basic-401-without-challenge") {
+			e.basic = true
+		}
 		b.writeError(w, r, e)
 		return
 	}
@@ -208,7 +214,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	case "issuer":
 		auds = auds[1:]
 	}
-	if !ac.audience(auds...) && !b.has("token-ignore-aud") {
+	if !ac.audience(auds...) && !b.has("token-ignore-aud") && !(b.has("token-aud-any-url-on-host") && audienceOnHost(ac, issuer)) {
 		return badClient("client_assertion aud must name this server: %q", auds)
 	}
 	exp, err := ac.time("exp")
@@ -230,4 +236,19 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 		return badClient("client_assertion jti has been used before")
 	}
 	return nil
+}
+
+// audienceOnHost reports whether an aud value is a URL on the issuer's host (the defect
+// token-aud-any-url-on-host takes any such URL for the token endpoint).
+func audienceOnHost(ac claims, issuer string) bool {
+	iss, err := url.Parse(issuer)
+	if err != nil {
+		return false
+	}
+	for _, a := range ac.audiences() {
+		if u, err := url.Parse(a); err == nil && u.Scheme == iss.Scheme && u.Host == iss.Host {
+			return true
+		}
+	}
+	return false
 }

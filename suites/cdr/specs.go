@@ -136,6 +136,10 @@ func withSSA(opts mockdirectory.SSAOptions) func(*framework.Framework, *target.S
 var registrationFaults = []registrationFault{
 	{"CDR-REG-N02", "CDR-DCR-SSA", "an SSA signed by a key that is not the register's is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakUnpublishedKey})},
+	{"CDR-REG-N13", "CDR-DCR-SSA", "an SSA signed by the software's own key instead of the register's is refused", framework.FaultSSA,
+		signed(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+			return c.With("software_statement", common.SelfSignedSSA(f, sw))
+		})},
 	{"CDR-REG-N03", "CDR-DCR-SSA, CDR-DCR-ERRORS", "an SSA whose signature does not verify is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature})},
 	{"CDR-REG-N04", "CDR-DCR-SSA, CDR-DCR-SSA-ISSUER", "an SSA whose iss is not the register is refused", framework.FaultSSA,

@@ -85,7 +85,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 
 	framework.ConformanceIt(negative("RFC-TOK-N01", "token", "RFC6749-5.2",
 		"a token request with wrong client credentials (a wrong client_secret, or for a private_key_jwt client an assertion signed by another key) is refused with invalid_client",
-		"400/401 invalid_client"),
+		"400/401 invalid_client (401 with WWW-Authenticate for HTTP Basic)"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
 			var resp *client.Response
@@ -107,7 +107,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 				}
 				resp, err = f.PostToken(f.TokenForm(reg, assertion), f.Cert(reg.Software))
 			}
-			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
+			expectClientRefused(f, resp, err)
 		})
 })
 
@@ -143,19 +143,44 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.ExpectStatus(resp, err, http.StatusOK)
 		})
 
+	framework.ConformanceIt(positive("RFC-PUT-003", "update", "RFC7592-3, RFC7591-3.2.1-SECRET-EXPIRY",
+		"the update response carries registration_access_token and registration_client_uri, and client_secret_expires_at with any client_secret",
+		"200 with both members, and client_secret_expires_at with a client_secret"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, reg.Claims.With("client_name", "renamed "+reg.ClientID)))
+			f.ExpectStatus(resp, err, http.StatusOK)
+			body := f.ExpectJSON(resp)
+			c := f.Checks()
+			for _, k := range []string{"registration_access_token", "registration_client_uri"} {
+				if s, _ := body[k].(string); s == "" {
+					c.Add(k+" in the update's client information response (RFC7592-3: REQUIRED)", "%s absent", k)
+				}
+			}
+			if secret, _ := body["client_secret"].(string); secret != "" {
+				if _, ok := body["client_secret_expires_at"].(json.Number); !ok {
+					c.Add("client_secret_expires_at, a number, with the client_secret (RFC7591-3.2.1: REQUIRED if client_secret is issued)",
+						"client_secret_expires_at %v", body["client_secret_expires_at"])
+				}
+			}
+			c.Done()
+		})
+
 	framework.ConformanceIt(positive("RFC-DEL-001", "delete", "RFC7592-2.3",
 		"DELETE returns 204, and the registration access token then reads nothing (401)", "204, then 401"),
 		func(f *framework.Framework) { common.Delete(f) })
 
-	framework.ConformanceIt(negative("RFC-DEL-N05", "delete", "RFC7592-2.3",
-		"after DELETE, the client's client_id and client_secret are refused at the token endpoint", "204, then 400/401 invalid_client"),
+	framework.ConformanceIt(negative("RFC-DEL-N05", "delete", "RFC7592-2.3, RFC6749-5.2",
+		"after DELETE, the client's client_id and client_secret are refused at the token endpoint",
+		"204, then 400/401 invalid_client (401 with WWW-Authenticate for HTTP Basic)"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
 			reg := f.RegisterBaseline()
 			resp, err := f.ManageReg("DELETE", reg, "")
 			f.ExpectStatus(resp, err, http.StatusNoContent)
 			resp, err = f.TryToken(reg)
-			f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, f.Profile().Codes(framework.FaultClientAuth)...)
+			expectClientRefused(f, resp, err)
 		})
 
 	for _, op := range common.Operations {
@@ -265,6 +290,53 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultRedirectURI)...)
 		})
 })
+
+// expectClientRefused checks the token endpoint's refusal of a client's credentials (RFC 6749 section
+// 5.2): 400 or 401 invalid_client; when the request carried them in the Authorization header (HTTP Basic),
+// 401 with a WWW-Authenticate challenge of that header's scheme.
+func expectClientRefused(f *framework.Framework, resp *client.Response, err error) {
+	codes := f.Profile().Codes(framework.FaultClientAuth)
+	scheme := sentAuthScheme(f)
+	if scheme == "" {
+		f.ExpectError(resp, err, []int{http.StatusBadRequest, http.StatusUnauthorized}, codes...)
+		return
+	}
+	f.ExpectError(resp, err, []int{http.StatusUnauthorized}, codes...)
+	if !hasChallenge(resp.Header.Values("WWW-Authenticate"), scheme) {
+		f.Failf("a WWW-Authenticate: "+scheme+" challenge with the 401 (RFC6749-5.2: MUST when the client authenticated with the Authorization header)",
+			"WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// sentAuthScheme is the scheme of the Authorization header of the spec's last request ("" for none).
+func sentAuthScheme(f *framework.Framework) string {
+	ex, ok := f.Record.Last()
+	if !ok {
+		return ""
+	}
+	for k, vs := range ex.RequestHeaders {
+		if strings.EqualFold(k, "Authorization") && len(vs) > 0 {
+			scheme, _, _ := strings.Cut(strings.TrimSpace(vs[0]), " ")
+			return scheme
+		}
+	}
+	return ""
+}
+
+// hasChallenge reports whether the WWW-Authenticate values hold a challenge of the scheme. A value may
+// hold several challenges, each starting with its scheme (RFC 9110 section 11.6.1); a parameter's name
+// can never be a scheme, since it is followed by "=".
+func hasChallenge(values []string, scheme string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			first, _, _ := strings.Cut(strings.TrimSpace(part), " ")
+			if strings.EqualFold(first, scheme) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // updateRefusedOrAccepted checks an answer to a PUT carrying a value the client may not set, where
 // RFC 7592 section 2.2 leaves the server the choice: a 400 error (invalid_request, or one of codes), a

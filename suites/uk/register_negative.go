@@ -13,6 +13,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
+	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -139,6 +140,10 @@ var registrationFaults = []registrationFault{
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakAlgNone}), status400, badSSA},
 	{"UK-REG-N21", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-ISSUER", "an SSA from an issuer other than the directory is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakWrongIssuer}), status400, unapprovedSSA},
+	{"UK-REG-N46", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed by the software's own key instead of the directory's is refused",
+		claimsChange(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+			return c.With("software_statement", common.SelfSignedSSA(f, sw))
+		}), status400, badSSA},
 	{"UK-REG-N22", "OBIE-DCR-3.3-SSA-CLAIMS, RFC7591-3.2.2-SSA", "an SSA without software_jwks_endpoint is refused",
 		withSSA(mockdirectory.SSAOptions{Remove: []string{"software_jwks_endpoint"}}), status400, badSSA},
 	{"UK-REG-N25", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed with HS256 keyed with the directory's public key is refused",

@@ -46,6 +46,14 @@ var tokenFaults = []tokenFault{
 		assertionWith("aud", func(*framework.Framework, *framework.Registration) any {
 			return "https://another-bank.example.com/token"
 		}), nil, invalidClient},
+	{"UK-TOK-N13", "RFC7523-3-AUD, RFC7523-3.2", "a client assertion whose aud is another URL of the bank (its registration endpoint), neither the token endpoint nor the issuer, is refused",
+		assertionWith("aud", func(f *framework.Framework, _ *framework.Registration) any {
+			other := f.RegistrationEndpoint()
+			if other == f.Target.Token || other == f.Target.Issuer {
+				f.Skipf("the registration endpoint is the token endpoint or the issuer; no other URL of the bank is known")
+			}
+			return other
+		}), nil, invalidClient},
 	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7523-3.2", "an expired client assertion is refused",
 		assertionWith("exp", func(*framework.Framework, *framework.Registration) any {
 			return time.Now().Add(-5 * time.Minute).Unix()
