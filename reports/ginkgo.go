@@ -94,6 +94,7 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 			spec := specFrom(sr, r, meta, catalogue)
 			run.Specs = append(run.Specs, spec)
 			run.Warnings = append(run.Warnings, leaksOf(sr, spec.ID)...)
+			run.Findings = append(run.Findings, findingsOf(sr, spec.ID)...)
 		case sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && sr.State.Is(types.SpecStateFailureStates):
 			run.Specs = append(run.Specs, suiteNodeFrom(sr, meta))
 		}

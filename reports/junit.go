@@ -169,6 +169,11 @@ func writeJUnitRedacted(w io.Writer, r *Run, opts JUnitOptions) error {
 				warnings = append(warnings, "warning: "+w.Text())
 			}
 		}
+		for _, f := range r.Findings {
+			if f.SpecID == s.ID {
+				warnings = append(warnings, "finding: "+f.Text())
+			}
+		}
 		if len(warnings) > 0 {
 			c.SystemErr = &junitText{xmlText(strings.Join(warnings, "\n"))}
 		}

@@ -68,6 +68,7 @@ func Merge(runs []*Run) (*Run, error) {
 			}
 		}
 		out.Warnings = append(out.Warnings, r.Warnings...) // registrations each run left behind
+		out.Findings = append(out.Findings, r.Findings...)
 		for _, s := range r.Specs {
 			if s.NotSelected() {
 				continue

@@ -53,6 +53,10 @@ func (r *Run) redacted() *Run {
 		w.Message = RedactText(w.Message)
 		out.Warnings = append(out.Warnings, w)
 	}
+	out.Findings = nil
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, f.redacted())
+	}
 	out.Specs = make([]Spec, len(r.Specs))
 	for i, s := range r.Specs {
 		s.Title = RedactText(s.Title)

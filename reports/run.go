@@ -44,6 +44,7 @@ type Run struct {
 	DurationMS    float64   `json:"duration_ms"`
 	Summary       Summary   `json:"summary"`
 	Warnings      []Warning `json:"warnings,omitempty"` // what the run left on the target
+	Findings      []Finding `json:"findings,omitempty"` // what the run found beside the verdicts (run --procs)
 	Specs         []Spec    `json:"specs"`
 	// CatalogueDigest identifies the scenario catalogue of the binary that ran (see CatalogueDigest).
 	CatalogueDigest string `json:"catalogue_digest,omitempty"`
@@ -70,6 +71,9 @@ type Warning struct {
 
 // Text is the warning on one line.
 func (w Warning) Text() string {
+	if w.ClientID == "" {
+		return fmt.Sprintf("%s: a registration whose client_id the target did not give may have been left on the target: %s", w.SpecID, w.Message)
+	}
 	return fmt.Sprintf("%s: registration %s was left on the target: %s", w.SpecID, w.ClientID, w.Message)
 }
 

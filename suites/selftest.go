@@ -138,6 +138,13 @@ var DefectWarns = map[string][]string{
 	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03"},
 }
 
+// LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run
+// in one process catches them (the self-test runs each defect so); each names the test that shows how
+// run --procs reports it.
+var LoadOnlyDefects = map[string]string{
+	"register-500-under-load": "cmd/dcrconform TestProcsReportFailuresOnlyUnderLoad",
+}
+
 // DefectResult is what one run against a defective bank showed.
 type DefectResult struct {
 	Defect   string

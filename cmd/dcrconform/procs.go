@@ -159,21 +159,9 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 	var wg sync.WaitGroup
 	for i, ids := range shards {
 		outs[i] = &capped{max: maxChildOutput}
-		args := []string{"run", "--procs", "1", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"),
-			"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
+		args := childArgs(a, ids, filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"))
 		if a.stats {
 			args = append(args, "--op-counts", filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".ops.json"))
-		}
-		if a.configPath != "" {
-			args = append(args, "--config", a.configPath)
-		} else {
-			args = append(args, "--shard-of", a.sharedPath)
-		}
-		if a.profile != "" {
-			args = append(args, "--profile", a.profile)
-		}
-		for _, f := range a.focus {
-			args = append(args, "--focus", f)
 		}
 		cmd := exec.CommandContext(ctx, self, args...)
 		cmd.Stdout, cmd.Stderr = outs[i], outs[i]
@@ -216,6 +204,24 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 		return types.Report{}, counts, errors.Join(bad...)
 	}
 	return mergeReports(reps, filter, a.focus, started), counts, nil
+}
+
+// childArgs is the command line of a child run of the specs ids, writing its Ginkgo JSON report to report.
+func childArgs(a shardArgs, ids []string, report string) []string {
+	args := []string{"run", "--procs", "1", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", report,
+		"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
+	if a.configPath != "" {
+		args = append(args, "--config", a.configPath)
+	} else {
+		args = append(args, "--shard-of", a.sharedPath)
+	}
+	if a.profile != "" {
+		args = append(args, "--profile", a.profile)
+	}
+	for _, f := range a.focus {
+		args = append(args, "--focus", f)
+	}
+	return args
 }
 
 // readGinkgoReport reads a report written by reports.WriteGinkgoJSON (an array of one report).

@@ -306,6 +306,9 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			a := shardArgs{configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose, stats: *statsOut != ""}
 			var r ginkgo.Report
 			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
+				r, err = rerunAlone(context.Background(), r, a, len(shards), tgt.Token, stdout)
+			}
+			if err == nil {
 				if *ginkgoJSON != "" {
 					reportErr = reports.WriteGinkgoJSON(*ginkgoJSON, r)
 				}

@@ -128,6 +128,7 @@ var defectCatalogue = map[string]string{
 	"rfc7592-put-omits-registration-token":  "RFC 7592: answers a PUT without registration_access_token and registration_client_uri (the token, unrotated, still works)",
 	"rfc7592-put-omits-secret-expiry":       "RFC 7592: answers a PUT with the client_secret but without client_secret_expires_at",
 	"accept-ssa-software-key":               "accepts an SSA signed by the software's own key (its key set, named in the SSA) instead of the directory's",
+	"register-500-under-load":               "answers 500 to a registration served while another is in flight, after storing the client (its client_id in the 500 body); each registration is held 50 ms",
 	"token-aud-any-url-on-host":             "accepts a client assertion whose aud is any URL on the bank's host, not only the token endpoint or the issuer",
 }
 

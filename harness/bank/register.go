@@ -29,6 +29,13 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 		b.writeError(w, r, e)
 		return
 	}
+	overlapped := false
+	if b.has("register-500-under-load") {
+		overlapped = b.registering.Add(1) > 1
+		defer b.registering.Add(-1)
+		holdRegistration(r)
+		overlapped = overlapped || b.registering.Load() > 1
+	}
 	req, e := b.readRegistrationRequest(w, r, d)
 	if e != nil {
 		b.writeError(w, r, e)
@@ -52,6 +59,11 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 		return
 	}
 	b.logger.Info("client registered", "profile", d.name, "client_id", c.id, "software_id", reg.softwareID)
+	if overlapped { // stored, but the answer fails: the client is left behind
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": errServerError,
+			"error_description": "another registration was in flight", "client_id": c.id})
+		return
+	}
 
 	body := b.clientInfo(r, d, c, opCreate)
 	if b.has("echo-wrong-metadata") {
@@ -66,6 +78,20 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 		status = http.StatusOK
 	}
 	writeJSON(w, status, body)
+}
+
+// registrationHold is how long the defect register-500-under-load keeps each registration in flight, so
+// that registrations sent at once overlap.
+const registrationHold = 50 * time.Millisecond
+
+// holdRegistration waits registrationHold, or until the request is abandoned.
+func holdRegistration(r *http.Request) {
+	t := time.NewTimer(registrationHold)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
 }
 
 // commitRules are the checks made as a registration is stored.

@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,6 +161,25 @@ func registrationScenarios() []scenario {
 		{name: "SSA signed by an unknown key", want: badSSAc, defects: map[string]string{"accept-ssa-unknown-kid": created, "skip-ssa-signature": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				return registerWith(ssaSigned(t, func(ssa map[string]any) (string, error) { return joseutil.Sign(ssa, newECKey(t), "JWT") }))(t, f, s)
+			}},
+		{name: "two registrations at once", want: created, defects: map[string]string{"register-500-under-load": "500 server_error"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sws := []*software{f.newSoftware(t, false), f.newSoftware(t, false)}
+				bodies := []string{f.requestJWT(t, sws[0], s.URL, nil), f.requestJWT(t, sws[1], s.URL, nil)}
+				outcomes := make([]string, 2)
+				var wg sync.WaitGroup
+				for i := range sws {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						outcomes[i] = register(t, s, sws[i].client, bodies[i]).outcome()
+					}()
+				}
+				wg.Wait()
+				if slices.Contains(outcomes, "500 server_error") { // one registration, at least, overlapped the other
+					return "500 server_error"
+				}
+				return outcomes[0]
 			}},
 		{name: "SSA signed by the software's own key", want: badSSAc, defects: map[string]string{"accept-ssa-software-key": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {

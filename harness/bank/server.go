@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/opcount"
@@ -52,6 +53,8 @@ type Bank struct {
 
 	mu     sync.RWMutex
 	issuer string
+
+	registering atomic.Int32 // registrations in flight, for the defect register-500-under-load
 }
 
 // Paths served by the bank.
