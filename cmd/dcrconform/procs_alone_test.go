@@ -15,6 +15,9 @@ import (
 // under concurrent load (both exchanges), never as a failure: the run's verdicts are those of --procs 1.
 // Each registration answered 500 left a client, which a warning names.
 func TestProcsReportFailuresOnlyUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
+	}
 	env, err := embedded.Start(embedded.Options{Defects: []string{"register-500-under-load"}})
 	if err != nil {
 		t.Fatal(err)
