@@ -86,6 +86,15 @@ func (f *Framework) deleteQuietly(reg *Registration) {
 		f.leaked(reg, "the target does not implement DELETE (configuration: supports.delete false)")
 		return
 	}
+	if p := f.Client.Policy(); p != nil {
+		if err := p.Check(f.ManagementURL(reg)); err != nil {
+			// Left on the target, and the spec fails: the bank handed out a URL the harness may not use.
+			reg.deleted = true
+			f.noteShared(reg, err.Error())
+			f.leaked(reg, err.Error())
+			f.Failf("requests only to the bank's own origins, over TLS", "%v", err)
+		}
+	}
 	if err := f.deleteRegistration(reg); err != nil {
 		f.noteShared(reg, err.Error())
 		f.leaked(reg, err.Error())
