@@ -228,7 +228,7 @@ func junitClass(s Spec) string {
 	return c
 }
 
-// warningLines are the spec's warnings, one a line: each a SHOULD clause the bank did not meet.
+// warningLines are the spec's warnings, one a line: each a SHOULD (or MAY) clause the bank did not meet.
 func warningLines(s Spec) string {
 	lines := make([]string, len(s.Warnings))
 	for i, w := range s.Warnings {

@@ -92,7 +92,7 @@ type Target struct {
 type Summary struct {
 	Total       int `json:"total"`
 	Passed      int `json:"passed"`
-	Warned      int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD not met
+	Warned      int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD (or MAY) not met
 	Failed      int `json:"failed"`
 	Skipped     int `json:"skipped"`
 	NotSelected int `json:"not_selected,omitempty"`

@@ -42,7 +42,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	fs := newCLI("run", "run [--config FILE] [--profile P] [--labels FILTER] [--focus ID] [--junit F] [--json F] [--html F] [--image IMG ...]",
 		`Runs the conformance suites against a bank: the embedded reference bank by default, an external bank
 described by --config (dcrconform init writes one), or a bank started from a Docker image (--image).
-Exit status: 0 every selected spec passed (some perhaps with a warning: a SHOULD not met), 1 a spec
+Exit status: 0 every selected spec passed (some perhaps with a warning: a SHOULD or MAY not met), 1 a spec
 failed, 2 a usage or configuration error.`, stdout, stderr)
 	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
 	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
@@ -459,7 +459,7 @@ func tallyLine(r ginkgo.Report) string {
 	}
 	warnings := ""
 	if warned > 0 {
-		warnings = fmt.Sprintf(" (and %d passed with a warning: a SHOULD not met)", warned)
+		warnings = fmt.Sprintf(" (and %d passed with a warning: a SHOULD or MAY clause not met)", warned)
 	}
 	return fmt.Sprintf("dcrconform: %d specs selected: %d passed, %d failed, %d skipped (%d not selected by this run)%s",
 		passed+warned+failed+skipped, passed, failed, skipped, notSelected, warnings)

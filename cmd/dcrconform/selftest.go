@@ -76,7 +76,7 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 			detail += "; expected but passed: " + strings.Join(r.Missing, ", ")
 		}
 		if len(r.Warned) > 0 {
-			detail += "; warned (a SHOULD not met): " + markExpected(r.Warned, r.ExpectedWarnings)
+			detail += "; warned (a SHOULD or MAY not met): " + markExpected(r.Warned, r.ExpectedWarnings)
 		}
 		if len(r.MissingWarnings) > 0 {
 			detail += "; expected to warn but did not: " + strings.Join(r.MissingWarnings, ", ")

@@ -10,8 +10,9 @@ import (
 	"github.com/dcrconform/dcrconform/fixtures/requirements"
 )
 
-// EntryWarning is the report entry of a check whose clause is a SHOULD (or a MAY) that the bank did
-// not meet: the spec passes and carries the warning (reports read it as the outcome "warning").
+// EntryWarning is the report entry of a check whose clause is a SHOULD that the bank did not meet, or a
+// MAY (a choice the source leaves the bank) it made otherwise: the spec passes and carries the warning
+// (reports read it as the outcome "warning"). Neither ever fails a spec.
 const EntryWarning = "dcrconform.warning"
 
 // Warning is a check below MUST level that the answer failed.

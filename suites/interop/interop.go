@@ -305,7 +305,7 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 		}
 	}
 	if len(warned) > 0 {
-		fmt.Fprintf(&b, "Passed with a warning, a SHOULD not met (not a deviation): %s.\n\n", strings.Join(warned, "; "))
+		fmt.Fprintf(&b, "Passed with a warning, a SHOULD or MAY not met (not a deviation): %s.\n\n", strings.Join(warned, "; "))
 	}
 	if len(run.Warnings) > 0 {
 		ids := make([]string, 0, len(run.Warnings))

@@ -11,7 +11,7 @@ import (
 )
 
 var _ = framework.Describe("UK OBIE DCR 3.3: discovery", func() {
-	framework.ConformanceIt(positive("UK-DISC-001", "discovery", "OIDD-3",
+	framework.ConformanceIt(positive("UK-DISC-001", "discovery", "OIDD-3, OBIE-DCR-3.3-DISCOVERY",
 		"discovery advertises registration_endpoint and token_endpoint", "200 with both endpoints"),
 		func(f *framework.Framework) {
 			if f.Target.DiscoveryURL == "" {
@@ -20,11 +20,15 @@ var _ = framework.Describe("UK OBIE DCR 3.3: discovery", func() {
 			resp, err := f.Do(client.Request{Method: "GET", URL: f.Target.DiscoveryURL})
 			f.ExpectStatus(resp, err, 200)
 			doc := f.ExpectJSON(resp)
-			for _, key := range []string{"issuer", "registration_endpoint", "token_endpoint"} {
-				if s, _ := doc[key].(string); s == "" {
-					f.Failf("a non-empty "+key+" in the discovery document", "%v", doc[key])
+			c := f.Verdict()
+			for _, member := range []struct{ key, requirement string }{
+				{"issuer", "OIDD-3"}, {"registration_endpoint", "OBIE-DCR-3.3-DISCOVERY"}, {"token_endpoint", "OIDD-3"},
+			} {
+				if s, _ := doc[member.key].(string); s == "" {
+					c.AddFor([]string{member.requirement}, "a non-empty "+member.key+" in the discovery document", "%v", doc[member.key])
 				}
 			}
+			c.Done()
 		})
 
 	framework.ConformanceIt(negative("UK-DISC-N01", "discovery", "FAPI1-BASE-7.1-TLS",

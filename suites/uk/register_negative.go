@@ -148,7 +148,7 @@ var registrationFaults = []registrationFault{
 		withSSA(mockdirectory.SSAOptions{Remove: []string{"software_jwks_endpoint"}}), status400, badSSA},
 	{"UK-REG-N25", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed with HS256 keyed with the directory's public key is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakHS256}), status400, badSSA},
-	{"UK-REG-N26", "RFC7591-2", "a non-https redirect URI is refused, even when the SSA lists it",
+	{"UK-REG-N26", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-2", "a non-https redirect URI is refused, even when the SSA lists it",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			insecure := "http://tpp.example.com/insecure"
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{insecure}, sw.RedirectURIs...)}})
