@@ -150,6 +150,17 @@ func checkOriginRun(t *testing.T, root string, r *measuredRun, srv *hostile.Serv
 			}
 		}
 	}
+	if mode == hostile.RotatedURI { // a client moved to another origin cannot be deleted: the run says so
+		left := 0
+		for _, w := range r.run.Warnings {
+			if strings.Contains(w.Message, other) && strings.Contains(w.Message, "not one of the bank's own origins") {
+				left++
+			}
+		}
+		if left == 0 {
+			t.Errorf("no warning names a registration left behind at the second listener's URL: %+v", r.run.Warnings)
+		}
+	}
 	if named == 0 {
 		t.Errorf("no spec failed naming the second listener %s and all of %q: %+v", srv.Other.HTTPS, phrases, r.run.Summary)
 	}
