@@ -153,7 +153,7 @@ func (d *Directory) ApplySeed(s Seed) error {
 				continue
 			}
 			sw.OrgID = orgID
-			if _, err := d.createSoftware(sw, ""); err != nil {
+			if _, err := d.createSoftware(sw, "", nil, nil); err != nil {
 				return err
 			}
 		}

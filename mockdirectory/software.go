@@ -2,8 +2,11 @@ package mockdirectory
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -16,10 +19,18 @@ import (
 // PS256, or EC ES256 for KeyType "EC") with a signing certificate and its transport key and mTLS client
 // certificate, both from the directory's issuing CA. The ID is generated if empty (22 base62 characters).
 func (d *Directory) CreateSoftware(s Software) (Software, error) {
-	return d.createSoftware(s, "")
+	return d.createSoftware(s, "", nil, nil)
 }
 
-func (d *Directory) createSoftware(s Software, prefix string) (Software, error) {
+// CreateSoftwareWithKeys is CreateSoftware with the software's signing and transport keys given (a nil
+// one is made as CreateSoftware makes it): key material that throwaway identities share, so that a run
+// does not generate two RSA keys per identity. Each key must be of s.KeyType's kind (RSA or EC) and the
+// two must differ; the certificates, subject and key sets are the software's own, as for any software.
+func (d *Directory) CreateSoftwareWithKeys(s Software, signing, transport crypto.Signer) (Software, error) {
+	return d.createSoftware(s, "", signing, transport)
+}
+
+func (d *Directory) createSoftware(s Software, prefix string, givenSigning, givenTransport crypto.Signer) (Software, error) {
 	if s.OrgID == "" {
 		return Software{}, invalid(prefix+"org_id", "is required")
 	}
@@ -42,11 +53,11 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 	}
 	fillSoftwareDefaults(&s, org.Organisation)
 	// Keys are made outside the lock: RSA key generation must not stall SSA issuance.
-	signing, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "sig", nil)
+	signing, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "sig", givenSigning, nil)
 	if err != nil {
 		return Software{}, err
 	}
-	transport, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "tls", func(kid string) bool { return kid == signing.KeyID })
+	transport, err := d.newSoftwareKey(s.OrgID, s.ID, s.KeyType, "tls", givenTransport, func(kid string) bool { return kid == signing.KeyID })
 	if err != nil {
 		return Software{}, err
 	}
@@ -88,11 +99,17 @@ func (d *Directory) createSoftware(s Software, prefix string) (Software, error) 
 
 // newSoftwareKey makes a key of keyType for use "sig" (signing certificate) or "tls" (mTLS client
 // certificate), with a subject shaped like the UK directory's: CN=<software_id>, OU=<org_id>, O=OpenBanking, C=GB.
-// A key from Config.KeySource that the software already has (used reports it) is replaced by a fresh one.
-func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string, used func(kid string) bool) (joseutil.Key, error) {
+// A key from Config.KeySource that the software already has (used reports it) is replaced by a fresh one;
+// a given key (not nil) is used as it is, or refused when it does not suit keyType or is used already.
+func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string, given crypto.Signer, used func(kid string) bool) (joseutil.Key, error) {
 	var signer crypto.Signer
 	var err error
-	if d.keySource != nil {
+	if given != nil {
+		if err := checkGivenKey(given, keyType, used); err != nil {
+			return joseutil.Key{}, err
+		}
+		signer = given
+	} else if d.keySource != nil {
 		signer, err = d.keySource(keyType)
 		if err == nil && used != nil {
 			if kid, terr := joseutil.Thumbprint(signer.Public()); terr != nil || used(kid) {
@@ -127,6 +144,22 @@ func (d *Directory) newSoftwareKey(orgID, softwareID, keyType, use string, used 
 	}
 	k.Certs = []*x509.Certificate{cert, d.ca.Issuing}
 	return k, nil
+}
+
+// checkGivenKey refuses a key given to CreateSoftwareWithKeys that is not of keyType's kind, or that the
+// software has already (used).
+func checkGivenKey(k crypto.Signer, keyType string, used func(kid string) bool) error {
+	_, isEC := k.Public().(*ecdsa.PublicKey)
+	_, isRSA := k.Public().(*rsa.PublicKey)
+	if keyType == KeyTypeEC && !isEC || keyType != KeyTypeEC && !isRSA {
+		return fmt.Errorf("given key: a %T does not suit key type %s", k.Public(), keyType)
+	}
+	if used != nil {
+		if kid, err := joseutil.Thumbprint(k.Public()); err != nil || used(kid) {
+			return errors.New("given key: the software's signing and transport keys must differ")
+		}
+	}
+	return nil
 }
 
 // SoftwareSubject is the subject DN of a software's certificates: CN=<software_id>, OU=<org_id>,
@@ -289,7 +322,7 @@ func (d *Directory) RevokeSoftwareKey(softwareID, kid string) error {
 	if rec.Status == keyRevoked {
 		return conflict("kid", "key %q is already revoked", kid)
 	}
-	fresh, err := d.newSoftwareKey(e.rec.OrgID, softwareID, e.rec.KeyType, rec.Use, func(kid string) bool {
+	fresh, err := d.newSoftwareKey(e.rec.OrgID, softwareID, e.rec.KeyType, rec.Use, nil, func(kid string) bool {
 		_, used := findKey(e.rec.Keys, kid)
 		return used
 	})

@@ -90,8 +90,8 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// selfTestKeys is more than one defect's run takes from the key cache (a run of every profile: ~300).
-const selfTestKeys = 350
+// selfTestKeys is more than one defect's run takes from the key cache (a run of every profile: ~16).
+const selfTestKeys = 32
 
 // savePool writes a pool of 16 fresh RSA keys to a new temporary folder.
 func savePool() (string, error) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
@@ -78,8 +80,14 @@ func Start(opts Options) (*Env, error) {
 		env.Close()
 		return nil, fmt.Errorf("reference bank: %w", err)
 	}
-	// Two software identities wait ready: created on the core the spec in flight leaves idle.
-	prefetching, stopPrefetch := target.PrefetchingDirectory(dir, 2)
+	// Two software identities wait ready: created on the core the spec in flight leaves idle. Unless the
+	// caller supplies every key (KeySource), they share the key pairs of a small pool, made now on every
+	// core while discovery and the positive control run.
+	var shared *keypool.Shared
+	if opts.KeySource == nil {
+		shared = keypool.StartShared(keypool.DefaultPairs, pki.NewRSAKey)
+	}
+	prefetching, stopPrefetch := target.PrefetchingDirectory(dir, 2, shared)
 	env.stopPrefetch = stopPrefetch
 	env.Target = &target.Target{
 		Name:         "embedded reference bank",

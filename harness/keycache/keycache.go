@@ -1,7 +1,7 @@
-// Package keycache supplies the RSA keys of throwaway identities (the embedded default's software,
-// directory and rogue keys) without a run paying ~100 ms of CPU for each: keys kept in a file under
-// the user's cache folder from earlier runs, handed out at most once per process, and, when those run
-// out, keys generated ahead by background workers. New keys are written back at Close, so the second
+// Package keycache supplies the RSA keys of throwaway identities (the embedded default's shared software
+// key pool, directory and rogue keys) without a run paying ~50-100 ms of CPU for each: keys kept in a file
+// under the user's cache folder from earlier runs, handed out at most once per process, and, when those
+// run out, keys generated ahead by background workers. New keys are written back at Close, so the second
 // run on a machine generates none. Every identity stays fresh (new software ID, certificates and
 // SSA); only the key material of separate runs, against separate in-process banks, repeats.
 package keycache
@@ -21,8 +21,9 @@ import (
 	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
-// DefaultSize is how many keys the file keeps: more than a full run of every profile uses.
-const DefaultSize = 400
+// DefaultSize is how many keys the file keeps: more than a run of every profile takes (about 16: the
+// shared pool's 8, the directory's, the rogue keys and the second software of a few specs).
+const DefaultSize = 64
 
 // DefaultPath is the cache file under the user's cache folder ($XDG_CACHE_HOME, ~/.cache, …).
 func DefaultPath() (string, error) {
@@ -52,10 +53,10 @@ type Cache struct {
 }
 
 // Open reads the cache file at path (a missing or unreadable file is an empty cache; "" means no file).
-// Workers on every core generate keys ahead (at most 16 beyond those handed out) once fewer than
-// lowWater cached keys are left, until the cache would hold size keys.
+// Workers on every core generate keys ahead (at most one per core beyond those handed out) once fewer
+// than lowWater cached keys are left, until the cache would hold size keys.
 func Open(path string, size int) *Cache {
-	c := &Cache{path: path, size: max(size, 1), ahead: make(chan *rsa.PrivateKey, 16), stop: make(chan struct{})}
+	c := &Cache{path: path, size: max(size, 1), ahead: make(chan *rsa.PrivateKey, runtime.GOMAXPROCS(0)), stop: make(chan struct{})}
 	if path != "" {
 		if data, err := os.ReadFile(path); err == nil {
 			for {
@@ -76,8 +77,9 @@ func Open(path string, size int) *Cache {
 	return c
 }
 
-// lowWater is how few unused cached keys start the workers: a warm cache generates nothing.
-func (c *Cache) lowWater() int { return min(24, c.size/2) }
+// lowWater is how few unused cached keys start the workers: a cache that holds what a run takes
+// generates nothing, and one that runs short has keys ready one core's key generation later.
+func (c *Cache) lowWater() int { return max(1, min(runtime.GOMAXPROCS(0), c.size/2)) }
 
 // startLocked starts the workers, once, when the cached keys run low; c.mu is held.
 func (c *Cache) startLocked() {

@@ -2,10 +2,12 @@ package target
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
+	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -15,18 +17,24 @@ func InProcessDirectory(d *mockdirectory.Directory) Directory { return &inProces
 
 // PrefetchingDirectory is InProcessDirectory creating default software identities (the ones most specs
 // ask for) ahead, on a spare core, while the specs run: from the first one asked for, up to ahead of
-// them wait ready. Each is still handed to one caller only. stop ends the creating.
-func PrefetchingDirectory(d *mockdirectory.Directory, ahead int) (dir Directory, stop func()) {
-	p := &inProcess{d: d, ready: make(chan *Software, ahead), quit: make(chan struct{}), presigned: map[*Software]presignedSSA{}}
+// them wait ready. Each is still handed to one caller only. With keys (not nil), RSA identities that do
+// not ask for OwnKeys take their key pair from that shared pool instead of two fresh keys. stop ends the
+// creating, and the pool's.
+func PrefetchingDirectory(d *mockdirectory.Directory, ahead int, keys *keypool.Shared) (dir Directory, stop func()) {
+	p := &inProcess{d: d, keys: keys, ready: make(chan *Software, ahead), quit: make(chan struct{}), presigned: map[*Software]presignedSSA{}}
 	return p, func() {
 		p.stopOnce.Do(func() { close(p.quit) })
 		p.wg.Wait()
+		if keys != nil {
+			keys.Stop()
+		}
 	}
 }
 
 type inProcess struct {
-	d *mockdirectory.Directory
-	n atomic.Int64
+	d    *mockdirectory.Directory
+	n    atomic.Int64
+	keys *keypool.Shared // key pairs shared by identities that need no keys of their own; nil: none
 
 	// Prefetching (nil ready: none): a goroutine started by the first default NewSoftware fills ready,
 	// and closes it when quit is closed or a creation fails (callers then create their own). With each
@@ -53,7 +61,7 @@ func (p *inProcess) prefetch() {
 			return
 		default:
 		}
-		sw, err := p.create(SoftwareOptions{})
+		sw, err := p.create(context.Background(), SoftwareOptions{})
 		if err != nil {
 			return
 		}
@@ -84,23 +92,32 @@ func (p *inProcess) NewSoftware(ctx context.Context, opts SoftwareOptions) (*Sof
 			return nil, ctx.Err()
 		}
 	}
-	return p.create(opts)
+	return p.create(ctx, opts)
 }
 
-func (p *inProcess) create(opts SoftwareOptions) (*Software, error) {
+func (p *inProcess) create(ctx context.Context, opts SoftwareOptions) (*Software, error) {
+	// Shared key material first: while the pool is being made, the organisation can wait.
+	var signingKey, transportKey crypto.Signer
+	if p.keys != nil && !opts.OwnKeys && opts.KeyType != mockdirectory.KeyTypeEC {
+		s, t, err := p.keys.Pair(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("shared software keys: %w", err)
+		}
+		signingKey, transportKey = s, t
+	}
 	n := p.n.Add(1)
 	org, err := p.d.CreateOrganisation(mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: "Active"})
 	if err != nil {
 		return nil, fmt.Errorf("create organisation: %w", err)
 	}
-	sw, err := p.d.CreateSoftware(mockdirectory.Software{
+	sw, err := p.d.CreateSoftwareWithKeys(mockdirectory.Software{
 		OrgID:        org.ID,
 		ClientName:   fmt.Sprintf("Conformance software %d", n),
 		Status:       "Active",
 		Roles:        []string{"AISP", "PISP"},
 		RedirectURIs: defaultRedirectURIs,
 		KeyType:      opts.KeyType,
-	})
+	}, signingKey, transportKey)
 	if err != nil {
 		return nil, fmt.Errorf("create software: %w", err)
 	}

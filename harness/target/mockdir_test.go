@@ -2,9 +2,13 @@ package target
 
 import (
 	"context"
+	"crypto"
 	"sync"
 	"testing"
 
+	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -15,7 +19,7 @@ func TestPrefetchingDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, stop := PrefetchingDirectory(d, 2)
+	dir, stop := PrefetchingDirectory(d, 2, keypool.StartShared(2, pki.GenerateRSAKey))
 	ctx := context.Background()
 	p := dir.(*inProcess)
 
@@ -110,4 +114,60 @@ func TestPrefetchingDirectory(t *testing.T) {
 		t.Errorf("after stop: %v", err)
 	}
 	stop() // twice is harmless
+}
+
+// Default identities share the pool's key pairs, each with a certificate of its own; an identity that
+// asks for OwnKeys, and an EC one, has keys no other identity has.
+func TestSharedKeys(t *testing.T) {
+	d, err := mockdirectory.New(mockdirectory.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, stop := PrefetchingDirectory(d, 2, keypool.StartShared(2, pki.GenerateRSAKey))
+	defer stop()
+	ctx := context.Background()
+	thumb := func(sw *Software, transport bool) string {
+		var pub crypto.PublicKey = sw.SigningKey.Signer.Public()
+		if transport {
+			pub = sw.Transport.Leaf.PublicKey
+		}
+		tp, err := joseutil.Thumbprint(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tp
+	}
+	owner := map[string]string{} // key thumbprint -> the software IDs holding it
+	certs := map[string]bool{}
+	var shared []*Software
+	for range 6 {
+		sw, err := dir.NewSoftware(ctx, SoftwareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared = append(shared, sw)
+		if thumb(sw, false) == thumb(sw, true) {
+			t.Errorf("%s: signing and transport key are the same", sw.ID)
+		}
+		if sw.Transport.Leaf.Subject.CommonName != sw.ID || certs[string(sw.Transport.Leaf.Raw)] {
+			t.Errorf("%s: the transport certificate is not the software's own", sw.ID)
+		}
+		certs[string(sw.Transport.Leaf.Raw)] = true
+		owner[thumb(sw, false)] += sw.ID + " "
+		owner[thumb(sw, true)] += sw.ID + " "
+	}
+	if len(owner) > 4 {
+		t.Errorf("6 default identities hold %d distinct keys, want at most the pool's 4", len(owner))
+	}
+	for _, opts := range []SoftwareOptions{{OwnKeys: true}, {KeyType: "EC"}, {KeyType: "EC", OwnKeys: true}} {
+		sw, err := dir.NewSoftware(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, transport := range []bool{false, true} {
+			if ids, ok := owner[thumb(sw, transport)]; ok {
+				t.Errorf("%+v: %s holds a key of %s", opts, sw.ID, ids)
+			}
+		}
+	}
 }

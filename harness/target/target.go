@@ -42,6 +42,10 @@ type Directory interface {
 // SoftwareOptions shape a new software identity.
 type SoftwareOptions struct {
 	KeyType string // "RSA" (PS256, default) or "EC" (ES256)
+	// OwnKeys asks for key material no other identity of the run has: for a spec's second software
+	// ("another software's key"). Without it a directory may give RSA identities key pairs shared from a
+	// small pool; each identity still has its own software ID, organisation, certificates and SSA.
+	OwnKeys bool
 }
 
 // Capabilities are the optional operations the bank implements.

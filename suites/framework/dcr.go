@@ -68,7 +68,7 @@ func (f *Framework) Software() *target.Software {
 		f.software = plainSoftware()
 		return f.software
 	}
-	f.software = f.NewSoftware(target.SoftwareOptions{})
+	f.software = f.newSoftware(target.SoftwareOptions{})
 	return f.software
 }
 
@@ -79,13 +79,21 @@ func plainSoftware() *target.Software {
 	return &target.Software{ID: id, RedirectURIs: []string{base + "/callback", base + "/callback2"}}
 }
 
-// NewSoftware creates another software identity; the spec is skipped when the target has no directory.
+// NewSoftware creates another software identity, with keys of its own (no other identity of the run
+// has them: it stands for another software); the spec is skipped when the target has no directory.
 func (f *Framework) NewSoftware(opts target.SoftwareOptions) *target.Software {
+	opts.OwnKeys = true
+	return f.newSoftware(opts)
+}
+
+// newSoftware creates a software identity; without OwnKeys its RSA keys may be shared with other
+// identities of the run (the spec's own identity needs a software of its own, not keys of its own).
+func (f *Framework) newSoftware(opts target.SoftwareOptions) *target.Software {
 	if f.Profile().SSA == "" {
 		return plainSoftware()
 	}
 	if f.Target.Directory == nil {
-		if opts == (target.SoftwareOptions{}) && f.software == nil && f.Target.Software != nil {
+		if opts.KeyType == "" && !opts.OwnKeys && f.software == nil && f.Target.Software != nil {
 			return f.sharedSoftware()
 		}
 		f.Skipf("needs a mock directory to create a software identity; this target's SSA is fixed")
