@@ -59,7 +59,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
 	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
-	noKeyCache := fs.Bool("no-key-cache", false, "embedded default only: neither read nor write the RSA key cache under the user's cache folder (keys are then all generated in this run)")
+	noKeyCache := fs.Bool("no-key-cache", false, "neither read nor write the RSA keys kept across runs: the key cache under the user's cache folder (embedded default), the key pool in a config's directory state folder (keys are then all generated in this run)")
 	procsFlag := fs.String("procs", "auto", fmt.Sprintf("run the selected specs in this many child processes at once against the same target; auto: %d against a configured target or a slow embedded bank (--bank-delay), 1 against the embedded default (CPU-bound: more processes only add start-up) and whenever a configured target's fixed software, mock directory block or --image must be used in turn", autoProcs))
 	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
 	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
@@ -235,6 +235,11 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
 			return exitUsage
+		}
+		if dir != nil {
+			var stop func()
+			tgt.Directory, stop = configuredDirectoryKeys(dir, cfg.Directory.State, !*noKeyCache, stderr)
+			defer stop()
 		}
 		if tgt.Timeout == 0 {
 			tgt.Timeout = *timeout
