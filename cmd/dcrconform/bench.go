@@ -21,27 +21,34 @@ import (
 
 // runStats is what `run --stats` writes: one run's wall time beside its crypto floor.
 type runStats struct {
-	Profile string             `json:"profile"`
-	Procs   int                `json:"procs,omitempty"`      // run --procs (counts include every child's)
-	WallMS  float64            `json:"wall_ms"`              // from the start of run to its reports written
-	ProcMS  float64            `json:"process_ms,omitempty"` // from the process's start to its reports written (Linux)
-	Ran     int                `json:"ran"`
-	Skipped int                `json:"skipped"`
-	Passed  bool               `json:"passed"`
-	Counts  opcount.Counts     `json:"counts"`
-	CostsUS map[string]float64 `json:"costs_us"` // per operation, measured in the run's process after the run
-	FloorMS float64            `json:"floor_ms"` // counts × costs
-	Ratio   float64            `json:"wall_over_floor"`
+	Profile  string             `json:"profile"`
+	Procs    int                `json:"procs,omitempty"`      // run --procs (counts include every child's)
+	Target   string             `json:"target,omitempty"`     // bench: "embedded", or the --config file
+	Cache    string             `json:"cache,omitempty"`      // bench: user, cold or warm (see bench --cache)
+	WallMS   float64            `json:"wall_ms"`              // from the start of run to its reports written
+	ProcMS   float64            `json:"process_ms,omitempty"` // from the process's start to its reports written (Linux)
+	CPUMS    float64            `json:"cpu_ms,omitempty"`     // user+system CPU of the harness process (and of --procs children), to its reports written
+	BankMS   float64            `json:"bank_ms"`              // the sum of this process's exchange durations: the bank's share of the run
+	Ran      int                `json:"ran"`
+	Skipped  int                `json:"skipped"`
+	Passed   bool               `json:"passed"`
+	Counts   opcount.Counts     `json:"counts"`
+	CostsUS  map[string]float64 `json:"costs_us"` // per operation, measured in the run's process after the run
+	FloorMS  float64            `json:"floor_ms"` // counts × costs
+	Ratio    float64            `json:"wall_over_floor"`
+	CPURatio float64            `json:"cpu_over_floor,omitempty"`
 }
 
 // writeStats measures the per-operation costs in this process and writes the run's stats to path.
 func writeStats(path, profile string, procs int, wall time.Duration, counts opcount.Counts, ran, skipped int, passed bool) error {
 	age, _ := processAge()
+	cpu, _ := cpuTime() // before the costs are measured, which take CPU of their own
+	bank := opcount.ExchangeTime()
 	costs, err := opcost.Measure(8)
 	if err != nil {
 		return err
 	}
-	st := runStats{Profile: profile, Procs: procs, WallMS: ms(wall), ProcMS: ms(age), Ran: ran, Skipped: skipped, Passed: passed,
+	st := runStats{Profile: profile, Procs: procs, WallMS: ms(wall), ProcMS: ms(age), CPUMS: ms(cpu), BankMS: ms(bank), Ran: ran, Skipped: skipped, Passed: passed,
 		Counts: counts, CostsUS: map[string]float64{}}
 	if st.Profile == "" {
 		st.Profile = "all"
@@ -53,6 +60,7 @@ func writeStats(path, profile string, procs int, wall time.Duration, counts opco
 	st.FloorMS = ms(floor)
 	if floor > 0 {
 		st.Ratio = float64(wall) / float64(floor)
+		st.CPURatio = float64(cpu) / float64(floor)
 	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
@@ -76,16 +84,22 @@ func startCPUProfile(path string) (func(), error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
-// runBench runs the embedded default once per profile (and all profiles together), each in a child
-// process of this binary, and prints wall time, spec counts, expensive-operation counts and the crypto
-// floor side by side. Arguments after "--" go to every child's `run`.
+// runBench runs the embedded default once per profile (and all profiles together), or a configured
+// bank, each run in a child process of this binary, and prints wall time, harness CPU, bank time, spec
+// counts, expensive-operation counts and the crypto floor side by side. Arguments after "--" go to every
+// child's `run`.
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newCLI("bench", "bench [--profiles uk,cdr,generic,is,rfc7591,all] [--repeat N] [--cpuprofile-dir DIR] [-- RUN FLAGS]",
-		`Runs the embedded default once per profile (and "all": every profile in one run), each in a child
-process, and prints side by side: wall time, specs that ran, the counts of RSA and EC key generations,
-signatures, verifications and TLS handshakes, the crypto floor (those counts times each operation's
-cost, measured in the same process) and wall / floor. Flags after "--" go to every child's run.`, stdout, stderr)
+	fs := newCLI("bench", "bench [--profiles uk,cdr,generic,is,rfc7591,all | --config FILE] [--cache user|cold|warm] [--repeat N] [--cpuprofile-dir DIR] [-- RUN FLAGS]",
+		`Runs the embedded default once per profile (and "all": every profile in one run), or with --config the
+configured bank (start it first, as dcrconform init prints), each in a child process, and prints side by
+side: wall time, the harness's CPU time, the bank's time (the sum of the exchanges' durations), specs that
+ran, the counts of RSA and EC key generations, signatures, verifications and TLS handshakes, the crypto
+floor (those counts times each operation's cost, measured in the same process) and wall / floor and
+CPU / floor. --cache cold measures a fresh machine (a CI runner): no key cache, and a config's directory
+without its kept key pool. Flags after "--" go to every child's run.`, stdout, stderr)
 	profiles := fs.String("profiles", "uk,cdr,generic,is,rfc7591,all", `comma-separated profiles to run; "all" is every profile in one run`)
+	configPath := fs.String("config", "", "run this configured bank (its profile) instead of the embedded default")
+	cache := fs.String("cache", "", `keys kept across runs: "user" (the user's key cache, as a plain run; the default without --config), "cold" (none: a fresh machine; the default with --config) or "warm" (the bench's own cache, filled by a run first)`)
 	repeat := fs.Int("repeat", 1, "runs per profile (the machine's noise shows as spread)")
 	profDir := fs.String("cpuprofile-dir", "", "write each run's pprof CPU profile into this folder")
 	jsonOut := fs.String("json", "", "write every run's stats as a JSON array")
@@ -106,6 +120,15 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 	}
 	if *repeat < 1 {
 		return fs.usageError("--repeat below 1")
+	}
+	if *cache == "" {
+		*cache = "user"
+		if *configPath != "" {
+			*cache = "cold"
+		}
+	}
+	if *cache != "user" && *cache != "cold" && *cache != "warm" {
+		return fs.usageError("--cache %q: want user, cold or warm", *cache)
 	}
 	var procsValues []int
 	for _, v := range strings.Split(*procsList, ",") {
@@ -132,35 +155,40 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 			return exitUsage
 		}
 	}
+	targetName, profileList := "embedded", strings.Split(*profiles, ",")
+	if *configPath != "" {
+		targetName, profileList = *configPath, []string{""}
+	}
 
 	var all []runStats
 	ok := true
-	for _, p := range strings.Split(*profiles, ",") {
+	for _, p := range profileList {
 		p = strings.TrimSpace(p)
+		b := benchRun{self: self, tmp: tmp, config: *configPath, profile: p, cache: *cache, extra: extra, timeout: *runTimeout}
+		if *cache == "warm" {
+			if _, err := b.run(1, "warm-up", ""); err != nil {
+				fmt.Fprintf(stderr, "bench: %s warm-up: %v\n", b.name(), err)
+				ok = false
+				continue
+			}
+		}
 		for n, i := range benchRuns(procsValues, *repeat) {
-			statsPath := filepath.Join(tmp, fmt.Sprintf("%s-%d-%d.json", p, n, i))
-			childArgs := []string{"run", "--junit", "", "-v=false", "--no-color", "--stats", statsPath, "--procs", strconv.Itoa(n)}
-			if p != "all" {
-				childArgs = append(childArgs, "--profile", p)
-			}
+			prof := ""
 			if *profDir != "" {
-				childArgs = append(childArgs, "--cpuprofile", filepath.Join(*profDir, fmt.Sprintf("%s-%d-%d.pprof", p, n, i)))
+				prof = filepath.Join(*profDir, fmt.Sprintf("%s-%d-%d.pprof", b.name(), n, i))
 			}
-			childArgs = append(childArgs, extra...)
-			ctx, cancel := context.WithTimeout(context.Background(), *runTimeout)
-			var out bytes.Buffer
-			cmd := exec.CommandContext(ctx, self, childArgs...)
-			cmd.Stdout, cmd.Stderr = &out, &out
-			runErr := cmd.Run()
-			cancel()
-			st, err := readStats(statsPath)
+			st, err := b.run(n, strconv.Itoa(i), prof)
 			if err != nil {
-				fmt.Fprintf(stderr, "bench: %s run %d: %v (run: %v)\n%s\n", p, i+1, err, runErr, tail(out.String(), 2000))
+				fmt.Fprintf(stderr, "bench: %s run %d: %v\n", b.name(), i+1, err)
 				ok = false
 				continue
 			}
 			if !st.Passed {
 				ok = false
+			}
+			st.Target, st.Cache = targetName, *cache
+			if p == "" {
+				st.Profile = "config"
 			}
 			all = append(all, st)
 		}
@@ -177,6 +205,61 @@ cost, measured in the same process) and wall / floor. Flags after "--" go to eve
 		return exitFailed
 	}
 	return exitOK
+}
+
+// benchRun is one profile's (or a config's) runs of a bench.
+type benchRun struct {
+	self, tmp, config, profile, cache string
+	extra                             []string
+	timeout                           time.Duration
+}
+
+func (b benchRun) name() string {
+	if b.config != "" {
+		return "config"
+	}
+	return b.profile
+}
+
+// run runs the child once with procs processes and returns its stats.
+func (b benchRun) run(procs int, tag, cpuProfile string) (runStats, error) {
+	statsPath := filepath.Join(b.tmp, fmt.Sprintf("%s-%d-%s.json", b.name(), procs, tag))
+	args := []string{"run", "--junit", "", "-v=false", "--no-color", "--stats", statsPath, "--procs", strconv.Itoa(procs)}
+	if b.config != "" {
+		args = append(args, "--config", b.config)
+	} else if b.profile != "all" {
+		args = append(args, "--profile", b.profile)
+	}
+	env := os.Environ()
+	switch b.cache {
+	case "cold":
+		// A fresh cache folder per run, and a config's directory without the key pool in its state.
+		dir, err := os.MkdirTemp(b.tmp, "cache-")
+		if err != nil {
+			return runStats{}, err
+		}
+		env = append(env, "XDG_CACHE_HOME="+dir)
+		if b.config != "" {
+			args = append(args, "--no-key-cache")
+		}
+	case "warm":
+		env = append(env, "XDG_CACHE_HOME="+filepath.Join(b.tmp, "warm-cache"))
+	}
+	if cpuProfile != "" {
+		args = append(args, "--cpuprofile", cpuProfile)
+	}
+	args = append(args, b.extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, b.self, args...)
+	cmd.Stdout, cmd.Stderr, cmd.Env = &out, &out, env
+	runErr := cmd.Run()
+	st, err := readStats(statsPath)
+	if err != nil {
+		return st, fmt.Errorf("%v (run: %v)\n%s", err, runErr, tail(out.String(), 2000))
+	}
+	return st, nil
 }
 
 // benchRuns yields each --procs value with each repetition's index.
@@ -203,7 +286,7 @@ func readStats(path string) (runStats, error) {
 
 func printBench(w io.Writer, all []runStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "profile\tprocs\tresult\tspecs ran\tprocess s\twall s\tspeed-up\t"
+	head := "profile\tprocs\tcache\tresult\tspecs ran\tprocess s\twall s\tcpu s\tbank s\tspeed-up\t"
 	one := map[string]float64{} // a profile's first --procs 1 wall time
 	for _, st := range all {
 		if _, seen := one[st.Profile]; !seen && st.Procs <= 1 {
@@ -213,7 +296,7 @@ func printBench(w io.Writer, all []runStats) {
 	for op := range opcount.NumOps {
 		head += op.String() + "\t"
 	}
-	fmt.Fprintln(tw, head+"floor s\twall/floor\t")
+	fmt.Fprintln(tw, head+"floor s\twall/floor\tcpu/floor\t")
 	for _, st := range all {
 		result := "pass"
 		if !st.Passed {
@@ -223,14 +306,20 @@ func printBench(w io.Writer, all []runStats) {
 		if base, ok := one[st.Profile]; ok && st.WallMS > 0 {
 			speedup = fmt.Sprintf("%.1fx", base/st.WallMS)
 		}
-		row := fmt.Sprintf("%s\t%d\t%s\t%d\t%.2f\t%.2f\t%s\t", st.Profile, max(st.Procs, 1), result, st.Ran, st.ProcMS/1000, st.WallMS/1000, speedup)
+		cache := st.Cache
+		if cache == "" {
+			cache = "-"
+		}
+		row := fmt.Sprintf("%s\t%d\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t", st.Profile, max(st.Procs, 1), cache, result, st.Ran, st.ProcMS/1000, st.WallMS/1000, st.CPUMS/1000, st.BankMS/1000, speedup)
 		for op := range opcount.NumOps {
 			row += fmt.Sprintf("%d\t", st.Counts[op])
 		}
-		fmt.Fprintln(tw, row+fmt.Sprintf("%.2f\t%.1f\t", st.FloorMS/1000, st.Ratio))
+		fmt.Fprintln(tw, row+fmt.Sprintf("%.2f\t%.1f\t%.1f\t", st.FloorMS/1000, st.Ratio, st.CPURatio))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nprocess: from the dcrconform process's start to its reports written (startup included); wall: the run command's own time;")
+	fmt.Fprintln(w, "cpu: the harness process's user+system CPU to its reports written (with the embedded default, the in-process bank's too);")
+	fmt.Fprintln(w, "bank: the sum of the exchanges' durations (this process's); cache: keys kept across runs (user, cold: a fresh machine, warm);")
 	fmt.Fprintln(w, "speed-up: the profile's first --procs 1 wall time over this one's; with --procs above 1 the counts include every child process's.")
 	if len(all) > 0 {
 		last := all[len(all)-1]

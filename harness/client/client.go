@@ -113,7 +113,9 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 		ex.ClientCert = req.Cert.Leaf.Subject.String()
 	}
 	resp, err := c.do(ctx, req)
-	ex.DurationMS = float64(time.Since(ex.Started).Microseconds()) / 1000
+	took := time.Since(ex.Started)
+	opcount.Exchanged(took)
+	ex.DurationMS = float64(took.Microseconds()) / 1000
 	if resp != nil {
 		// Clipped to what the transcript keeps before redaction: a 1 MiB body would cost every exchange a
 		// regular-expression pass over all of it.

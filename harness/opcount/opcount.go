@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 )
 
 // Op is one kind of expensive operation.
@@ -47,6 +48,14 @@ var counts [NumOps]atomic.Int64
 
 // Add counts one op.
 func Add(o Op) { counts[o].Add(1) }
+
+var exchangeNanos atomic.Int64
+
+// Exchanged adds the duration of one HTTP exchange with the target: what the bank's answers cost a run.
+func Exchanged(d time.Duration) { exchangeNanos.Add(int64(d)) }
+
+// ExchangeTime is the sum of the exchanges' durations so far.
+func ExchangeTime() time.Duration { return time.Duration(exchangeNanos.Load()) }
 
 // Snapshot returns the counts so far.
 func Snapshot() Counts {
