@@ -95,17 +95,22 @@ func rerunAlone(ctx context.Context, r types.Report, a shardArgs, procs int, tok
 	if err != nil {
 		return r, err
 	}
-	leaked := map[string]bool{} // client_ids already warned of
+	var again []int // the specs to run again alone
 	for i, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt || !(sr.State.Is(types.SpecStateFailureStates) || sr.State == types.SpecStateSkipped && sr.Failure.Message != "") {
-			continue
+		ended := sr.State.Is(types.SpecStateFailureStates) || sr.State == types.SpecStateSkipped && sr.Failure.Message != ""
+		if _, _, ok := reports.SplitSpecText(sr.LeafNodeText); ok && sr.LeafNodeType == types.NodeTypeIt && ended && len(underLoadSteps(exchangesOf(sr))) > 0 {
+			again = append(again, i)
 		}
+	}
+	if len(again) > 0 {
+		fmt.Fprintf(stdout, "dcrconform: %d spec(s) failed or were skipped after a 5xx answer with %d processes at once: running each again alone\n", len(again), procs)
+	}
+	leaked := map[string]bool{} // client_ids already warned of
+	for _, i := range again {
+		sr := r.SpecReports[i]
 		underLoad := exchangesOf(sr)
 		steps := underLoadSteps(underLoad)
-		id, _, ok := reports.SplitSpecText(sr.LeafNodeText)
-		if len(steps) == 0 || !ok {
-			continue
-		}
+		id, _, _ := reports.SplitSpecText(sr.LeafNodeText)
 		alone, err := runAlone(ctx, self, a, id, filepath.Join(tmp, id+".json"))
 		if err != nil {
 			return r, fmt.Errorf("%s run again alone: %w", id, err)
