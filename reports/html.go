@@ -162,6 +162,8 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 	switch {
 	case r.Summary.Failed > 0:
 		v.Verdict, v.VerdictClass = "FAILED", "failed"
+	case r.Summary.ExpectedFailures > 0:
+		v.Verdict, v.VerdictClass = "PASSED BUT FOR EXPECTED FAILURES", "expected"
 	case r.Summary.Warned > 0:
 		v.Verdict, v.VerdictClass = "PASSED WITH WARNINGS", "warning"
 	case r.Summary.Passed > 0:
@@ -199,7 +201,7 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 		for _, g := range rows {
 			g.Total++
 			switch {
-			case s.Failed():
+			case s.Failed(), s.Outcome == OutcomeExpectedFailure: // an expected failure is still the bank's failure
 				g.Failed++
 				if g.FirstFailure == "" {
 					g.FirstFailure = s.Anchor()
@@ -415,7 +417,7 @@ func requirementVerdict(specs []Spec) string {
 	var passed, warned, failed, skipped int
 	for _, s := range specs {
 		switch {
-		case s.Failed():
+		case s.Failed(), s.Outcome == OutcomeExpectedFailure:
 			failed++
 		case s.Skipped():
 			skipped++
@@ -445,6 +447,8 @@ func outcomeClass(outcome string) string {
 		return "passed"
 	case OutcomeWarning:
 		return "warning"
+	case OutcomeExpectedFailure:
+		return "expected"
 	case OutcomeFailed, OutcomePanicked, OutcomeInterrupted:
 		return "failed"
 	case "partly tested":

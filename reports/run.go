@@ -95,6 +95,8 @@ type Summary struct {
 	Warned      int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD (or MAY) not met
 	Failed      int `json:"failed"`
 	Skipped     int `json:"skipped"`
+	// ExpectedFailures counts the failures a bank's expected-failures list named (outcome expected-failure).
+	ExpectedFailures int `json:"expected_failures,omitempty"`
 	NotSelected int `json:"not_selected,omitempty"`
 }
 
@@ -193,6 +195,8 @@ func (r *Run) Summarize() {
 			s.Passed++
 		case sp.Outcome == OutcomeWarning:
 			s.Warned++
+		case sp.Outcome == OutcomeExpectedFailure:
+			s.ExpectedFailures++
 		}
 	}
 	r.Summary = s

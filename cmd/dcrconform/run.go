@@ -64,6 +64,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
 	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
 	bankDelay := fs.Duration("bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
+	expectedPath := fs.String("expected-failures", "", "YAML `file` of expected failures ({expected_failures: [{id, reason, expires, last_seen}]}): they fail as expected without failing the run; a new failure, a listed spec that passes, an expired entry or an unknown ID exits 1")
 	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	var focus, defects, choices stringList
 	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
@@ -111,6 +112,14 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: --bank-choice: %v\n", err)
 		return exitUsage
+	}
+
+	expected := &expectedFailures{}
+	if *expectedPath != "" {
+		if err := expected.loadFile(*expectedPath); err != nil {
+			fmt.Fprintf(stderr, "run: --expected-failures: %v\n", err)
+			return exitUsage
+		}
 	}
 
 	started, opsBefore := time.Now(), opcount.Snapshot()
@@ -209,6 +218,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
 			return exitUsage
 		}
+		expected.add(cfg.ExpectedFailures)
 		var dir *mockdirectory.Directory
 		var dirRun *target.DirectoryRun
 		switch {
@@ -281,10 +291,11 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 				return
 			}
 		}
-		if *jsonOut == "" && *junit == "" && *htmlOut == "" {
+		if *jsonOut == "" && *junit == "" && *htmlOut == "" && !expected.active() {
 			return // building and redacting a report nobody asked for is a fifth of a self-test run's CPU
 		}
 		run := reports.FromGinkgo(r, reportMeta(tgt))
+		expected.apply(run)
 		if signer != nil {
 			if reportErr = reports.Sign(run, signer, time.Now()); reportErr != nil {
 				return
@@ -362,6 +373,10 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		}
 	}
 	printReportPaths(stdout, *junit, *jsonOut, *htmlOut)
+	if expected.active() {
+		expected.print(stdout)
+		return expected.exitCode()
+	}
 	if !passed || t.Failed {
 		return exitFailed
 	}

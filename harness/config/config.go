@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dcrconform/dcrconform/harness/gate"
 	"github.com/dcrconform/dcrconform/harness/profiles"
 	"os"
 	"time"
@@ -23,6 +24,8 @@ type Config struct {
 	Directory *Directory `json:"directory,omitempty"`
 	Overrides *Overrides `json:"overrides,omitempty"` // the profile's credentials and knobs (see Overrides)
 	Container *Container `json:"container,omitempty"` // run the bank from an image (see container.go)
+	// ExpectedFailures are the specs the bank knows it fails: the run gates on everything else (harness/gate).
+	ExpectedFailures []gate.ExpectedFailure `json:"expected_failures,omitempty"`
 
 	// What Load read and checked of the files the config names, for BuildTarget to use rather than read
 	// them again.

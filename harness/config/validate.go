@@ -77,6 +77,11 @@ func (c *Config) Validate() error {
 		bad("profile", "%q is not one of %s", c.Profile, strings.Join(Profiles, ", "))
 	}
 	c.Overrides.validate(bad)
+	for i, e := range c.ExpectedFailures {
+		if field, problem := e.Check(); field != "" {
+			bad(fmt.Sprintf("expected_failures[%d].%s", i, field), "%s", problem)
+		}
+	}
 	t := &c.Target
 	if t.AssertionAudience != "" && !contains(AssertionAudiences, t.AssertionAudience) {
 		bad("target.assertion_audience", "%q is not one of %s", t.AssertionAudience, strings.Join(AssertionAudiences, ", "))
