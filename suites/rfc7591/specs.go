@@ -152,15 +152,15 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, reg.Claims.With("client_name", "renamed "+reg.ClientID)))
 			f.ExpectStatus(resp, err, http.StatusOK)
 			body := f.ExpectJSON(resp)
-			c := f.Checks()
+			c := f.Verdict()
 			for _, k := range []string{"registration_access_token", "registration_client_uri"} {
 				if s, _ := body[k].(string); s == "" {
-					c.Add(k+" in the update's client information response (RFC7592-3: REQUIRED)", "%s absent", k)
+					c.AddFor([]string{"RFC7592-3"}, k+" in the update's client information response", "%s absent", k)
 				}
 			}
 			if secret, _ := body["client_secret"].(string); secret != "" {
 				if _, ok := body["client_secret_expires_at"].(json.Number); !ok {
-					c.Add("client_secret_expires_at, a number, with the client_secret (RFC7591-3.2.1: REQUIRED if client_secret is issued)",
+					c.AddFor([]string{"RFC7591-3.2.1-SECRET-EXPIRY"}, "client_secret_expires_at, a number, with the client_secret",
 						"client_secret_expires_at %v", body["client_secret_expires_at"])
 				}
 			}
@@ -303,8 +303,10 @@ func expectClientRefused(f *framework.Framework, resp *client.Response, err erro
 	}
 	f.ExpectError(resp, err, []int{http.StatusUnauthorized}, codes...)
 	if !hasChallenge(resp.Header.Values("WWW-Authenticate"), scheme) {
-		f.Failf("a WWW-Authenticate: "+scheme+" challenge with the 401 (RFC6749-5.2: MUST when the client authenticated with the Authorization header)",
+		c := f.Verdict()
+		c.AddFor([]string{"RFC6749-5.2"}, "a WWW-Authenticate: "+scheme+" challenge with the 401 (the client authenticated with the Authorization header)",
 			"WWW-Authenticate %q", resp.Header.Get("WWW-Authenticate"))
+		c.Done()
 	}
 }
 
