@@ -328,7 +328,7 @@ func TestAdminFlow(t *testing.T) {
 		t.Errorf("org list %s", r.body)
 	}
 
-	// Status changes show in the SSA.
+	// Status changes show: the organisation's in the SSA, the software's in its key sets (its SSA has none).
 	if r = do(t, base, "PATCH", "/admin/software/"+sw.ID, testToken, `{"status":"Revoked"}`); r.status != 200 {
 		t.Fatalf("patch software: %d %s", r.status, r.body)
 	}
@@ -344,8 +344,11 @@ func TestAdminFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hdr.Algorithm != "ES256" || claims["software_status"] != StatusRevoked || claims["org_status"] != StatusInactive {
+	if _, present := claims["software_status"]; hdr.Algorithm != "ES256" || present || claims["org_status"] != StatusInactive {
 		t.Errorf("ssa header %+v claims %v %v", hdr, claims["software_status"], claims["org_status"])
+	}
+	if live, _ := fetchSet(t, base, SoftwareJWKSPath(org.ID, sw.ID)); len(live.Keys) != 0 {
+		t.Errorf("revoked software: %d keys still live", len(live.Keys))
 	}
 	// An empty body means the defaults.
 	if r = do(t, base, "POST", "/admin/software/"+sw.ID+"/ssa", testToken, nil); r.status != 200 {

@@ -57,11 +57,13 @@ func (d *Directory) rebuildOrgSets(orgID string) {
 }
 
 // publicKeys are the software's keys as JWKs, public members only, with use "sig" or "tls", x5c and x5t#S256.
+// Every key of a software that is not Active is revoked.
 func (e *swEntry) publicKeys() (live, revoked []jose.JSONWebKey) {
+	inactive := e.rec.Status != "" && e.rec.Status != StatusActive
 	for _, r := range e.rec.Keys {
 		jwk := e.keys[r.KID].PublicJWK()
 		jwk.Use = r.Use
-		if r.Status == keyRevoked {
+		if r.Status == keyRevoked || inactive {
 			revoked = append(revoked, jwk)
 		} else {
 			live = append(live, jwk)

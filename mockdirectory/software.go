@@ -211,8 +211,9 @@ func (d *Directory) softwareOf(orgID string) []*swEntry {
 	return out
 }
 
-// SetSoftwareStatus changes a software's status (Active, Revoked, Withdrawn, Inactive). Its keys stay
-// published; the SSAs it is issued carry the new software_status.
+// SetSoftwareStatus changes a software's status (Active, Revoked, Withdrawn, Inactive). As the OB
+// Directory does, a software that is not Active has all its keys in its revoked key sets (software and
+// organisation) and none in its live ones; its SSAs, which carry no software status, are unchanged.
 func (d *Directory) SetSoftwareStatus(softwareID, status string) error {
 	if err := validateStatus("status", status); err != nil {
 		return err
@@ -229,6 +230,7 @@ func (d *Directory) SetSoftwareStatus(softwareID, status string) error {
 		return err
 	}
 	d.sws[softwareID] = e
+	d.rebuildOrgSets(e.rec.OrgID)
 	d.log.Info("software status changed", "software_id", softwareID, "status", status)
 	return nil
 }

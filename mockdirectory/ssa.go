@@ -26,7 +26,7 @@ const cdrSSALifetime = 10 * time.Minute
 
 var allBreaks = []string{
 	BreakBadSignature, BreakUnpublishedKey, BreakAlgNone, BreakHS256, BreakExpired, BreakFuture,
-	BreakWrongIssuer, BreakSoftwareRevoked, BreakOrgInactive,
+	BreakWrongIssuer, BreakOrgInactive,
 }
 
 // Breaks lists every value SSAOptions.Break accepts (besides "").
@@ -48,7 +48,7 @@ func normaliseSSAOptions(o SSAOptions) (SSAOptions, jose.SignatureAlgorithm, err
 	if o.Break != "" && !slices.Contains(allBreaks, o.Break) {
 		return o, "", invalid("break", "unknown break %q (known: %s)", o.Break, strings.Join(allBreaks, ", "))
 	}
-	if o.Profile == ProfileCDR && (o.Break == BreakSoftwareRevoked || o.Break == BreakOrgInactive) {
+	if o.Profile == ProfileCDR && o.Break == BreakOrgInactive {
 		return o, "", invalid("break", "%s does not apply to CDR SSAs, which carry no status: set the status "+
 			"(SetSoftwareStatus, SetOrganisationStatus) and the register's status endpoints report it", o.Break)
 	}
@@ -82,9 +82,10 @@ func checkClaimName(name string) string {
 }
 
 // IssueSSA signs an SSA for a software with the directory's active key of opts.Alg. The UK profile carries
-// every claim of the UK directory's SSAs (iss "OpenBanking Ltd", no exp) plus software_status; the CDR
+// every claim of the UK directory's SSAs (iss "OpenBanking Ltd", no exp, no software status); the CDR
 // profile carries the register's claims (iss "cdr-register", exp ten minutes after iat). Revoked software
-// and inactive organisations still get SSAs, carrying their real statuses. opts.Break breaks the SSA;
+// and inactive organisations still get SSAs (as a TPP keeps one issued before): an organisation's carries
+// its org_status, a software's shows nothing, its keys having moved to its revoked key set. opts.Break breaks the SSA;
 // then opts.Set adds or replaces claims and opts.Remove removes them (a claim that is not there is an error).
 func (d *Directory) IssueSSA(softwareID string, opts SSAOptions) (string, error) {
 	opts, alg, err := normaliseSSAOptions(opts)
@@ -130,8 +131,6 @@ func (d *Directory) IssueSSA(softwareID string, opts SSAOptions) (string, error)
 		if opts.Profile == ProfileCDR {
 			claims["iss"] = WrongCDRIssuer
 		}
-	case BreakSoftwareRevoked:
-		claims["software_status"] = StatusRevoked
 	case BreakOrgInactive:
 		claims["org_status"] = StatusInactive
 	}
@@ -210,7 +209,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// ukClaims are the claims of a UK directory SSA (seeds 000, 002, 003) plus software_status.
+// ukClaims are the claims of a UK directory SSA (seeds 000, 002, 003): no software status, as the OB
+// Directory sends none.
 func (d *Directory) ukClaims(s *Software, o *Organisation, now time.Time) map[string]any {
 	base := d.BaseURL()
 	contacts := o.Contacts
@@ -249,7 +249,6 @@ func (d *Directory) ukClaims(s *Software, o *Organisation, now time.Time) map[st
 		"software_policy_uri":            s.PolicyURI,
 		"software_tos_uri":               s.TosURI,
 		"software_on_behalf_of_org":      s.OnBehalfOfOrg,
-		"software_status":                s.Status,
 	}
 }
 
@@ -292,7 +291,7 @@ var (
 		"software_redirect_uris", "software_roles", "organisation_competent_authority_claims", "software_logo_uri",
 		"org_status", "org_id", "org_name", "org_contacts", "org_jwks_endpoint", "org_jwks_revoked_endpoint",
 		"software_jwks_endpoint", "software_jwks_revoked_endpoint", "software_policy_uri", "software_tos_uri",
-		"software_on_behalf_of_org", "software_status",
+		"software_on_behalf_of_org",
 	}
 	cdrClaimNames = []string{
 		"iss", "iat", "exp", "jti", "org_id", "org_name", "client_name", "client_description", "client_uri",

@@ -84,7 +84,6 @@ func TestUKSSA(t *testing.T) {
 		"software_client_id":             f.rsaSW.ID,
 		"software_client_name":           "TPP RSA",
 		"software_version":               json.Number("1.5"),
-		"software_status":                StatusActive,
 		"org_status":                     StatusActive,
 		"org_id":                         f.org.ID,
 		"org_name":                       "WSO2 (UK) LIMITED",
@@ -211,7 +210,7 @@ func TestBreaks(t *testing.T) {
 			for _, brk := range Breaks() {
 				name := profile + "/" + alg + "/" + brk
 				ssa, err := f.d.IssueSSA(f.rsaSW.ID, SSAOptions{Profile: profile, Alg: alg, Break: brk})
-				if profile == ProfileCDR && (brk == BreakSoftwareRevoked || brk == BreakOrgInactive) {
+				if profile == ProfileCDR && brk == BreakOrgInactive {
 					var ve *ValidationError
 					if !errors.As(err, &ve) || ve.Field != "break" {
 						t.Errorf("%s: %v, want a validation error on break", name, err)
@@ -278,13 +277,9 @@ func TestBreaks(t *testing.T) {
 					if claims["iss"] == wantIss || claims["iss"] == "" {
 						t.Errorf("%s: iss %v", name, claims["iss"])
 					}
-				case BreakSoftwareRevoked:
-					if claims["software_status"] != StatusRevoked || claims["org_status"] != StatusActive {
-						t.Errorf("%s: statuses %v %v", name, claims["software_status"], claims["org_status"])
-					}
 				case BreakOrgInactive:
-					if claims["org_status"] != StatusInactive || claims["software_status"] != StatusActive {
-						t.Errorf("%s: statuses %v %v", name, claims["software_status"], claims["org_status"])
+					if claims["org_status"] != StatusInactive {
+						t.Errorf("%s: org_status %v", name, claims["org_status"])
 					}
 				default:
 					if claims["iss"] != wantIss || iat.After(now.Add(time.Minute)) {
@@ -353,7 +348,9 @@ func TestSSARemoveAndSet(t *testing.T) {
 	}
 }
 
-// TestSSAStatuses: revoked software and inactive organisations still get SSAs carrying their real status.
+// TestSSAStatuses: revoked software and inactive organisations still get SSAs. An organisation's carry its
+// real org_status; a software's carry no status (the OB Directory's SSA has none): its keys move to its
+// revoked key sets instead, and back when it is active again.
 func TestSSAStatuses(t *testing.T) {
 	f := newFixture(t, Config{})
 	if err := f.d.SetSoftwareStatus(f.rsaSW.ID, StatusRevoked); err != nil {
@@ -368,13 +365,28 @@ func TestSSAStatuses(t *testing.T) {
 	}
 	claims, _ := verifySSA(t, f, ssa)
 	ca := claims["organisation_competent_authority_claims"].(map[string]any)
-	if claims["software_status"] != StatusRevoked || claims["org_status"] != StatusInactive || ca["status"] != StatusInactive {
-		t.Errorf("statuses %v %v %v", claims["software_status"], claims["org_status"], ca["status"])
+	if _, present := claims["software_status"]; present || claims["org_status"] != StatusInactive || ca["status"] != StatusInactive {
+		t.Errorf("software_status %v, org_status %v, authority status %v", claims["software_status"], claims["org_status"], ca["status"])
+	}
+	creds, err := f.d.Credentials(f.rsaSW.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := creds.SigningKey.KeyID
+	live, _ := fetchSet(t, f.srv.URL, SoftwareJWKSPath(f.org.ID, f.rsaSW.ID))
+	revoked, _ := fetchSet(t, f.srv.URL, SoftwareRevokedJWKSPath(f.org.ID, f.rsaSW.ID))
+	orgRevoked, _ := fetchSet(t, f.srv.URL, OrgRevokedJWKSPath(f.org.ID))
+	if len(live.Keys) != 0 || len(revoked.Key(kid)) != 1 || len(orgRevoked.Key(kid)) != 1 {
+		t.Errorf("revoked software: %d live keys, signing key in its revoked set %d, in the organisation's %d",
+			len(live.Keys), len(revoked.Key(kid)), len(orgRevoked.Key(kid)))
 	}
 	ssa, _ = f.d.IssueSSA(f.ecSW.ID, SSAOptions{})
 	claims, _ = verifySSA(t, f, ssa)
-	if claims["software_status"] != StatusActive || claims["org_status"] != StatusInactive {
-		t.Errorf("other software: %v %v", claims["software_status"], claims["org_status"])
+	if claims["org_status"] != StatusInactive {
+		t.Errorf("other software: org_status %v", claims["org_status"])
+	}
+	if other, _ := fetchSet(t, f.srv.URL, SoftwareJWKSPath(f.org.ID, f.ecSW.ID)); len(other.Keys) == 0 {
+		t.Error("the other software's keys were revoked too")
 	}
 	r := get(t, f.srv.URL, "/cdr-register/v1/banking/data-recipients/brands/software-products/status")
 	if !strings.Contains(string(r.body), `{"softwareProductId":"`+f.rsaSW.ID+`","softwareProductStatus":"REMOVED"}`) {
@@ -386,5 +398,11 @@ func TestSSAStatuses(t *testing.T) {
 	}
 	if r = do(t, f.srv.URL, "GET", CDRSSAPath("banking", f.org.ID, f.rsaSW.ID), testToken, nil); r.status != http.StatusOK {
 		t.Errorf("CDR SSA of revoked software: %d", r.status)
+	}
+	if err := f.d.SetSoftwareStatus(f.rsaSW.ID, StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	if live, _ = fetchSet(t, f.srv.URL, SoftwareJWKSPath(f.org.ID, f.rsaSW.ID)); len(live.Key(kid)) != 1 {
+		t.Error("the software's keys are not live again once it is Active")
 	}
 }

@@ -41,10 +41,10 @@ const (
 	BreakExpired        = "expired"          // exp one hour in the past, iat 70 minutes in the past
 	BreakFuture         = "future"           // iat and nbf one hour in the future
 	BreakWrongIssuer    = "wrong-issuer"     // iss is WrongUKIssuer or WrongCDRIssuer
-	// Claim-only status breaks (UK profile): the SSA says so, the stored software/organisation is unchanged.
-	// To revoke for real, use SetSoftwareStatus / SetOrganisationStatus: the SSA then carries the real status.
-	BreakSoftwareRevoked = "software-revoked" // software_status "Revoked"
-	BreakOrgInactive     = "org-inactive"     // org_status "Inactive"
+	// A claim-only status break (UK profile): the SSA says so, the stored organisation is unchanged. The OB
+	// Directory's SSA has no software status: to revoke software, use SetSoftwareStatus, which moves its
+	// keys to its revoked key set as the directory does.
+	BreakOrgInactive = "org-inactive" // org_status "Inactive"
 )
 
 // Config configures a Directory.

@@ -33,7 +33,59 @@ type Choices struct {
 	// BodyError is the error code of a registration body that cannot be read (empty, not JSON or JWS,
 	// wrong media type, too large): "" for invalid_client_metadata, or invalid_request.
 	BodyError string
+
+	// SubjectDNAtToken: a tls_client_auth_subject_dn is not compared with the transport certificate at
+	// registration; the token endpoint refuses a certificate whose subject is not it (RFC 8705 section
+	// 2.1.2 and OBIE DCR let a bank check it there).
+	SubjectDNAtToken bool
+
+	// UnboundTokens: discovery does not advertise tls_client_certificate_bound_access_tokens, the
+	// registration answer does not echo it, and access tokens are not bound to the certificate (RFC 8705
+	// section 3: binding is opt-in outside FAPI).
+	UnboundTokens bool
+
+	// LiveKeysOnly: revoked software is refused because its request signing key is no longer in its
+	// software_jwks_endpoint (invalid_client_metadata), without reading software_jwks_revoked_endpoint.
+	LiveKeysOnly bool
+
+	// FragmentError is the error code of a redirect URI with a fragment: "" for invalid_redirect_uri, or
+	// invalid_client_metadata (no MUST names the code).
+	FragmentError string
+
+	// ReplaceMetadata: the bank replaces a requested metadata value with its own (RFC 7591 section
+	// 3.2.1): client_name gets the suffix replacedNameSuffix.
+	ReplaceMetadata bool
+
+	// CDRCodeFlowOnly: the CDR data holder has retired the OIDC hybrid flow (allowed since July 2023):
+	// discovery and the cdr registration accept response type code alone.
+	CDRCodeFlowOnly bool
+
+	// IDTokenEncryption is the one ID-token encryption alg/enc pair the bank supports and advertises:
+	// "" for RSA-OAEP/A256GCM, or RSA-OAEP-256/A128CBC-HS256.
+	IDTokenEncryption string
+
+	// DuplicateError is the error code of a second CDR registration of one software product: "" for
+	// invalid_client_metadata, or invalid_software_statement or unapproved_software_statement (the CDR
+	// standards require only a 400).
+	DuplicateError string
+
+	// HandshakeClientAuth: the server refuses a connection without a client certificate in the TLS
+	// handshake (tls.RequireAndVerifyClientCert), not with an HTTP answer.
+	HandshakeClientAuth bool
+
+	// RFC7591PrivateKeyJWT: the plain RFC 7591 registration takes private_key_jwt clients (with their
+	// jwks) alone, and issues them no client_secret; the embedded target tells the harness so.
+	RFC7591PrivateKeyJWT bool
 }
+
+// replacedNameSuffix is what ReplaceMetadata appends to a client_name.
+const replacedNameSuffix = " (registered by the reference bank)"
+
+// ID-token encryption pairs of IDTokenEncryption.
+const (
+	idTokenEncDefault = "RSA-OAEP/A256GCM"
+	idTokenEncOther   = "RSA-OAEP-256/A128CBC-HS256"
+)
 
 // choice is one setting of Choices for the command line (NAME=VALUE), its legal values default first.
 type choice struct {
@@ -59,6 +111,30 @@ var choiceCatalogue = []choice{
 		func(c *Choices, v string) { c.UnapprovedError = v }},
 	{"body-error", "the error code for a registration body that cannot be read", []string{errInvalidClientMetadata, errInvalidRequest},
 		func(c *Choices, v string) { c.BodyError = v }},
+	{"subject-dn-check", "where a tls_client_auth_subject_dn is compared with the certificate", []string{"registration", "token-endpoint"},
+		func(c *Choices, v string) { c.SubjectDNAtToken = v == "token-endpoint" }},
+	{"token-binding", "whether access tokens are certificate-bound (and discovery says so)", []string{"bound", "unbound"},
+		func(c *Choices, v string) { c.UnboundTokens = v == "unbound" }},
+	{"revocation", "how revoked software is recognised: its key in the revoked key set, or missing from the live one", []string{"revoked-jwks", "live-jwks"},
+		func(c *Choices, v string) { c.LiveKeysOnly = v == "live-jwks" }},
+	{"fragment-error", "the error code for a redirect URI with a fragment", []string{errInvalidRedirectURI, errInvalidClientMetadata},
+		func(c *Choices, v string) { c.FragmentError = v }},
+	{"metadata", "whether the bank registers requested metadata values as sent or replaces some", []string{"as-sent", "replaced"},
+		func(c *Choices, v string) { c.ReplaceMetadata = v == "replaced" }},
+	{"cdr-response-types", "the response types a CDR data holder registers", []string{"code-and-hybrid", "code"},
+		func(c *Choices, v string) { c.CDRCodeFlowOnly = v == "code" }},
+	{"id-token-encryption", "the ID-token encryption alg/enc the bank supports", []string{idTokenEncDefault, idTokenEncOther},
+		func(c *Choices, v string) {
+			if v != idTokenEncDefault {
+				c.IDTokenEncryption = v
+			}
+		}},
+	{"cdr-duplicate-error", "the error code for a second CDR registration of one software product", []string{errInvalidClientMetadata, errInvalidSSA, errUnapprovedSSA},
+		func(c *Choices, v string) { c.DuplicateError = v }},
+	{"client-cert", "where a request without a client certificate is refused", []string{"http", "handshake"},
+		func(c *Choices, v string) { c.HandshakeClientAuth = v == "handshake" }},
+	{"rfc7591-auth", "how plain RFC 7591 clients authenticate at the token endpoint", []string{"client_secret", "private_key_jwt"},
+		func(c *Choices, v string) { c.RFC7591PrivateKeyJWT = v == "private_key_jwt" }},
 }
 
 // ChoiceCombinations lists every combination of the named choices' values (every choice when none

@@ -29,7 +29,7 @@ var defectCatalogue = map[string]string{
 	"accept-ssa-wrong-issuer":       "accepts an SSA whose iss is not the directory issuer",
 	"accept-expired-ssa":            "accepts an SSA whose exp has passed",
 	"accept-ssa-missing-claims":     "accepts an SSA that lacks required claims (software_id, org_id, software_jwks_endpoint, ...)",
-	"accept-revoked-software":       "registers software whose SSA software_status is not Active",
+	"accept-revoked-software":       "registers software the directory has revoked: takes a request signed by a key of its revoked key set",
 	"accept-inactive-org":           "registers software whose SSA org_status is not Active",
 
 	// Registration request JWT.

@@ -7,7 +7,8 @@ var signingAlgs = []string{"PS256", "ES256"}
 
 func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	iss := b.issuerFor(r)
-	writeJSON(w, http.StatusOK, map[string]any{
+	encAlg, enc := b.idTokenEncryption()
+	doc := map[string]any{
 		"issuer":                                iss,
 		"registration_endpoint":                 iss + registerPath,
 		"token_endpoint":                        iss + tokenPath,
@@ -16,8 +17,21 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		"request_object_signing_alg_values_supported":      signingAlgs,
 		"id_token_signing_alg_values_supported":            signingAlgs,
 		"grant_types_supported":                            supportedGrantTypes,
-		"response_types_supported":                         []string{"code id_token", "code"},
+		"response_types_supported":                         b.advertisedResponseTypes(),
+		"id_token_encryption_alg_values_supported":         []string{encAlg},
+		"id_token_encryption_enc_values_supported":         []string{enc},
 		"scopes_supported":                                 []string{"openid", "accounts", "payments", "fundsconfirmations"},
-		"tls_client_certificate_bound_access_tokens":       true,
-	})
+	}
+	if !b.cfg.Choices.UnboundTokens {
+		doc["tls_client_certificate_bound_access_tokens"] = true
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
+// advertisedResponseTypes are the response types discovery lists.
+func (b *Bank) advertisedResponseTypes() []string {
+	if b.cfg.Choices.CDRCodeFlowOnly {
+		return []string{"code"}
+	}
+	return []string{"code id_token", "code"}
 }

@@ -202,8 +202,8 @@ func (f *fixture) ssaClaims(sw *software) map[string]any {
 		"software_environment": "sandbox", "software_mode": "Test",
 		"software_id": sw.id, "software_client_id": sw.id, "software_client_name": "TPP " + sw.id,
 		"software_redirect_uris": sw.redirects, "software_roles": []string{"AISP", "PISP"},
-		"software_jwks_endpoint": sw.jwksURL, "software_status": "Active",
-		"org_id": sw.org, "org_name": "TPP Ltd", "org_status": "Active",
+		"software_jwks_endpoint": sw.jwksURL,
+		"org_id":                 sw.org, "org_name": "TPP Ltd", "org_status": "Active",
 	}
 }
 

@@ -1,7 +1,9 @@
 package bank
 
 import (
+	"cmp"
 	"crypto/x509"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -57,15 +59,21 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		if !ok || strings.TrimSpace(dn) == "" {
 			return reg, badMetadata("tls_client_auth needs %s", member)
 		}
-		if cert != nil && !sameDN(dn, cert.Subject.String()) && !b.has("ignore-tls-subject-dn") {
+		// Under the choice SubjectDNAtToken the token endpoint compares it instead (authenticateClient).
+		if cert != nil && !sameDN(dn, cert.Subject.String()) && !b.has("ignore-tls-subject-dn") && !b.cfg.Choices.SubjectDNAtToken {
 			return reg, badMetadata("%s %q is not the transport certificate's subject %q",
 				member, dn, cert.Subject.String())
 		}
 		reg.subjectDN = dn
 	}
 
-	if e := b.checkGrantAndResponseTypes(c, &reg); e != nil {
+	if e := b.checkGrantAndResponseTypes(c, &reg, b.responseTypes(d)); e != nil {
 		return reg, e
+	}
+	if d.ssa == "cdr" {
+		if e := b.checkIDTokenEncryption(c); e != nil {
+			return reg, e
+		}
 	}
 
 	if appType, present := c["application_type"]; present && appType != "web" && !b.has("accept-bad-application-type") {
@@ -97,6 +105,12 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		}
 	}
 	reg.metadata["software_id"] = info.softwareID
+	if b.cfg.Choices.UnboundTokens { // neither bound nor said to be
+		delete(reg.metadata, "tls_client_certificate_bound_access_tokens")
+	}
+	if name, ok := reg.metadata["client_name"].(string); ok && b.cfg.Choices.ReplaceMetadata {
+		reg.metadata["client_name"] = name + replacedNameSuffix
+	}
 	if d.ssa == "cdr" { // the holder answers the SSA's scope and key set (seed 001)
 		reg.metadata["scope"] = strings.Join(scopes, " ")
 		reg.metadata["jwks_uri"] = info.jwksURI
@@ -106,15 +120,38 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 
 // checkAuthMethod checks a token_endpoint_auth_method against those the profile supports.
 func (b *Bank) checkAuthMethod(d *dialect, method string) *apiError {
-	if !slices.Contains(d.authMethods, method) && !b.has("accept-unsupported-auth-method") {
-		return badMetadata("token_endpoint_auth_method %q is not supported: use %s", method, strings.Join(d.authMethods, " or "))
+	methods := d.authMethods
+	if d.name == ProfileRFC7591 && b.cfg.Choices.RFC7591PrivateKeyJWT {
+		methods = []string{"private_key_jwt"}
+	}
+	if !slices.Contains(methods, method) && !b.has("accept-unsupported-auth-method") {
+		return badMetadata("token_endpoint_auth_method %q is not supported: use %s", method, strings.Join(methods, " or "))
 	}
 	return nil
 }
 
-// checkGrantAndResponseTypes checks grant_types and response_types, defaulting them as RFC 7591
-// section 2 says, and records them in reg.
-func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration) *apiError {
+// checkPlainKeys takes a plain RFC 7591 private_key_jwt client's key set (its jwks member, public keys)
+// and signing alg.
+func checkPlainKeys(c claims, reg *registration) *apiError {
+	raw, err := json.Marshal(c["jwks"])
+	if err != nil || !c.has("jwks") {
+		return badMetadata("private_key_jwt needs the client's public keys in jwks")
+	}
+	if set, err := parseKeySet(raw); err != nil || len(set.Keys) == 0 {
+		return badMetadata("jwks holds no usable public key")
+	}
+	reg.jwks = raw
+	alg, _ := c.str("token_endpoint_auth_signing_alg")
+	if !slices.Contains(signingAlgs, alg) {
+		return badMetadata("token_endpoint_auth_signing_alg %q is not supported: use PS256 or ES256", alg)
+	}
+	reg.signingAlg = alg
+	return nil
+}
+
+// checkGrantAndResponseTypes checks grant_types and response_types (against supported), defaulting them
+// as RFC 7591 section 2 says, and records them in reg.
+func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration, supported []string) *apiError {
 	reg.grantTypes = []string{"authorization_code"}
 	if c.has("grant_types") {
 		grants, err := c.strings("grant_types")
@@ -137,7 +174,7 @@ func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration) *apiError
 			return badMetadata("response_types must be a non-empty array of strings")
 		}
 		for _, t := range types {
-			if !slices.Contains(supportedResponseTypes, normaliseResponseType(t)) && !b.has("accept-unsupported-response-type") {
+			if !slices.Contains(supported, normaliseResponseType(t)) && !b.has("accept-unsupported-response-type") {
 				return badMetadata("response type %q is not supported", t)
 			}
 		}
@@ -185,7 +222,11 @@ func (b *Bank) parseRedirectURI(u string) (*url.URL, *apiError) {
 		return nil, b.badRedirect("redirect URI %q is not an absolute URI", u)
 	}
 	if (parsed.Fragment != "" || strings.Contains(u, "#")) && !b.has("allow-redirect-fragment") {
-		return nil, b.badRedirect("redirect URI %q has a fragment (RFC 6749 section 3.1.2)", u)
+		e := b.badRedirect("redirect URI %q has a fragment (RFC 6749 section 3.1.2)", u)
+		if b.cfg.Choices.FragmentError != "" {
+			e.code = b.cfg.Choices.FragmentError
+		}
+		return nil, e
 	}
 	return parsed, nil
 }
@@ -220,7 +261,12 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 	if c.has("jwks") && c.has("jwks_uri") && !b.has("rfc7591-allow-jwks-and-jwks-uri") {
 		return reg, badMetadata("jwks_uri and jwks must not both be present (RFC 7591 section 2)")
 	}
-	if e := b.checkGrantAndResponseTypes(c, &reg); e != nil {
+	if method == "private_key_jwt" {
+		if e := checkPlainKeys(c, &reg); e != nil {
+			return reg, e
+		}
+	}
+	if e := b.checkGrantAndResponseTypes(c, &reg, supportedResponseTypes); e != nil {
 		return reg, e
 	}
 	reg.scopes = []string{"openid"}
@@ -238,7 +284,36 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 	}
 	reg.metadata["token_endpoint_auth_method"] = method
 	reg.metadata["grant_types"] = reg.grantTypes
+	if name, ok := reg.metadata["client_name"].(string); ok && b.cfg.Choices.ReplaceMetadata {
+		reg.metadata["client_name"] = name + replacedNameSuffix
+	}
 	return reg, nil
+}
+
+// idTokenEncryption is the ID-token encryption alg and enc the bank supports and advertises.
+func (b *Bank) idTokenEncryption() (alg, enc string) {
+	alg, enc, _ = strings.Cut(cmp.Or(b.cfg.Choices.IDTokenEncryption, idTokenEncDefault), "/")
+	return alg, enc
+}
+
+// responseTypes are the response types a dialect registers: code alone at a CDR data holder that has
+// retired the hybrid flow (CDRCodeFlowOnly).
+func (b *Bank) responseTypes(d *dialect) []string {
+	if d.ssa == "cdr" && b.cfg.Choices.CDRCodeFlowOnly {
+		return []string{"code"}
+	}
+	return supportedResponseTypes
+}
+
+// checkIDTokenEncryption checks the ID-token encryption alg and enc against the one pair the bank supports.
+func (b *Bank) checkIDTokenEncryption(c claims) *apiError {
+	alg, enc := b.idTokenEncryption()
+	for name, want := range map[string]string{"id_token_encrypted_response_alg": alg, "id_token_encrypted_response_enc": enc} {
+		if v, present := c[name]; present && v != want {
+			return badMetadata("%s %v is not supported: use %s", name, v, want)
+		}
+	}
+	return nil
 }
 
 // checkScope checks the requested scope against the SSA's roles and returns the scopes the

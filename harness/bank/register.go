@@ -53,7 +53,11 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	if d.registrationToken {
 		creds.regToken = randomID() + randomID()
 	}
-	c, e := b.store.register(reg, b.now(), b.commitRules(), creds)
+	rules := b.commitRules()
+	if d.ssa == "cdr" {
+		rules.duplicateCode = b.cfg.Choices.DuplicateError
+	}
+	c, e := b.store.register(reg, b.now(), rules, creds)
 	if e != nil {
 		b.writeError(w, r, e)
 		return
@@ -147,7 +151,7 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 	}
 	skipSignature := b.has("skip-request-signature") || (existing != nil && b.has("put-skip-signature"))
 	if len(verifyAlgs) > 0 && !skipSignature {
-		if e := b.verifyRequestSignature(ctx, req.raw, info.jwksURI, verifyAlgs); e != nil {
+		if e := b.verifyRequestSignature(ctx, req.raw, info, verifyAlgs); e != nil {
 			return registration{}, e
 		}
 	}
@@ -202,21 +206,44 @@ func (b *Bank) requestAlgs(req *registrationRequest) ([]jose.SignatureAlgorithm,
 	return nil, badMetadata("request JWT alg %q is not allowed: use PS256 or ES256", req.alg)
 }
 
-// verifyRequestSignature checks the request JWT against the software's key set.
-func (b *Bank) verifyRequestSignature(ctx context.Context, token, jwksURI string, algs []jose.SignatureAlgorithm) *apiError {
-	set, err := b.fetchKeySet(ctx, jwksURI)
+// verifyRequestSignature checks the request JWT against the software's key set. A request signed by a
+// key of the software's revoked key set (the OB Directory's way of revoking software) is unapproved.
+func (b *Bank) verifyRequestSignature(ctx context.Context, token string, info ssaInfo, algs []jose.SignatureAlgorithm) *apiError {
+	set, err := b.fetchKeySet(ctx, info.jwksURI)
 	if err != nil {
-		b.logger.Info("cannot fetch a software key set", "url", jwksURI, "error", err)
+		b.logger.Info("cannot fetch a software key set", "url", info.jwksURI, "error", err)
 		return badMetadata("cannot fetch the software key set at software_jwks_endpoint")
 	}
 	_, header, err := joseutil.Verify(token, set, algs)
 	if err != nil {
+		acceptRevoked := b.has("accept-revoked-software")
+		switch revoked := b.signedByRevokedKey(ctx, token, info, algs, acceptRevoked); {
+		case revoked && acceptRevoked:
+			return nil
+		case revoked:
+			return b.unapproved("the request JWT is signed by a key the directory has revoked (software_jwks_revoked_endpoint)")
+		}
 		return badMetadata("the request JWT does not verify against the software key set: %v", err)
 	}
 	if header.KeyID == "" && b.cfg.Choices.RequireKID {
 		return badMetadata("the request JWT needs a kid header naming the key of the software key set")
 	}
 	return nil
+}
+
+// signedByRevokedKey reports whether token verifies against the software's revoked key set. A bank of
+// the choice LiveKeysOnly never reads that set, unless by defect (acceptRevoked) it takes revoked keys.
+func (b *Bank) signedByRevokedKey(ctx context.Context, token string, info ssaInfo, algs []jose.SignatureAlgorithm, acceptRevoked bool) bool {
+	if info.revokedURI == "" || (b.cfg.Choices.LiveKeysOnly && !acceptRevoked) {
+		return false
+	}
+	set, err := b.fetchKeySet(ctx, info.revokedURI)
+	if err != nil {
+		b.logger.Info("cannot fetch a software's revoked key set", "url", info.revokedURI, "error", err)
+		return false
+	}
+	_, _, err = joseutil.Verify(token, set, algs)
+	return err == nil
 }
 
 // checkRequestClaims checks iss, aud, exp, iat, jti and software_id of a registration request and

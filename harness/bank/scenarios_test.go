@@ -33,6 +33,16 @@ func registerWith(edit editFunc) func(*testing.T, *fixture, *Server) string {
 	}
 }
 
+// registerRevoked registers a software the directory has revoked as the OB Directory does: its signing
+// key is in software_jwks_revoked_endpoint, no longer in software_jwks_endpoint.
+func registerRevoked(t *testing.T, f *fixture, s *Server) string {
+	sw := f.newSoftware(t, false)
+	revoked := "/" + sw.org + "/revoked/" + sw.id + ".jwks"
+	f.publish(revoked, sw.key)
+	f.publish("/"+sw.org+"/"+sw.id+".jwks", newECKey(t))
+	return register(t, s, sw.client, f.requestJWT(t, sw, s.URL, setSSA("software_jwks_revoked_endpoint", f.keys.URL+revoked))).outcome()
+}
+
 // registerBody registers a fresh software with a body of its own making.
 func registerBody(contentType string, body func(t *testing.T, f *fixture, s *Server, sw *software) string) func(*testing.T, *fixture, *Server) string {
 	return func(t *testing.T, f *fixture, s *Server) string {
@@ -205,8 +215,8 @@ func registrationScenarios() []scenario {
 		{name: "SSA iat in the future", want: badSSAc, defects: map[string]string{"accept-future-ssa": created}, run: registerWith(setSSA("iat", future))},
 		{name: "SSA without org_id", want: badSSAc, defects: map[string]string{"accept-ssa-missing-claims": created},
 			run: registerWith(func(ssa, _ map[string]any) { delete(ssa, "org_id") })},
-		{name: "SSA software revoked", want: unapprov, defects: map[string]string{"accept-revoked-software": created},
-			run: registerWith(setSSA("software_status", "Revoked"))},
+		{name: "software revoked: its key moved to its revoked key set", want: unapprov, defects: map[string]string{"accept-revoked-software": created},
+			run: registerRevoked},
 		{name: "SSA organisation withdrawn", want: unapprov, defects: map[string]string{"accept-inactive-org": created},
 			run: registerWith(setSSA("org_status", "Withdrawn"))},
 

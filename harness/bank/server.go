@@ -221,8 +221,12 @@ func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
 type Server struct {
 	URL  string
 	Bank *Bank
-	srv  *http.Server
-	done chan error
+	// MTLSURL is, under the choice HandshakeClientAuth, a second listener serving the same endpoints
+	// that refuses, in the TLS handshake, a client presenting no certificate; "" otherwise.
+	MTLSURL string
+	srv     *http.Server
+	done    chan error
+	mtls    *Server
 
 	closeOnce sync.Once
 	closeErr  error
@@ -240,12 +244,25 @@ func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
 		return nil, err
 	}
 	b.SetIssuer(s.URL)
+	if cfg.Choices.HandshakeClientAuth {
+		if s.mtls, err = serve(b, "127.0.0.1:0", serverCert, tls.RequireAnyClientCert); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.MTLSURL = s.mtls.URL
+	}
 	return s, nil
 }
 
 // Serve serves b over TLS on addr with serverCert, asking for client certificates that chain to the
 // bank's ClientCAs (through its ClientIntermediates, which the handler verifies when set).
 func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
+	return serve(b, addr, serverCert, 0)
+}
+
+// serve is Serve; a clientAuth of RequireAnyClientCert refuses a handshake without a client
+// certificate (which the handler then verifies, as ever).
+func serve(b *Bank, addr string, serverCert tls.Certificate, clientAuth tls.ClientAuthType) (*Server, error) {
 	tlsCfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{serverCert},
@@ -259,6 +276,9 @@ func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
 		// The TLS stack cannot take extra intermediates: ask for any certificate (naming no CAs, so
 		// that clients sending a leaf alone still send it) and let the handler verify it.
 		tlsCfg.ClientAuth, tlsCfg.ClientCAs = tls.RequestClientCert, nil
+	}
+	if clientAuth == tls.RequireAnyClientCert {
+		tlsCfg.ClientAuth = clientAuth
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -286,6 +306,9 @@ func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
 // Close stops the server at once. Later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		if s.mtls != nil {
+			_ = s.mtls.Close()
+		}
 		s.closeErr = s.srv.Close()
 		if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && s.closeErr == nil {
 			s.closeErr = serveErr

@@ -16,6 +16,7 @@ type ssaInfo struct {
 	softwareID   string
 	orgID        string
 	jwksURI      string // software_jwks_endpoint (UK), jwks_uri (CDR)
+	revokedURI   string // software_jwks_revoked_endpoint (UK): the software's revoked keys; "" for none
 	redirectURIs []string
 	roles        []string
 	scopes       []string // the SSA's scope (CDR)
@@ -80,7 +81,9 @@ func (b *Bank) verifyBySoftwareKey(ctx context.Context, token string, payload cl
 	return verified, err
 }
 
-// checkSSA checks the software statement's issuer, lifetime, required claims and statuses.
+// checkSSA checks the software statement's issuer, lifetime, required claims and organisation status.
+// The OB Directory's SSA carries no software status: revoked software is known by its keys, which the
+// directory moves to software_jwks_revoked_endpoint (see verifyRequestSignature).
 func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 	now := b.now()
 	issuer := b.cfg.DirectoryIssuer
@@ -119,9 +122,6 @@ func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 	if status, present := ssa["org_status"]; present && status != "Active" && !b.has("accept-inactive-org") {
 		return ssaInfo{}, b.unapproved("the organisation's status is %v, not Active", status)
 	}
-	if status, present := ssa["software_status"]; present && status != "Active" && !b.has("accept-revoked-software") {
-		return ssaInfo{}, b.unapproved("the software's status is %v, not Active", status)
-	}
 	return info, nil
 }
 
@@ -156,6 +156,7 @@ func readSSAInfo(ssa claims) (info ssaInfo, missing []string) {
 	info.softwareID = r.text("software_id")
 	info.orgID = r.text("org_id")
 	info.jwksURI = r.text("software_jwks_endpoint")
+	info.revokedURI, _ = ssa.str("software_jwks_revoked_endpoint")
 	info.redirectURIs = r.list("software_redirect_uris")
 	if roles, single := ssa["software_roles"].(string); single { // a single role, as some directories send it
 		if info.roles = strings.Fields(roles); len(info.roles) == 0 {

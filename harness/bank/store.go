@@ -13,6 +13,7 @@ type registration struct {
 	profile      string // the dialect it was registered under
 	softwareID   string
 	jwksURI      string   // the SSA's software_jwks_endpoint
+	jwks         []byte   // a plain RFC 7591 private_key_jwt client's own jwks member (JSON), for its assertions
 	authMethod   string   // token_endpoint_auth_method
 	signingAlg   string   // token_endpoint_auth_signing_alg, for private_key_jwt
 	subjectDN    string   // tls_client_auth_subject_dn, for tls_client_auth
@@ -74,6 +75,7 @@ func newStore() *store {
 type commitRules struct {
 	checkReplay    bool
 	checkDuplicate bool
+	duplicateCode  string // the error code of a duplicate registration; "" for invalid_client_metadata
 }
 
 // register stores a new client unless its request jti was used already or its software already has
@@ -123,7 +125,11 @@ func (s *store) checkLocked(reg registration, self string, now time.Time, rules 
 	if rules.checkDuplicate {
 		for id, c := range s.clients {
 			if id != self && !c.deleted && reg.softwareID != "" && c.reg.softwareID == reg.softwareID {
-				return badMetadata("software %q is already registered as another client", reg.softwareID)
+				e := badMetadata("software %q is already registered as another client", reg.softwareID)
+				if rules.duplicateCode != "" {
+					e.code = rules.duplicateCode
+				}
+				return e
 			}
 		}
 	}

@@ -75,7 +75,7 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		scope = strings.Join(requested, " ")
 	}
 	tok := accessToken{clientID: c.id, scope: scope, expiresAt: b.now().Add(tokenLifetime)}
-	if cert != nil && !b.has("token-unbound") {
+	if cert != nil && !b.has("token-unbound") && !b.cfg.Choices.UnboundTokens {
 		tok.thumbprint = pki.Thumbprint(cert)
 	}
 	value := b.store.issueToken(tok)
@@ -158,6 +158,15 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 	return c, nil
 }
 
+// clientKeySet is the key set a client's assertions verify against: its own jwks member (plain RFC 7591),
+// else its software's key set.
+func (b *Bank) clientKeySet(ctx context.Context, c *client) (jose.JSONWebKeySet, error) {
+	if len(c.reg.jwks) > 0 {
+		return parseKeySet(c.reg.jwks)
+	}
+	return b.fetchKeySet(ctx, c.reg.jwksURI)
+}
+
 // checkAssertion verifies a private_key_jwt client assertion (RFC 7523 §3).
 func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, issuer string) *apiError {
 	if assertion == "" {
@@ -185,7 +194,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 			return badClient("client_assertion claims are not a JSON object")
 		}
 	} else {
-		set, err := b.fetchKeySet(ctx, c.reg.jwksURI)
+		set, err := b.clientKeySet(ctx, c)
 		if err != nil {
 			b.logger.Info("cannot fetch a software key set", "url", c.reg.jwksURI, "error", err)
 			return badClient("cannot fetch the client's key set")

@@ -3,6 +3,7 @@
 package embedded
 
 import (
+	"cmp"
 	"crypto"
 	"errors"
 	"fmt"
@@ -92,7 +93,7 @@ func Start(opts Options) (*Env, error) {
 	env.Target = &target.Target{
 		Name:         "embedded reference bank",
 		Profile:      bank.ProfileUK,
-		Profiles:     profileSettings(env.Bank.URL),
+		Profiles:     profileSettings(env.Bank.URL, env.Bank.MTLSURL, rfc7591AuthMethod(opts.Choices)),
 		DiscoveryURL: env.Bank.URL + "/.well-known/openid-configuration",
 		RootCAs:      dir.CA().Pool(),
 		Timeout:      opts.Timeout,
@@ -100,7 +101,7 @@ func Start(opts Options) (*Env, error) {
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { env.Bank.Bank.ExpireTokens(clientID); return nil },
 	}
-	if err := atUKVersion(env.Target, env.Bank.URL, opts.UKVersion); err != nil {
+	if err := atUKVersion(env.Target, cmp.Or(env.Bank.MTLSURL, env.Bank.URL), opts.UKVersion); err != nil {
 		env.Close()
 		return nil, err
 	}
@@ -129,15 +130,30 @@ const (
 )
 
 // profileSettings tells the harness where the reference bank serves each profile, and the
-// credentials each profile's registration needs.
-func profileSettings(base string) map[string]*target.ProfileSettings {
+// credentials each profile's registration needs. A bank with a listener that requires a client
+// certificate in the handshake (mtlsBase) serves the registration of its mTLS profiles there.
+func profileSettings(base, mtlsBase, rfc7591Auth string) map[string]*target.ProfileSettings {
 	out := map[string]*target.ProfileSettings{}
 	for _, p := range bank.Profiles() {
-		out[p] = &target.ProfileSettings{Registration: base + bank.RegistrationPath(p)}
+		at := base
+		if mtlsBase != "" && p != bank.ProfileRFC7591 {
+			at = mtlsBase
+		}
+		out[p] = &target.ProfileSettings{Registration: at + bank.RegistrationPath(p)}
 	}
 	out[bank.ProfileIS].BasicUser, out[bank.ProfileIS].BasicPassword = AdminUser, AdminPassword
 	out[bank.ProfileRFC7591].InitialAccessToken = InitialAccessToken
+	out[bank.ProfileRFC7591].TokenEndpointAuthMethod = rfc7591Auth
 	return out
+}
+
+// rfc7591AuthMethod is what the embedded target says its plain RFC 7591 clients use, as a configured
+// target's overrides.token_endpoint_auth_method does: "" for the profile's default.
+func rfc7591AuthMethod(c bank.Choices) string {
+	if c.RFC7591PrivateKeyJWT {
+		return "private_key_jwt"
+	}
+	return ""
 }
 
 // Close stops both servers.

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -23,11 +24,13 @@ import (
 // through a control endpoint served by the process that started them. It carries a token: keep it in
 // a file only its owner reads.
 type Shared struct {
-	BankURL    string `json:"bank_url"`
-	DirURL     string `json:"directory_url"`
-	Token      string `json:"token"` // the directory's admin token, also the control endpoint's
-	ControlURL string `json:"control_url"`
-	UKVersion  string `json:"uk_version,omitempty"`
+	BankURL     string `json:"bank_url"`
+	BankMTLS    string `json:"bank_mtls_url,omitempty"`       // the bank's listener that requires a client certificate, if any
+	RFC7591Auth string `json:"rfc7591_auth_method,omitempty"` // what plain RFC 7591 clients use, if not the default
+	DirURL      string `json:"directory_url"`
+	Token       string `json:"token"` // the directory's admin token, also the control endpoint's
+	ControlURL  string `json:"control_url"`
+	UKVersion   string `json:"uk_version,omitempty"`
 }
 
 // controlExpirePath makes every access token of a client expire now (Target.ExpireTokens).
@@ -66,7 +69,7 @@ func (e *Env) Share(opts Options) (Shared, error) {
 	}
 	e.control = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10}
 	go func() { _ = e.control.Serve(ln) }()
-	return Shared{BankURL: e.Bank.URL, DirURL: e.DirURL, Token: opts.AdminToken, ControlURL: "http://" + ln.Addr().String(), UKVersion: opts.UKVersion}, nil
+	return Shared{BankURL: e.Bank.URL, BankMTLS: e.Bank.MTLSURL, RFC7591Auth: rfc7591AuthMethod(opts.Choices), DirURL: e.DirURL, Token: opts.AdminToken, ControlURL: "http://" + ln.Addr().String(), UKVersion: opts.UKVersion}, nil
 }
 
 // Connect describes a shared embedded default (see Env.Share) as a target, as Start does for its own.
@@ -86,7 +89,7 @@ func Connect(ctx context.Context, s Shared, timeout time.Duration) (*target.Targ
 	tgt := &target.Target{
 		Name:         "embedded reference bank",
 		Profile:      bank.ProfileUK,
-		Profiles:     profileSettings(s.BankURL),
+		Profiles:     profileSettings(s.BankURL, s.BankMTLS, s.RFC7591Auth),
 		DiscoveryURL: s.BankURL + "/.well-known/openid-configuration",
 		RootCAs:      roots,
 		Timeout:      timeout,
@@ -94,7 +97,7 @@ func Connect(ctx context.Context, s Shared, timeout time.Duration) (*target.Targ
 		Supports:     target.Capabilities{Read: true, Update: true, Delete: true},
 		ExpireTokens: func(clientID string) error { return expireRemote(ctl, s, clientID) },
 	}
-	if err := atUKVersion(tgt, s.BankURL, s.UKVersion); err != nil {
+	if err := atUKVersion(tgt, cmp.Or(s.BankMTLS, s.BankURL), s.UKVersion); err != nil {
 		return nil, err
 	}
 	return tgt, nil

@@ -109,6 +109,7 @@ type Target struct {
 	// it to the server): AssertionAudienceBoth ("" too), AssertionAudienceToken or AssertionAudienceIssuer.
 	AssertionAudience string
 	Scope             string // scope of profiles that have none of their own (programmatic targets); "" for none
+	FAPI              bool   // the bank implements FAPI, which requires what is optional elsewhere (certificate-bound tokens)
 	RootCAs           *x509.CertPool
 	Timeout           time.Duration
 	// AllowHTTP lets requests go over plain http (target.allow_http: a local test server); otherwise

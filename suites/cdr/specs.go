@@ -39,7 +39,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 		func(f *framework.Framework) { common.Delete(f) })
 
 	framework.ConformanceIt(negative("CDR-REG-N01", "register", "CDR-DCR-DUPLICATE",
-		"a second registration of the same software product is refused", "400 invalid_client_metadata"),
+		"a second registration of the same software product is refused", "400 invalid_client_metadata|invalid_software_statement|unapproved_software_statement"),
 		func(f *framework.Framework) {
 			f.RegisterBaseline()
 			sw := f.Software()

@@ -144,17 +144,16 @@ func (f *Framework) ExpectStatus(resp *client.Response, err error, want ...int) 
 // ExpectRefusedWithoutCertificate passes when the server refused the TLS handshake of a request sent
 // without a client certificate, and otherwise expects it refused with 400, 401 or 403.
 func (f *Framework) ExpectRefusedWithoutCertificate(resp *client.Response, err error) {
-	if err != nil && IsTLSRefusal(err) {
+	if err != nil && f.refusedWithoutCertificate(err) {
 		return
 	}
 	f.ExpectStatus(resp, err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
 }
 
-// IsTLSRefusal reports whether err is the server refusing the TLS handshake (an alert such as
-// "certificate required"), as opposed to the server being unreachable.
-func IsTLSRefusal(err error) bool {
-	return strings.Contains(err.Error(), "remote error: tls:")
-}
+// IsTLSRefusal reports whether err is the server refusing the TLS connection (an alert such as
+// "certificate required", or the connection closed under the request: see tlsrefusal.go), as opposed
+// to the server being unreachable.
+func IsTLSRefusal(err error) bool { return tlsRefusal(err) }
 
 // refusal is what the spec accepts as a refusal: the given statuses and error codes, or those the
 // target's configuration gives for the spec (overrides.specs).

@@ -212,11 +212,6 @@ var registrationFaults = []registrationFault{
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
 		}), status400, badRedirect},
-	{"UK-REG-N41", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN", "tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused",
-		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
-			return c.Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
-				With(dnMember(f), "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")
-		}), status400, badMetadata},
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration refused", func() {
@@ -258,6 +253,29 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused or corrected",
 				if got != "PS256" && got != "ES256" {
 					f.Failf("RS256 refused, or replaced by PS256 or ES256 (OBIE-DCR-3.3-ID-TOKEN-ALG)", "201 with id_token_signed_response_alg %v", got)
 				}
+				return
+			}
+			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
+		})
+
+	// RFC 8705 section 2.1.2 and OBIE let the bank compare the subject DN with the certificate at
+	// registration or at the token endpoint: a client with a wrong DN must never get a token with it.
+	framework.ConformanceIt(negative("UK-REG-N41", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN",
+		"tls_client_auth with a tls_client_auth_subject_dn that is not the certificate's is refused at registration, or the token endpoint refuses that certificate",
+		"400 invalid_client_metadata, or 201 and then the token request 400/401 invalid_client"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			claims := f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "tls_client_auth").
+				With(dnMember(f), "CN=someone-else,OU=0015800001ZZZZZZZZ,O=OpenBanking,C=GB")
+			resp, err := f.TryRegister(sw, claims)
+			if err == nil && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) {
+				id, _ := f.ExpectJSON(resp)["client_id"].(string)
+				if id == "" {
+					f.Failf("the wrong subject DN refused, or a client_id in the 201 body (RFC7591-3.2.1)", "none in %s", resp.Excerpt(200))
+				}
+				reg := &framework.Registration{ClientID: id, Software: sw, Claims: claims, TLSClientAuth: true}
+				resp, err = f.TryToken(reg)
+				f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 				return
 			}
 			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)

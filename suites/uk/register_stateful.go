@@ -36,13 +36,18 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 			f.ExpectRefusal(resp, err, status400, badMetadataOrSSA.codes(f)...)
 		})
 
+	// The OB Directory's SSA carries no software status: it revokes software by moving its keys to
+	// software_jwks_revoked_endpoint (and org_jwks_revoked_endpoint). A TPP keeps the SSA issued before;
+	// the bank must see that the key signing the request is no longer the software's.
 	framework.ConformanceIt(negative("UK-REG-N23", "register", "OBIE-DCR-3.3-SSA-STATUS",
-		"an SSA of revoked software is refused", "400 unapproved_software_statement|invalid_software_statement"),
+		"a request of software the directory has revoked (its keys moved to its revoked key set) is refused, with the SSA issued before",
+		"400 unapproved_software_statement|invalid_software_statement|invalid_client_metadata"),
 		func(f *framework.Framework) {
 			sw := f.Software()
+			claims := f.BaselineClaims(sw)
 			f.SetSoftwareStatus(sw, "Revoked")
-			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
-			f.ExpectError(resp, err, status400, unapprovedSSA.codes(f)...)
+			resp, err := f.TryRegister(sw, claims)
+			f.ExpectError(resp, err, status400, unapprovedSSA.plus(badMetadata.codes(f)...).codes(f)...)
 		})
 
 	framework.ConformanceIt(negative("UK-REG-N24", "register", "OBIE-DCR-3.3-SSA-STATUS",

@@ -147,12 +147,25 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.RequireRead()
 			sw := f.Software()
 			reg := f.Register(sw, f.BaselineClaims(sw).With("tls_client_certificate_bound_access_tokens", true))
+			if !boundTokensPromised(f, reg) {
+				f.Skipf("neither discovery nor the registration answer says access tokens are certificate-bound, and target.fapi is not set: RFC 8705 section 3 binding is opt-in outside FAPI")
+			}
 			tok := f.AccessToken(reg)
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			resp, err := f.Manage("GET", reg.ClientID, tok, "", other.Transport)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 })
+
+// boundTokensPromised reports whether the bank must bind reg's access tokens to its certificate: discovery
+// or the registration answer says tls_client_certificate_bound_access_tokens is true (RFC 8705 section 3.3
+// and 3.4), or the target is configured as FAPI (which requires binding).
+func boundTokensPromised(f *framework.Framework, reg *framework.Registration) bool {
+	const member = "tls_client_certificate_bound_access_tokens"
+	advertised, _ := f.Discovery()[member].(bool)
+	answered, _ := reg.Metadata[member].(bool)
+	return f.Target.FAPI || advertised || answered
+}
 
 // registerTLSClientAuth registers the spec's software for tls_client_auth with its certificate's subject,
 // and is a token-request helper that sends no assertion.

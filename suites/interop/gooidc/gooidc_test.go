@@ -29,15 +29,7 @@ var server = interop.Server{
 	Key: "gooidc", Name: "go-oidc", Version: "v0.25.0",
 	Setup: "`github.com/luikyv/go-oidc` (a dependency of the test), in the test process over TLS on loopback: " +
 		"client_credentials, client_secret_basic/post, an initial access token, registration access tokens rotated on read and update.",
-	HarnessBugs: map[string]string{
-		"RFC-REG-N03": fragmentCode,
-		"RFC-PUT-N07": fragmentCode,
-	},
 }
-
-// fragmentCode: go-oidc refuses a redirect URI with a fragment with invalid_client_metadata, which no
-// MUST forbids (RFC 7591 section 3.2.2 names no code for it); the specs demand invalid_redirect_uri.
-const fragmentCode = "refuses a fragment redirect URI with invalid_client_metadata, which RFC 7591 allows; the spec wants invalid_redirect_uri (issue 19, legal choices)"
 
 // clients is go-oidc's DCR storage: an in-memory map.
 type clients struct {
