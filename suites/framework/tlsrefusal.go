@@ -15,7 +15,8 @@ import (
 // tlsRefusal reports whether err is the server refusing the TLS connection of a request, however the
 // refusal reached the client: a TLS alert ("remote error: tls: certificate required"), or, in TLS 1.3,
 // where the client finishes its side of the handshake before the server judges its certificate, the
-// server closing the connection under the request (a reset, a broken pipe, EOF). A connection refused,
+// server closing the connection under the request (a reset, a broken pipe, EOF, an HTTP/2 connection
+// lost before its first frame). A connection refused,
 // a timeout or a server certificate the harness does not trust is not a refusal of the client.
 func tlsRefusal(err error) bool {
 	if err == nil {
@@ -30,8 +31,14 @@ func tlsRefusal(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &netErr) && netErr.Timeout()) {
 		return false
 	}
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	// Over HTTP/2 the transport reports a connection closed before its first frame with a sentinel of
+	// its own, which wraps no cause.
+	msg := err.Error()
+	return strings.Contains(msg, "http2: client conn could not be established") || strings.Contains(msg, "http2: client connection lost")
 }
 
 // refusedWithoutCertificate reports whether err is the server refusing in the TLS layer a request sent
