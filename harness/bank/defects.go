@@ -63,7 +63,7 @@ var defectCatalogue = map[string]string{
 	"allow-duplicate-registration":     "registers the same software_id again while an earlier client exists",
 	"v31-jwt-only":                     "UK DCR 3.1 endpoint: refuses application/jose, the content type 3.1 defines",
 	"v31-subject-dn-only":              "UK DCR 3.1 endpoint: reads tls_client_auth_subject_dn (3.2) instead of 3.1's tls_client_auth_dn",
-	"ignore-tls-subject-dn":            "accepts a tls_client_auth_subject_dn that does not match the transport certificate",
+	"ignore-tls-subject-dn":            "ignores tls_client_auth_subject_dn: registers one that is not the certificate's, and the token endpoint takes any certificate of the software",
 
 	// Registration transport and response.
 	"allow-tls11":                   "accepts TLS 1.0 and 1.1 handshakes (FAPI requires TLS 1.2 or later)",

@@ -60,7 +60,8 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 			return reg, badMetadata("tls_client_auth needs %s", member)
 		}
 		// Under the choice SubjectDNAtToken the token endpoint compares it instead (authenticateClient).
-		if cert != nil && !sameDN(dn, cert.Subject.String()) && !b.has("ignore-tls-subject-dn") && !b.cfg.Choices.SubjectDNAtToken {
+		reg.ignoreDN = b.has("ignore-tls-subject-dn")
+		if cert != nil && !sameDN(dn, cert.Subject.String()) && !reg.ignoreDN && !b.cfg.Choices.SubjectDNAtToken {
 			return reg, badMetadata("%s %q is not the transport certificate's subject %q",
 				member, dn, cert.Subject.String())
 		}

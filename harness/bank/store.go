@@ -17,6 +17,7 @@ type registration struct {
 	authMethod   string   // token_endpoint_auth_method
 	signingAlg   string   // token_endpoint_auth_signing_alg, for private_key_jwt
 	subjectDN    string   // tls_client_auth_subject_dn, for tls_client_auth
+	ignoreDN     bool     // the defect ignore-tls-subject-dn: the token endpoint takes any certificate of the software
 	grantTypes   []string // registered grant_types (defaulted)
 	scopes       []string // scopes a token may carry
 	metadata     map[string]any

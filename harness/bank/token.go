@@ -142,7 +142,8 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 		}
 	case "tls_client_auth":
 		// The registered subject includes CN=<software_id>, so this also ties the certificate to the software.
-		if cert == nil || !sameDN(c.reg.subjectDN, cert.Subject.String()) && !b.has("token-accept-other-cert-tls-auth") {
+		matches := cert != nil && (sameDN(c.reg.subjectDN, cert.Subject.String()) || c.reg.ignoreDN && cert.Subject.CommonName == c.reg.softwareID)
+		if cert == nil || !matches && !b.has("token-accept-other-cert-tls-auth") {
 			return nil, badClient("the certificate subject is not the client's tls_client_auth_subject_dn")
 		}
 	case "client_secret_basic", "client_secret_post":
