@@ -10,6 +10,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/reports"
+	"github.com/dcrconform/dcrconform/suites"
 )
 
 // Against a configured bank that answers 500 to a registration served while another is in flight, run
@@ -97,5 +98,24 @@ func TestSameRequests(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pairs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The self-test runs every defect a spec can catch in one process, and refuses a load-only one by name.
+func TestSelfTestLeavesLoadOnlyDefectsOut(t *testing.T) {
+	all, err := selectDefects("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range suites.LoadOnlyDefects {
+		if _, ok := all[name]; ok {
+			t.Errorf("the self-test selects the load-only defect %s", name)
+		}
+		if _, err := selectDefects(name); err == nil || !strings.Contains(err.Error(), "concurrent load") {
+			t.Errorf("--defects %s: error %v, want it refused as load-only", name, err)
+		}
+	}
+	if len(all) != len(suites.DefectCatches) {
+		t.Errorf("the self-test selects %d defects, DefectCatches lists %d", len(all), len(suites.DefectCatches))
 	}
 }
