@@ -90,14 +90,14 @@ type Target struct {
 // NotSelected counts the catalogue's specs that the run's label filter or focus left out: they are
 // in no other count, and in no report's list of specs.
 type Summary struct {
-	Total       int `json:"total"`
-	Passed      int `json:"passed"`
-	Warned      int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD (or MAY) not met
-	Failed      int `json:"failed"`
-	Skipped     int `json:"skipped"`
+	Total   int `json:"total"`
+	Passed  int `json:"passed"`
+	Warned  int `json:"warned,omitempty"` // outcome warning: passed, with a SHOULD (or MAY) not met
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
 	// ExpectedFailures counts the failures a bank's expected-failures list named (outcome expected-failure).
 	ExpectedFailures int `json:"expected_failures,omitempty"`
-	NotSelected int `json:"not_selected,omitempty"`
+	NotSelected      int `json:"not_selected,omitempty"`
 }
 
 // Spec is the result of one conformance spec (or of a failed suite-level node, see FromGinkgo).

@@ -22,11 +22,15 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "verify" {
 		return runReportVerify(args[1:], stdout, stderr)
 	}
-	fs := newCLI("report", "report --in run.json [--in more.json ...] [--html F] [--junit F] [--json F] [--sign-key KEY.pem]\n       dcrconform report verify --in run.json --key PUB.pem",
+	if len(args) > 0 && args[0] == "diff" {
+		return runReportDiff(args[1:], stdout, stderr)
+	}
+	fs := newCLI("report", "report --in run.json [--in more.json ...] [--html F] [--junit F] [--json F] [--sign-key KEY.pem]\n       dcrconform report verify --in run.json --key PUB.pem\n       dcrconform report diff --base old.json --in new.json",
 		`Regenerates reports from JSON records written by "dcrconform run --json". Several --in are merged into one
 record, the matrix target × profile × spec: runs of several banks, profiles, or CI jobs gathered at the end.
 --sign-key signs the JSON written by --json; --key verifies the inputs' signatures first and the HTML says so.
-"report verify" checks a signed record (see "dcrconform report verify -h").`, stdout, stderr)
+"report verify" checks a signed record (see "dcrconform report verify -h"); "report diff" compares two runs
+(see "dcrconform report diff -h").`, stdout, stderr)
 	var ins stringList
 	fs.Var(&ins, "in", `JSON record written by "dcrconform run --json" (required, repeatable: several are merged; - for standard input)`)
 	jsonOut := fs.String("json", "", "write the JSON record (again, secrets masked) to this path")
