@@ -18,7 +18,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/container"
 )
 
-func clearBankEnv(t *testing.T) {
+func clearBankEnv(t testing.TB) {
 	for _, k := range []string{container.EnvDirectoryURL, container.EnvTLSCertFile, container.EnvTLSKeyFile, defectsEnv} {
 		t.Setenv(k, "")
 	}

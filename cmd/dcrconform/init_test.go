@@ -26,7 +26,7 @@ var (
 )
 
 // dcrconformBinary builds the command once per test binary, as go install does (CGO off).
-func dcrconformBinary(t *testing.T) string {
+func dcrconformBinary(t testing.TB) string {
 	t.Helper()
 	builtOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "dcrconform-bin-")
@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 }
 
 // freeAddr is a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

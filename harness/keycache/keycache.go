@@ -22,7 +22,7 @@ import (
 )
 
 // DefaultSize is how many keys the file keeps: more than a run of every profile takes (about 16: the
-// shared pool's 8, the directory's, the rogue keys and the second software of a few specs).
+// shared pool's 4, the directory's, the rogue keys and the second software of a few specs).
 const DefaultSize = 64
 
 // DefaultPath is the cache file under the user's cache folder ($XDG_CACHE_HOME, ~/.cache, …).

@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultPairs is how many key pairs a run's default software identities share.
-const DefaultPairs = 4
+const DefaultPairs = 2
 
 // Shared is the RSA key material that a run's default software identities share: a few pairs (a signing
 // key and a transport key), made in the background as soon as StartShared is called, on every core, so
