@@ -127,8 +127,12 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	if len(runs) > 1 {
 		what = fmt.Sprintf("%d runs merged (%s)", len(run.Runs), run.Target.Name)
 	}
-	fmt.Fprintf(stdout, "report: %s: %d specs, %d failed, %d passed, %d skipped; wrote %s\n",
-		what, s.Total, s.Failed, s.Passed, s.Skipped, strings.Join(wrote, ", "))
+	warned := ""
+	if s.Warned > 0 {
+		warned = fmt.Sprintf(", %d passed with a warning", s.Warned)
+	}
+	fmt.Fprintf(stdout, "report: %s: %d specs, %d failed, %d passed%s, %d skipped; wrote %s\n",
+		what, s.Total, s.Failed, s.Passed, warned, s.Skipped, strings.Join(wrote, ", "))
 	if run.Signature != nil {
 		fmt.Fprintf(stdout, "report: %s signed with key %s (%s)\n", *jsonOut, run.Signature.KeyThumbprint, run.Signature.Algorithm)
 	}
