@@ -3,6 +3,7 @@ package bank
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Defect is one deliberately wrong behaviour the bank can be switched to, so that a suite can prove
@@ -146,7 +147,12 @@ func defectSet(names []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(names))
 	for _, n := range names {
 		if _, ok := defectCatalogue[n]; !ok {
-			return nil, fmt.Errorf("bank: unknown defect %q", n)
+			names := make([]string, 0, len(defectCatalogue))
+			for d := range defectCatalogue {
+				names = append(names, d)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("unknown defect %q: the defects are %s", n, strings.Join(names, ", "))
 		}
 		set[n] = true
 	}

@@ -81,7 +81,7 @@ func TestDefectsCatalogue(t *testing.T) {
 }
 
 func TestNewRejectsUnknownDefects(t *testing.T) {
-	if _, err := New(Config{Defects: []string{"skip-ssa-signature", "no-such-defect"}}); err == nil || !strings.Contains(err.Error(), "no-such-defect") {
+	if _, err := New(Config{Defects: []string{"skip-ssa-signature", "no-such-defect"}}); err == nil || !strings.Contains(err.Error(), "no-such-defect") || !strings.Contains(err.Error(), "the defects are accept-any-id-token-alg") {
 		t.Errorf("New with an unknown defect: err = %v, want one naming it", err)
 	}
 	b, err := New(Config{Defects: []string{"skip-ssa-signature"}})

@@ -282,7 +282,7 @@ func serve(b *Bank, addr string, serverCert tls.Certificate, clientAuth tls.Clie
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("bank: listen: %w", err)
+		return nil, err // "listen tcp ADDR: ..." says it all
 	}
 	s := &Server{
 		URL:  "https://" + ln.Addr().String(),

@@ -57,10 +57,10 @@ func Parse(data []byte) (*Config, error) {
 	}
 	var c Config
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
-		return nil, err
+		return nil, decodeError(data, err)
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, withPositions(data, err)
 	}
 	return &c, nil
 }

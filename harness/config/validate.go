@@ -79,7 +79,7 @@ func (c *Config) Validate() error {
 	c.Overrides.validate(bad)
 	for i, e := range c.ExpectedFailures {
 		if field, problem := e.Check(); field != "" {
-			bad(fmt.Sprintf("expected_failures[%d].%s", i, field), "%s", problem)
+			bad(fmt.Sprintf("expected_failures[%d].%s", i, field), "%s", strings.TrimPrefix(problem, "is "))
 		}
 	}
 	t := &c.Target

@@ -52,10 +52,10 @@ type BankServer struct {
 // reference bank over TLS on opts.Addr, asking for client certificates that chain to that CA.
 func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if opts.DirectoryURL == "" {
-		return nil, errors.New("bank: a mock directory URL is required")
+		return nil, errors.New("a mock directory URL is required")
 	}
 	if err := mockdirectory.CheckBaseURL(opts.DirectoryURL); err != nil {
-		return nil, fmt.Errorf("bank: directory URL %q: %w", opts.DirectoryURL, err)
+		return nil, fmt.Errorf("directory URL %q: %w", opts.DirectoryURL, err)
 	}
 	dirURL := strings.TrimRight(opts.DirectoryURL, "/")
 	if opts.Addr == "" {
@@ -74,13 +74,13 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if bundle == nil {
 		var err error
 		if bundle, err = fetchCABundle(ctx, dirURL+mockdirectory.CABundlePath, opts.CAWait); err != nil {
-			return nil, fmt.Errorf("bank: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		bundleFrom = dirURL + mockdirectory.CABundlePath
 	}
 	roots, inters, err := splitBundle(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("bank: directory CA bundle %s: %w", bundleFrom, err)
+		return nil, fmt.Errorf("directory CA bundle %s: %w", bundleFrom, err)
 	}
 	// The same configuration as the embedded default's bank (every profile, the same credentials).
 	b, err := bank.New(bank.Config{
@@ -104,16 +104,16 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if cert == nil {
 		ca, err := pki.NewCA("dcrconform reference bank")
 		if err != nil {
-			return nil, fmt.Errorf("bank: server CA: %w", err)
+			return nil, fmt.Errorf("server CA: %w", err)
 		}
 		c, err := ca.IssueServer(opts.Hostnames...)
 		if err != nil {
-			return nil, fmt.Errorf("bank: server certificate: %w", err)
+			return nil, fmt.Errorf("server certificate: %w", err)
 		}
 		cert, s.ServerCA = &c, ca.BundlePEM()
 		if opts.WriteCA != nil {
 			if err := opts.WriteCA(s.ServerCA); err != nil {
-				return nil, fmt.Errorf("bank: server CA: %w", err)
+				return nil, fmt.Errorf("server CA: %w", err)
 			}
 		}
 	}
