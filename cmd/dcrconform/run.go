@@ -479,10 +479,10 @@ func tallyLine(r ginkgo.Report) string {
 	}
 	warnings := ""
 	if warned > 0 {
-		warnings = fmt.Sprintf(" (and %d passed with a warning: a SHOULD or MAY clause not met)", warned)
+		warnings = fmt.Sprintf(" %d passed with a warning (a SHOULD or MAY clause not met),", warned)
 	}
-	return fmt.Sprintf("dcrconform: %d specs selected: %d passed, %d failed, %d skipped (%d not selected by this run)%s",
-		passed+warned+failed+skipped, passed, failed, skipped, notSelected, warnings)
+	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run)",
+		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected)
 }
 
 func countRun(r ginkgo.Report) (ran, skipped int) {
