@@ -47,7 +47,9 @@ commands. Existing files are kept unless --force.`, stdout, stderr)
 	out := fs.String("out", ".", "`dir`ectory to write into (created if missing)")
 	bankURL := fs.String("bank-url", defaultBankURL, "the bank's base `URL`; its discovery document is at URL/.well-known/openid-configuration")
 	dirAddr := fs.String("directory-addr", "127.0.0.1:8700", "with --mock-directory: `host:port` the directory listens on during runs")
-	dirURL := fs.String("directory-url", "", "with --mock-directory: base `URL` the bank reaches the directory at (default http://<directory-addr>)")
+	dirURL := fs.String("directory-url", "", "with --mock-directory: base `URL` the bank reaches the directory at (default http://<directory-addr>); without it: the https URL of a running directory (dcrconform directory) whose trust material init exports")
+	dirCA := fs.String("directory-ca", "", "with a running directory: PEM `file` of the roots of its server certificate (default: system roots)")
+	dirCASHA := fs.String("directory-ca-sha256", "", "with a running directory: SHA-256 `hex` of its CA root (printed by dcrconform directory), instead of --directory-ca")
 	force := fs.Bool("force", false, "overwrite an existing config")
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -67,6 +69,22 @@ commands. Existing files are kept unless --force.`, stdout, stderr)
 		return fs.usageError("--bank-url %q: want https://host[:port], the bank's base URL", *bankURL)
 	}
 	p := initParams{Profile: *profile, Mock: *mock, BankURL: strings.TrimRight(*bankURL, "/"), DirAddr: *dirAddr, DirURL: *dirURL, Out: *out}
+	p.Remote = !*mock && *dirURL != ""
+	if (*dirCA != "" || *dirCASHA != "") && !p.Remote {
+		return fs.usageError("--directory-ca and --directory-ca-sha256 go with --directory-url of a running directory (without --mock-directory)")
+	}
+	if p.Remote {
+		if registryEntry(*profile).SSA == "" {
+			return fs.usageError("--directory-url: plain RFC 7591 sends no software statement, so there is no directory to trust")
+		}
+		if err := mockdirectory.CheckBaseURL(p.DirURL); err != nil || !strings.HasPrefix(p.DirURL, "https://") {
+			return fs.usageError("--directory-url %q: want the https base URL of a running directory", p.DirURL)
+		}
+		if *dirCA != "" && *dirCASHA != "" {
+			return fs.usageError("give --directory-ca or --directory-ca-sha256, not both")
+		}
+		p.DirURL = strings.TrimRight(p.DirURL, "/")
+	}
 	if *mock {
 		if err := mockdirectory.CheckAddr(*dirAddr); err != nil {
 			return fs.usageError("--directory-addr %q: %v", *dirAddr, err)
@@ -89,6 +107,12 @@ commands. Existing files are kept unless --force.`, stdout, stderr)
 		fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
 		return exitFailed
 	}
+	if p.Remote {
+		if err := exportRemoteTrust(p, *dirCA, *dirCASHA); err != nil {
+			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
+			return exitFailed
+		}
+	}
 	if *mock {
 		if err := exportTrust(p); err != nil {
 			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
@@ -105,7 +129,8 @@ commands. Existing files are kept unless --force.`, stdout, stderr)
 
 type initParams struct {
 	Profile, BankURL, DirAddr, DirURL, Out string
-	Mock                                   bool
+	Mock                                   bool // the harness serves the directory during runs
+	Remote                                 bool // a running directory at DirURL
 }
 
 func (p initParams) path(parts ...string) string {
@@ -119,14 +144,6 @@ func exportTrust(p initParams) error {
 		return fmt.Errorf("mock directory state %s: %w", p.path(initStateDir), err)
 	}
 	defer dir.Close() // releases the state's lock for the run
-	trust := p.path(initTrustDir)
-	if err := os.MkdirAll(trust, 0o755); err != nil {
-		return err
-	}
-	caFile, err := filepath.Abs(filepath.Join(trust, trustCAFile))
-	if err != nil {
-		return err
-	}
 	files := map[string][]byte{trustCAFile: dir.CABundlePEM()}
 	for name, path := range map[string]string{trustUKJWKS: mockdirectory.DirectoryJWKSPath, trustCDRJWKS: mockdirectory.CDRJWKSPath} {
 		set, err := dir.KeySet(path)
@@ -139,11 +156,22 @@ func exportTrust(p initParams) error {
 		}
 		files[name] = append(b, '\n')
 	}
-	files[trustEnvFile] = fmt.Appendf(nil, "%s=%s\n%s=%s\n%s=%s\nDCRCONFORM_CDR_JWKS_URL=%s\n",
+	return writeTrust(p, files, "The directory's CA and keys live in ../"+initStateDir+", so these files stay valid across runs.")
+}
+
+// writeTrust writes the trust files, with directory.env and README.txt, to trust/. No path in them is
+// absolute, so that init's output can be committed and used from any checkout.
+func writeTrust(p initParams, files map[string][]byte, where string) error {
+	trust := p.path(initTrustDir)
+	if err := os.MkdirAll(trust, 0o755); err != nil {
+		return err
+	}
+	files[trustEnvFile] = fmt.Appendf(nil, "# The directory's URLs, and its CA bundle relative to this folder (in a bank's container started by\n# dcrconform run --image it is %s).\n%s=%s\n%s=%s\n%s=%s\nDCRCONFORM_CDR_JWKS_URL=%s\n",
+		container.DirectoryCAFile,
 		container.EnvDirectoryURL, p.DirURL, container.EnvDirectoryJWKSURL, p.DirURL+mockdirectory.DirectoryJWKSPath,
-		container.EnvDirectoryCAFile, caFile, p.DirURL+mockdirectory.CDRJWKSPath)
+		container.EnvDirectoryCAFile, trustCAFile, p.DirURL+mockdirectory.CDRJWKSPath)
 	files[trustReadme] = fmt.Appendf(nil, `What a bank must trust to be tested with dcrconform's mock directory (written by dcrconform init).
-The directory's CA and keys live in ../%s, so these files stay valid across runs.
+%s
 
 %-18s CA bundle of the software transport (mTLS) certificates: the bank's client CA.
 %-18s   also served at %s%s
@@ -151,8 +179,11 @@ The directory's CA and keys live in ../%s, so these files stay valid across runs
 %-18s   also served at %s%s (SSAs name that URL)
 %-18s key set that signs CDR SSAs (iss %q), also at %s%s
 %-18s the same, as environment variables (what a bank's container gets from dcrconform run --image)
-`, initStateDir, trustCAFile, "", p.DirURL, mockdirectory.CABundlePath, trustUKJWKS, mockdirectory.UKIssuer, "", p.DirURL, mockdirectory.DirectoryJWKSPath,
-		trustCDRJWKS, mockdirectory.CDRIssuer, p.DirURL, mockdirectory.CDRJWKSPath, trustEnvFile)
+
+The bank must reach, over https: %s%s, %s%s and each software's key set %s/{org_id}/{software_id}.jwks.
+`, where, trustCAFile, "", p.DirURL, mockdirectory.CABundlePath, trustUKJWKS, mockdirectory.UKIssuer, "", p.DirURL, mockdirectory.DirectoryJWKSPath,
+		trustCDRJWKS, mockdirectory.CDRIssuer, p.DirURL, mockdirectory.CDRJWKSPath, trustEnvFile,
+		p.DirURL, mockdirectory.CABundlePath, p.DirURL, ssaKeySetPath(p.Profile), p.DirURL)
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(trust, name), b, 0o644); err != nil {
 			return err
@@ -161,27 +192,39 @@ The directory's CA and keys live in ../%s, so these files stay valid across runs
 	return nil
 }
 
-// printNext prints the two commands that follow init.
+// printNext prints the two commands that follow init: the bank (in another terminal), then the run.
 func printNext(w io.Writer, p initParams, cfgPath string) {
 	fmt.Fprintf(w, "dcrconform init: wrote %s", cfgPath)
-	if p.Mock {
+	switch {
+	case p.Mock:
 		fmt.Fprintf(w, ", the mock directory's state %s and its trust material %s", p.path(initStateDir), p.path(initTrustDir)+string(filepath.Separator))
+	case p.Remote:
+		fmt.Fprintf(w, " and the trust material of the directory at %s in %s", p.DirURL, p.path(initTrustDir)+string(filepath.Separator))
 	}
 	fmt.Fprint(w, "\n\nNext:\n")
-	if p.Mock {
+	if p.Mock || p.Remote {
 		host := strings.TrimPrefix(p.BankURL, "https://")
 		if _, _, err := net.SplitHostPort(host); err != nil {
 			host += ":443"
 		}
-		fmt.Fprintf(w, `  1. Start your bank at %s trusting %s (client CA) and the SSA key set %s%s (also %s);
-     or try the reference bank there:
+		fmt.Fprintf(w, `  1. In another terminal, start your bank at %s:
+     - trusting %s as its client CA, and SSAs signed by the key set %s%s (also %s);
+     - able to reach, over https, %s%s, %s%s and the software key sets under %s/;
+     - with the roots of its server certificate in %s (the config's target.ca_bundle).
+     Or try the reference bank there (it writes its server CA there):
        dcrconform bank --addr %s --directory-url %s --directory-ca %s --ca-out %s
 `, p.BankURL, p.path(initTrustDir, trustCAFile), p.DirURL, ssaKeySetPath(p.Profile), p.path(initTrustDir, ssaKeySetFile(p.Profile)),
+			p.DirURL, mockdirectory.CABundlePath, p.DirURL, ssaKeySetPath(p.Profile), p.DirURL, p.path(initBankCAFile),
 			host, p.DirURL, shellQuote(p.path(initTrustDir, trustCAFile)), shellQuote(p.path(initBankCAFile)))
 	} else {
 		fmt.Fprintf(w, "  1. Fill in the values marked replace-with (your bank's URL, credentials and software identity):\n       grep -n replace-with %s\n", shellQuote(cfgPath))
 	}
-	fmt.Fprintf(w, "  2. Run the suites:\n       dcrconform run --config %s --junit %s --json %s --html %s\n",
+	if p.Remote {
+		fmt.Fprintf(w, "  2. Give the run the directory's admin token (never in the config), and run the suites:\n       export %s=...\n", config.AdminTokenEnv)
+	} else {
+		fmt.Fprint(w, "  2. Run the suites:\n")
+	}
+	fmt.Fprintf(w, "       dcrconform run --config %s --junit %s --json %s --html %s\n",
 		shellQuote(cfgPath), shellQuote(p.path("out", "junit.xml")), shellQuote(p.path("out", "run.json")), shellQuote(p.path("out", "report.html")))
 }
 
@@ -253,7 +296,15 @@ func starterConfig(p initParams) string {
 		w("#   %-18s the URLs and files as environment variables\n", trustEnvFile)
 		w("directory:\n  listen: %s\n", p.DirAddr)
 		w("  base_url: %s     # where the bank reaches the directory\n", p.DirURL)
-		w("  state: %s               # the CA and keys behind the trust files: keep it\n", initStateDir)
+		w("  state: %s               # the CA and keys behind the trust files (identities go with each run): keep it\n", initStateDir)
+	case p.Remote:
+		w("# A running mock directory (dcrconform directory): each run takes a lease there, mints a fresh software\n")
+		w("# identity and SSA per spec, and removes them when it ends. Set the bank up to trust it from the files\n")
+		w("# init exported to %s/ (%s: client CA; %s: the key set that signs SSAs).\n", initTrustDir, trustCAFile, ssaKeySetFile(p.Profile))
+		w("# The admin token comes from $%s: keep it out of this file.\n", config.AdminTokenEnv)
+		w("directory:\n  url: %s\n", p.DirURL)
+		w("  ca_bundle: %s/%s   # roots of the directory's server certificate\n", initTrustDir, trustCAFile)
+		w("  # run_ttl: 30m                 # a killed run's identities go after this\n")
 	case entry.SSA == "":
 		w("# Plain RFC 7591 sends no software statement: the harness makes up each client's metadata.\n")
 	default:

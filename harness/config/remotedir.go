@@ -31,7 +31,7 @@ func (d *Directory) StartRun(ctx context.Context, name string) (*target.Director
 	return target.StartRemoteRun(ctx, d.URL, token, c, name, d.RunTTLDuration())
 }
 
-// adminClient is an HTTP client trusting directory.ca_bundle (system roots without it), that follows no
+// adminClient is an HTTP client trusting the system roots and directory.ca_bundle, that follows no
 // redirect: the admin token goes to directory.url only.
 func (d *Directory) adminClient() (*http.Client, error) {
 	tr := &http.Transport{
@@ -51,7 +51,10 @@ func (d *Directory) adminClient() (*http.Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("directory.ca_bundle: %w", err)
 		}
-		pool := x509.NewCertPool()
+		pool, err := x509.SystemCertPool() // a certificate the operator gave may chain to public roots
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
 		for _, c := range certs {
 			pool.AddCert(c)
 		}

@@ -82,8 +82,11 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("directory CA bundle %s: %w", bundleFrom, err)
 	}
-	// The same configuration as the embedded default's bank (every profile, the same credentials).
+	// The same configuration as the embedded default's bank (every profile, the same credentials). Key
+	// sets of a directory served over https come from a server certificate its own CA issues (dcrconform
+	// directory --tls) or one with public roots (--server-cert): both are trusted.
 	b, err := bank.New(bank.Config{
+		HTTPClient:          directoryClient(bundle),
 		DirectoryJWKSURL:    dirURL + mockdirectory.DirectoryJWKSPath,
 		DirectoryIssuer:     mockdirectory.UKIssuer,
 		CDRJWKSURL:          dirURL + mockdirectory.CDRJWKSPath,
@@ -124,6 +127,20 @@ func StartBank(ctx context.Context, opts BankOptions) (*BankServer, error) {
 		b.SetIssuer(opts.Issuer)
 	}
 	return s, nil
+}
+
+// directoryClient fetches the directory's key sets trusting the system roots and the directory's CA
+// bundle.
+func directoryClient(bundle []byte) *http.Client {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	pool.AppendCertsFromPEM(bundle)
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool},
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}
 }
 
 // fetchCABundle GETs url until it answers 200 with a body (each try bounded by 5s, the body by 1 MiB)
