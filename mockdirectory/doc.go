@@ -53,6 +53,18 @@
 //	GET   /admin/keys                               directory signing keys
 //	POST  /admin/keys/rotate                        {"alg": "PS256|ES256"} (default PS256) -> 201 {"kid", "keys"}
 //	POST  /admin/keys/{kid}/retire
+//	DELETE /admin/organisations/{id}                removes it with its software -> 204
+//	POST  /admin/runs                               {"name", "ttl": "30m"} -> 201 Run (a lease; see Runs)
+//	GET   /admin/runs[/{id}]                        open runs; one with its organisations
+//	POST  /admin/runs/{id}/renew                    {"ttl"} -> the run, its lease extended
+//	DELETE /admin/runs/{id}                         removes the run's organisations and software -> RunEnd
+//
+// # Runs
+//
+// A conformance run takes a lease (StartRun) and creates its organisations with Organisation.Run set to it:
+// they go, with their software and keys, when the run ends (EndRun) or its lease expires (ExpireRuns, which
+// Serve calls periodically and New at start). So a directory serving many runs keeps a bounded state, and
+// runs at once see only their own identities.
 //
 // # Keys
 //

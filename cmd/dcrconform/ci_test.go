@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -192,4 +193,55 @@ func toString(v any) string {
 		return strings.Join(parts, "\n")
 	}
 	return ""
+}
+
+// TestInstallLinesWork keeps every install line of the README and the CI templates one that works: the
+// module is not published, so `go install …@latest` fails; the binary is built from a checkout (`make
+// build`, `go install ./cmd/dcrconform`). Outside -short it runs `go install ./cmd/dcrconform` and checks
+// `make build` resolves, in this checkout.
+func TestInstallLinesWork(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"README.md": readme}
+	for _, name := range []string{"github-actions.yml", "github-actions-matrix.yml", "gitlab-ci.yml", "Jenkinsfile", "kubernetes-jobs.yaml"} {
+		files[name] = readCI(t, name)
+	}
+	published := regexp.MustCompile(`go (install|get) [^ \n]*github\.com/|@latest`)
+	for name, b := range files {
+		if m := published.Find(b); m != nil {
+			t.Errorf("%s: %q installs the unpublished module", name, m)
+		}
+	}
+	for _, name := range []string{"github-actions.yml", "github-actions-matrix.yml", "gitlab-ci.yml", "Jenkinsfile"} {
+		s := string(files[name])
+		if !strings.Contains(s, "make -C .dcrconform build") || !strings.Contains(s, ".dcrconform/bin") {
+			t.Errorf("%s does not build dcrconform from a checkout (make -C .dcrconform build, .dcrconform/bin on PATH)", name)
+		}
+	}
+	for _, line := range []string{"make build", "go install ./cmd/dcrconform", "make images"} {
+		if !strings.Contains(string(readme), line) {
+			t.Errorf("README.md does not say %q", line)
+		}
+	}
+	if !strings.Contains(string(files["kubernetes-jobs.yaml"]), "make images") {
+		t.Error("kubernetes-jobs.yaml does not say where its image comes from")
+	}
+	if testing.Short() {
+		return
+	}
+	gobin := t.TempDir()
+	install := exec.Command("go", "install", "./cmd/dcrconform")
+	install.Dir = "../.."
+	install.Env = append(os.Environ(), "GOBIN="+gobin, "CGO_ENABLED=0")
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("go install ./cmd/dcrconform: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(filepath.Join(gobin, "dcrconform"), "version").CombinedOutput(); err != nil {
+		t.Fatalf("the installed dcrconform: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("make", "-n", "-C", "../..", "build").CombinedOutput(); err != nil || !strings.Contains(string(out), "go build") {
+		t.Errorf("make build: %v\n%s", err, out)
+	}
 }

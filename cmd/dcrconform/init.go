@@ -36,12 +36,13 @@ const (
 // mock directory state folder whose trust material is exported as files, so that the bank can be set up
 // to trust the directory before either runs.
 func runInit(args []string, stdout, stderr io.Writer) int {
-	fs := newCLI("init", "init --profile uk|cdr|generic|is|rfc7591 [--mock-directory] [--out DIR] [--bank-url URL]",
+	fs := newCLI("init", "init --profile uk|cdr|generic|is|rfc7591 [--mock-directory | --directory-url URL] [--out DIR] [--bank-url URL]",
 		`Writes a commented starter configuration for an external bank of that profile (DIR/dcrconform.yaml).
 With --mock-directory the harness plays the directory during runs: init creates its state folder
 (DIR/directory-state) and exports what the bank must trust, before anything runs, to DIR/trust/: the CA
-bundle of the transport certificates, the key sets that sign SSAs, and their URLs. Prints the next two
-commands. Existing files are kept unless --force.`, stdout, stderr)
+bundle of the transport certificates, the key sets that sign SSAs, and their URLs. With --directory-url of
+a running directory (dcrconform directory) alone, init exports that directory's trust material to DIR/trust/
+and the runs take leases on it. Prints the next two commands. Existing files are kept unless --force.`, stdout, stderr)
 	profile := fs.String("profile", "", "the bank's DCR dialect: "+strings.Join(config.Profiles, ", ")+" (required)")
 	mock := fs.Bool("mock-directory", false, "the harness's mock directory mints a software identity and SSA per spec (else: your own SSA and keys)")
 	out := fs.String("out", ".", "`dir`ectory to write into (created if missing)")
