@@ -33,6 +33,7 @@ type Directory struct {
 	log        *slog.Logger
 	adminToken string
 	keySource  func(keyType string) (crypto.Signer, error)
+	memIDs     bool // Config.IdentitiesInMemory
 	st         *store // nil: in memory
 	lock       *stateLock
 	ca         *pki.CA
@@ -111,6 +112,7 @@ func New(cfg Config) (*Directory, error) {
 		log:        cfg.Logger,
 		adminToken: cfg.AdminToken,
 		keySource:  cfg.KeySource,
+		memIDs:     cfg.IdentitiesInMemory,
 		orgs:       map[string]*orgRecord{},
 		runs:       map[string]*Run{},
 		sws:        map[string]*swEntry{},

@@ -36,7 +36,7 @@ const caName = "OpenBanking Mock"
 var kidPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func (d *Directory) saveJSON(rel string, v any) error {
-	if d.st == nil {
+	if d.st == nil || d.inMemory(rel) {
 		return nil
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -62,7 +62,7 @@ func (d *Directory) loadJSON(rel string, v any) error {
 // saveKeyFiles writes a key's certificate chain and private key (private key first: the chain file is
 // only read once a JSON record refers to the kid, which is written after both).
 func (d *Directory) saveKeyFiles(prefix string, k joseutil.Key) error {
-	if d.st == nil {
+	if d.st == nil || d.inMemory(prefix) {
 		return nil
 	}
 	keyPEM, err := pki.KeyPEM(k.Signer)
@@ -73,6 +73,12 @@ func (d *Directory) saveKeyFiles(prefix string, k joseutil.Key) error {
 		return err
 	}
 	return d.st.writeFile(prefix+".pem", chainPEM(k.Certs), 0o644)
+}
+
+// inMemory: rel is an organisation's or a software's file, and Config.IdentitiesInMemory keeps those
+// out of the state.
+func (d *Directory) inMemory(rel string) bool {
+	return d.memIDs && (strings.HasPrefix(rel, "orgs/") || strings.HasPrefix(rel, "software/"))
 }
 
 func chainPEM(certs []*x509.Certificate) []byte {

@@ -57,6 +57,10 @@ type Config struct {
 	// KeySource, when set, supplies software keys ("RSA" or "EC") instead of generating each one:
 	// throwaway runs use a pre-generated pool, since RSA generation dominates their time.
 	KeySource func(keyType string) (crypto.Signer, error)
+	// IdentitiesInMemory keeps organisations and software (with their keys and certificates) out of
+	// StateDir, which then holds the CA, the signing keys and the runs only: for a directory whose
+	// identities live for one run (a config's directory: block), so that no run writes ~600 files.
+	IdentitiesInMemory bool
 }
 
 // Contact is an organisation contact, as in the UK SSA's org_contacts.

@@ -510,7 +510,7 @@ func reportMeta(tgt *target.Target) reports.Meta {
 
 // serveConfiguredDirectory starts the mock directory a config asks for and serves it until stop.
 func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirectory.Directory, func(), error) {
-	dir, err := mockdirectory.New(mockdirectory.Config{StateDir: c.State})
+	dir, err := mockdirectory.New(mockdirectory.Config{StateDir: c.State, IdentitiesInMemory: true})
 	if err != nil {
 		return nil, nil, err
 	}
