@@ -33,7 +33,7 @@ type Directory struct {
 	log        *slog.Logger
 	adminToken string
 	keySource  func(keyType string) (crypto.Signer, error)
-	memIDs     bool // Config.IdentitiesInMemory
+	memIDs     bool   // Config.IdentitiesInMemory
 	st         *store // nil: in memory
 	lock       *stateLock
 	ca         *pki.CA
