@@ -22,6 +22,8 @@ const (
 	entryErrorCode  = "error code seen"
 	entryLeak       = "dcrconform.leak"    // framework.EntryLeak: a registration the cleanup could not delete
 	entryWarning    = "dcrconform.warning" // framework.EntryWarning: a SHOULD the bank did not meet
+	entryNote       = "dcrconform.note"    // framework.EntryNote: a deviation a set-up step saw
+	entryBreach     = "dcrconform.breach"  // framework.EntryBreach: the exchanges that broke the requirement
 )
 
 // Meta is what a run's report needs beyond the Ginkgo report.
@@ -69,6 +71,7 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 		},
 		StartedAt:  r.StartTime,
 		DurationMS: millis(r.RunTime),
+		Seed:       r.SuiteConfig.RandomSeed,
 		Specs:      []Spec{},
 	}
 	if run.Target.Name == "" {
@@ -157,6 +160,20 @@ func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[stri
 	s.Warnings = warningsOf(sr)
 	if s.Outcome == OutcomePassed && len(s.Warnings) > 0 {
 		s.Outcome = OutcomeWarning
+	}
+	for _, e := range sr.ReportEntries {
+		var note string
+		if e.Name == entryNote && decodeEntry(e, &note) == nil {
+			s.Notes = append(s.Notes, note)
+		}
+	}
+	var breaches []int
+	if s.Failed() && entryValue(sr, entryBreach, &breaches) {
+		for _, i := range breaches {
+			if i >= 0 && i < len(s.Exchanges) {
+				s.Breaches = append(s.Breaches, i)
+			}
+		}
 	}
 	return s
 }

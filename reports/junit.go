@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/transcript"
@@ -131,6 +132,9 @@ func writeJUnitRedacted(w io.Writer, r *Run, opts JUnitOptions) error {
 				operation:  s.Operation,
 				Properties: []junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", target}, {"tool_version", r.ToolVersion}},
 			})
+			if r.Seed != 0 {
+				out.Suites[i].Properties = append(out.Suites[i].Properties, junitProperty{"seed", strconv.FormatInt(r.Seed, 10)})
+			}
 		}
 		suite := &out.Suites[i]
 		if !s.StartedAt.IsZero() && (suite.Timestamp == "" || s.StartedAt.UTC().Format(junitTime) < suite.Timestamp) {
@@ -255,6 +259,9 @@ func failureBody(s Spec) string {
 	}
 	b.WriteString("\n")
 	b.WriteString(transcriptSummary(s.Exchanges))
+	for _, i := range s.Breaches {
+		fmt.Fprintf(&b, "the answer that broke the requirement: exchange %d\n", i+1)
+	}
 	return b.String()
 }
 

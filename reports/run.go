@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,10 +43,12 @@ type Run struct {
 	Target        Target    `json:"target"`
 	StartedAt     time.Time `json:"started_at"`
 	DurationMS    float64   `json:"duration_ms"`
-	Summary       Summary   `json:"summary"`
-	Warnings      []Warning `json:"warnings,omitempty"` // what the run left on the target
-	Findings      []Finding `json:"findings,omitempty"` // what the run found beside the verdicts (run --procs)
-	Specs         []Spec    `json:"specs"`
+	// Seed is the Ginkgo random seed that ordered the run's spec groups; run --seed replays it.
+	Seed     int64     `json:"seed,omitempty"`
+	Summary  Summary   `json:"summary"`
+	Warnings []Warning `json:"warnings,omitempty"` // what the run left on the target
+	Findings []Finding `json:"findings,omitempty"` // what the run found beside the verdicts (run --procs)
+	Specs    []Spec    `json:"specs"`
 	// CatalogueDigest identifies the scenario catalogue of the binary that ran (see CatalogueDigest).
 	CatalogueDigest string `json:"catalogue_digest,omitempty"`
 	// Coverage is the requirement coverage of the catalogue that ran (dcrconform list --coverage).
@@ -122,8 +125,13 @@ type Spec struct {
 	DurationMS    float64   `json:"duration_ms"`
 	ErrorCodeSeen string    `json:"error_code_seen,omitempty"`
 	// Warnings are the checks below MUST level the bank did not meet (outcome warning, or beside a failure).
-	Warnings  []SpecWarning         `json:"warnings,omitempty"`
+	Warnings []SpecWarning `json:"warnings,omitempty"`
+	// Notes are deviations the spec's set-up steps saw and did not judge (the specs owning them do).
+	Notes     []string              `json:"notes,omitempty"`
 	Exchanges []transcript.Exchange `json:"exchanges"`
+	// Breaches are the indexes (from 0) into Exchanges of the exchanges whose answers broke the
+	// requirement of a failed spec.
+	Breaches []int `json:"breach_exchanges,omitempty"`
 }
 
 // SpecWarning is a check of a SHOULD (or MAY) clause that the bank did not meet: it leaves the spec
@@ -144,6 +152,9 @@ func (w SpecWarning) Text() string {
 	}
 	return s
 }
+
+// Breach reports whether the spec's exchange i (from 0) broke its requirement.
+func (s Spec) Breach(i int) bool { return slices.Contains(s.Breaches, i) }
 
 // Failed reports whether the outcome counts as a failure.
 func (s Spec) Failed() bool {

@@ -175,6 +175,9 @@ func failureHeadline(s Spec) string {
 	switch {
 	case s.Expected != "" || s.Actual != "":
 		fmt.Fprintf(&b, "expected %s / actual %s", s.Expected, s.Actual)
+		for _, i := range s.Breaches {
+			fmt.Fprintf(&b, " / exchange %d: %s", i+1, exchangeLine(s.Exchanges[i]))
+		}
 	case s.Reason != "":
 		line, _, _ := strings.Cut(s.Reason, "\n")
 		b.WriteString(line)

@@ -32,6 +32,7 @@ type Options struct {
 	JSONPath    string   // Ginkgo JSON report; empty writes none
 	Verbose     bool     // print each spec's text as it runs
 	NoColor     bool
+	Seed        int64              // Ginkgo's random seed, which orders the spec groups; 0: Ginkgo's own (the time)
 	AfterSuite  func(types.Report) // receives the whole report, e.g. to write our own formats
 }
 
@@ -60,6 +61,9 @@ func Run(t ginkgo.GinkgoTestingT, tgt *target.Target, opts Options) (bool, error
 		suiteCfg.FocusStrings = append(suiteCfg.FocusStrings, regexp.QuoteMeta(f))
 	}
 	suiteCfg.RandomizeAllSpecs = false
+	if opts.Seed != 0 {
+		suiteCfg.RandomSeed = opts.Seed
+	}
 	reporterCfg.JUnitReport = opts.JUnitPath
 	consoleOnce.Do(func() {
 		formatter.ColorableStdOut = transcript.ConsoleWriter(formatter.ColorableStdOut, !opts.NoColor)

@@ -86,14 +86,14 @@ var DefectCatches = map[string][]string{
 	"ignore-request-iat-future":             {"UK-REG-N08"},
 	"ignore-scope-roles":                    {"UK-REG-N32"},
 	"ignore-tls-subject-dn":                 {"UK-REG-N41"},
-	"invalid-request-for-redirect":          {"UK-REG-N03"},
+	"invalid-request-for-redirect":          {"UK-REG-N03", "UK-REG-N26"},
 	"is-omit-ext-fields":                    {"IS-REG-002"},
 	"is-skip-basic-auth":                    {"IS-REG-N01", "IS-REG-N02"},
 	"no-body-limit":                         {"UK-REG-N38"},
 	"no-mtls-register":                      {"UK-REG-N39", "GEN-REG-N08", "IS-REG-N06", "CDR-REG-N12"},
 	"no-revoke-on-unknown-client":           {"UK-GET-N01", "UK-PUT-N01", "UK-DEL-N01"},
 	"no-www-authenticate":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N01", "RFC-REG-N02"},
-	"non-json-error":                        {"UK-REG-N01"},
+	"non-json-error":                        {"UK-REG-N34", "UK-REG-N37"},
 	"omit-client-secret-expires-at":         {"IS-REG-001", "RFC-REG-002", "RFC-PUT-003"},
 	"put-allow-software-id-change":          {"UK-PUT-N07"},
 	"put-adopts-client-id":                  {"RFC-PUT-N05"},
@@ -106,7 +106,7 @@ var DefectCatches = map[string][]string{
 	"rfc7592-put-overwrites-secret":         {"RFC-PUT-N06"},
 	"rfc7592-read-omits-registration-token": {"RFC-GET-002"},
 	"rfc7592-rotate-without-storing":        {"RFC-PUT-002"},
-	"skip-request-signature":                {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02"},
+	"skip-request-signature":                {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02", "UK-PUT-N08"},
 	"skip-ssa-signature":                    {"UK-REG-N01", "CDR-REG-N03", "GEN-REG-N01", "IS-REG-N03", "UK-REG-N46", "CDR-REG-N13"},
 	"status-200-on-register":                {"UK-REG-001", "CDR-REG-001", "GEN-REG-001", "IS-REG-001", "RFC-REG-001"},
 	"token-accept-any-alg":                  {"UK-TOK-N07"},
@@ -120,7 +120,7 @@ var DefectCatches = map[string][]string{
 	"token-ignore-aud":                      {"UK-TOK-N02", "UK-TOK-N13"},
 	"token-ignore-sub-mismatch":             {"UK-TOK-N04"},
 	"token-unbound":                         {"UK-TOK-N10"},
-	"unknown-client-404":                    {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04"},
+	"unknown-client-404":                    {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04", "RFC-DEL-001"},
 	"bearer-challenge-without-error":        {}, // RFC 6750 recommends the code: see DefectWarns
 	"basic-401-without-challenge":           {"RFC-TOK-N01", "RFC-DEL-N05"},
 	"rfc7592-put-omits-registration-token":  {"RFC-PUT-003"},
@@ -148,12 +148,54 @@ var LoadOnlyDefects = map[string]string{
 	"register-500-under-load": "cmd/dcrconform TestProcsReportFailuresOnlyUnderLoad",
 }
 
+// DefectAlsoBreaks declares, for a defect, register IDs it breaks beyond those of the specs expected
+// to catch it (DefectCatches): requirements whose breach the defect makes indistinguishable, from
+// outside the bank, from its own.
+var DefectAlsoBreaks = map[string][]string{
+	// A token accepted after the bank should have revoked it is, to the client, a token not revoked.
+	"accept-unknown-token": {"RFC7592-2-REVOKE"},
+	// Tokens that still read a deleted registration: the deleted client is not unknown (401), and the
+	// application is not removed.
+	"delete-keeps-tokens": {"OBIE-DCR-3.3-DELETE-STATUS", "GEN-DCR-0.1-DELETE"},
+	// A deleted registration served to every token: the client was not deleted, nor its tokens invalidated.
+	"get-after-delete-200": {"OBIE-DCR-3.3-DELETE"},
+}
+
+// DefectRequirements are the register IDs the defect breaks: the requirements of the specs expected to
+// catch it (expected, DefectCatches' list) and those DefectAlsoBreaks declares.
+func DefectRequirements(defect string, expected []string) []string {
+	var out []string
+	for _, id := range expected {
+		if s, ok := framework.Lookup(id); ok {
+			out = append(out, s.Requirements()...)
+		}
+	}
+	out = append(out, DefectAlsoBreaks[defect]...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Collateral are the failed specs that name none of the requirements the defect breaks: one deviation
+// that failed a spec other than the one owning it (a set-up step judged too strictly, or a shared state).
+func Collateral(defect string, expected, failed []string) []string {
+	broken := DefectRequirements(defect, expected)
+	var out []string
+	for _, id := range failed {
+		s, ok := framework.Lookup(id)
+		if !ok || !slices.ContainsFunc(s.Requirements(), func(r string) bool { return slices.Contains(broken, r) }) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // DefectResult is what one run against a defective bank showed.
 type DefectResult struct {
-	Defect   string
-	Expected []string // specs that should have failed
-	Failed   []string // specs that did fail
-	Missing  []string // expected but passed
+	Defect     string
+	Expected   []string // specs that should have failed
+	Failed     []string // specs that did fail
+	Missing    []string // expected but passed
+	Collateral []string // failed naming none of the requirements the defect breaks (see Collateral)
 	// ExpectedWarnings are the specs that should have passed with a warning (DefectWarns), Warned those
 	// that did, MissingWarnings those expected that did not.
 	ExpectedWarnings, Warned, MissingWarnings []string
@@ -217,6 +259,7 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 					res.MissingWarnings = append(res.MissingWarnings, id)
 				}
 			}
+			res.Collateral = Collateral(d, res.Expected, res.Failed)
 			res.Duration = time.Since(start)
 			results[i] = res
 		}()

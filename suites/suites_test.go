@@ -99,7 +99,8 @@ func expectNoSecrets(t *testing.T, dir string, tokens []string, keys *keypool.Po
 }
 
 // TestDefectsAreCaught switches on each catalogued defect in turn and requires the specs expected to
-// catch it to fail: this is what makes a negative spec count. Each defect runs in a child process of a
+// catch it to fail, and no other spec to fail without naming a requirement the defect breaks (one
+// deviation, one failure): this is what makes a negative spec count. Each defect runs in a child process of a
 // dcrconform binary built here without the race detector (the in-process conformance run above has it).
 func TestDefectsAreCaught(t *testing.T) {
 	if testing.Short() {
@@ -119,6 +120,8 @@ func TestDefectsAreCaught(t *testing.T) {
 			t.Errorf("defect %s: the run broke: %v", r.Defect, r.Err)
 		case !r.Caught():
 			t.Errorf("defect %s: expected %v to fail and %v to warn; failed: %v; warned: %v; not caught by: %v %v", r.Defect, r.Expected, r.ExpectedWarnings, r.Failed, r.Warned, r.Missing, r.MissingWarnings)
+		case len(r.Collateral) > 0:
+			t.Errorf("defect %s: collateral failures %v: they name none of the requirements it breaks %v", r.Defect, r.Collateral, suites.DefectRequirements(r.Defect, r.Expected))
 		default:
 			t.Logf("defect %-36s caught by %v, warned by %v (%d specs ran, %s)", r.Defect, r.Failed, r.Warned, r.Ran, r.Duration.Round(time.Millisecond))
 		}

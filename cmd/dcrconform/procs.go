@@ -52,6 +52,7 @@ func parseProcs(v string) (n int, auto bool, err error) {
 
 // shardArgs is what each child run repeats of the parent's command line.
 type shardArgs struct {
+	seed       int64  // one for every child, so that their reports record the same
 	configPath string // "" for the embedded default, reached through sharedPath
 	sharedPath string
 	profile    string
@@ -180,13 +181,19 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 	for i := range shards {
 		fmt.Fprintf(stdout, "dcrconform: --- process %d of %d: %d specs in %.1fs ---\n", i+1, len(shards), len(shards[i]), took[i].Seconds())
 		_, _ = stdout.Write(outs[i].buf.Bytes())
+		// Exit 1: specs failed. Exit 2 with a report: every spec of the shard was skipped (its set-up
+		// refused), which the merged run judges as a whole; without a report, a real error.
 		var exit *exec.ExitError
-		if errs[i] != nil && !(errors.As(errs[i], &exit) && exit.ExitCode() == exitFailed) {
+		exited := errors.As(errs[i], &exit)
+		if errs[i] != nil && !(exited && (exit.ExitCode() == exitFailed || exit.ExitCode() == exitUsage)) {
 			bad = append(bad, fmt.Errorf("process %d of %d: %w", i+1, len(shards), errs[i]))
 			continue
 		}
 		r, err := readGinkgoReport(filepath.Join(tmp, "shard-"+strconv.Itoa(i)+".json"))
 		if err != nil {
+			if errs[i] != nil {
+				err = errs[i]
+			}
 			bad = append(bad, fmt.Errorf("process %d of %d: %w", i+1, len(shards), err))
 			continue
 		}
@@ -209,7 +216,8 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 // childArgs is the command line of a child run of the specs ids, writing its Ginkgo JSON report to report.
 func childArgs(a shardArgs, ids []string, report string) []string {
 	args := []string{"run", "--procs", "1", "--labels", shardLabels(a.labels, ids), "--junit", "", "--ginkgo-json", report,
-		"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache)}
+		"--timeout", a.timeout.String(), "-v=" + strconv.FormatBool(a.verbose), "--no-color=" + strconv.FormatBool(a.noColor), "--no-key-cache=" + strconv.FormatBool(a.noKeyCache),
+		"--seed", strconv.FormatInt(a.seed, 10)}
 	if a.configPath != "" {
 		args = append(args, "--config", a.configPath)
 	} else {

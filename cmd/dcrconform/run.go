@@ -59,6 +59,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
 	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
+	seed := fs.Int64("seed", 0, "Ginkgo random seed ordering the spec groups; every report records the run's (default: the time), and --seed replays it")
 	noKeyCache := fs.Bool("no-key-cache", false, "neither read nor write the RSA keys kept across runs: the key cache under the user's cache folder (embedded default), the key pool in a config's directory state folder (keys are then all generated in this run)")
 	procsFlag := fs.String("procs", "auto", fmt.Sprintf("run the selected specs in this many child processes at once against the same target; auto: %d against a configured target or a slow embedded bank (--bank-delay), 1 against the embedded default (CPU-bound: more processes only add start-up) and whenever a configured target's fixed software, mock directory block or --image must be used in turn", autoProcs))
 	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
@@ -77,6 +78,9 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	}
 	if code, ok := fs.noArgs(); !ok {
 		return code
+	}
+	if *seed == 0 { // chosen here, so that every --procs child and every report has the same
+		*seed = time.Now().UnixNano() % 1_000_000_000
 	}
 	reportOpts, err := transcripts.options()
 	if err != nil {
@@ -319,7 +323,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	}
 	if len(shards) > 1 {
 		if err = tgt.Discover(context.Background()); err == nil {
-			a := shardArgs{configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose, stats: *statsOut != ""}
+			a := shardArgs{seed: *seed, configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose, stats: *statsOut != ""}
 			var r ginkgo.Report
 			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
 				r, err = rerunAlone(context.Background(), r, a, len(shards), tgt.Token, stdout)
@@ -335,7 +339,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			}
 		}
 	} else {
-		passed, err = suites.Run(t, tgt, suites.Options{LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
+		passed, err = suites.Run(t, tgt, suites.Options{Seed: *seed, LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
 	}
 	if code, ok := discoveryFailure(err, tgt, started, *jsonOut, *junit, *htmlOut, stdout, stderr); ok {
 		return code
@@ -481,8 +485,8 @@ func tallyLine(r ginkgo.Report) string {
 	if warned > 0 {
 		warnings = fmt.Sprintf(" %d passed with a warning (a SHOULD or MAY clause not met),", warned)
 	}
-	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run)",
-		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected)
+	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run); seed %d (--seed %d replays the order)",
+		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected, r.SuiteConfig.RandomSeed, r.SuiteConfig.RandomSeed)
 }
 
 func countRun(r ginkgo.Report) (ran, skipped int) {

@@ -19,7 +19,7 @@ import (
 // process of this binary, and prints which specs caught which defect and the catch rate.
 func runSelfTest(args []string, stdout, stderr io.Writer) int {
 	fs := newCLI("selftest", "selftest [--parallel N] [--defects a,b] [--run-timeout D]",
-		"Runs the suites against the reference bank once per defect, each run a child process, and prints which\nspecs caught which defect and the catch rate. Exit status 1 when a defect goes uncaught.", stdout, stderr)
+		"Runs the suites against the reference bank once per defect, each run a child process, and prints which\nspecs caught which defect, the catch rate and the collateral failures (specs a defect failed without naming\na requirement it breaks). Exit status 1 when a defect goes uncaught or fails a spec collaterally.", stdout, stderr)
 	parallel := fs.Int("parallel", 2, "defect runs at once")
 	only := fs.String("defects", "", "comma-separated defects to run (default: all)")
 	runTimeout := fs.Duration("run-timeout", 3*time.Minute, "limit for one defect's run")
@@ -61,7 +61,7 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 	run := suites.CommandRunner(self, poolPath, *runTimeout)
 	start := time.Now()
 	results := suites.SelfTest(context.Background(), catches, run, *parallel)
-	caught := 0
+	caught, collateral := 0, 0
 	fmt.Fprintf(stdout, "%-38s %-7s %s\n", "DEFECT", "CAUGHT", "SPECS THAT FAILED (expected marked *)")
 	for _, r := range results {
 		mark := "no"
@@ -81,10 +81,15 @@ func runSelfTest(args []string, stdout, stderr io.Writer) int {
 		if len(r.MissingWarnings) > 0 {
 			detail += "; expected to warn but did not: " + strings.Join(r.MissingWarnings, ", ")
 		}
+		if len(r.Collateral) > 0 {
+			detail += "; collateral (naming no requirement the defect breaks): " + strings.Join(r.Collateral, ", ")
+			collateral += len(r.Collateral)
+		}
 		fmt.Fprintf(stdout, "%-38s %-7s %s\n", r.Defect, mark, detail)
 	}
 	fmt.Fprintf(stdout, "\ncatch rate: %d/%d defects (%.0f%%) in %s\n", caught, len(results), 100*float64(caught)/float64(max(len(results), 1)), time.Since(start).Round(time.Second))
-	if caught != len(results) {
+	fmt.Fprintf(stdout, "collateral failures: %d (specs failed by a defect without naming a requirement it breaks)\n", collateral)
+	if caught != len(results) || collateral > 0 {
 		return exitFailed
 	}
 	return exitOK

@@ -122,16 +122,17 @@ func sameMember(k string, sent, got any) bool {
 	return SameJSON(sent, got)
 }
 
-// Register registers the baseline and checks that the answer echoes members.
+// Register registers the baseline, judging the answer strictly (the spec owns RFC 7591 section
+// 3.2.1's answer), and checks that it echoes members.
 func Register(f *framework.Framework, members []string) *framework.Registration {
-	reg := f.RegisterBaseline()
+	reg := f.ExpectRegisterBaseline()
 	ExpectEchoed(f, reg.Claims, reg.Metadata, members)
 	return reg
 }
 
-// Token registers the baseline and gets a client_credentials access token.
+// Token registers the baseline and gets a client_credentials access token, judged strictly.
 func Token(f *framework.Framework) {
-	f.AccessToken(f.RegisterBaseline())
+	f.ExpectAccessToken(f.RegisterBaseline())
 }
 
 // Read registers the baseline, reads it back with the profile's management credential and checks

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
@@ -278,53 +277,6 @@ func registrationFrom(sw *target.Software, claims Claims, md map[string]any) *Re
 // TryRegister encodes claims as the profile does and posts them with its certificate and Authorization.
 func (f *Framework) TryRegister(sw *target.Software, claims Claims) (*client.Response, error) {
 	return f.PostRegistration(sw, f.Encode(sw, claims), f.ContentType(), f.Cert(sw))
-}
-
-// Register registers claims and expects 201 with a client_id (and, for RFC 7592 management, a
-// registration access token and URI), reporting every one of them the answer lacks.
-func (f *Framework) Register(sw *target.Software, claims Claims) *Registration {
-	resp, err := f.TryRegister(sw, claims)
-	f.ExpectNoTransportError(err)
-	c := f.Checks()
-	if resp.Status != http.StatusCreated {
-		c.Add("status 201", "%s", resp.StatusText())
-	}
-	if resp.Status/100 != 2 { // refused: nothing registered to look into
-		c.Done()
-	}
-	md := c.JSON(resp)
-	if bad := MetadataTypeErrors(md); len(bad) > 0 {
-		c.Add("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
-	}
-	reg := registrationFrom(sw, claims, md)
-	if tracked := f.tracked(reg.ClientID); tracked != nil {
-		tracked.Claims = claims // the one object the cleanup holds: rotations followed later reach it
-		reg = tracked
-	}
-	if reg.ClientID == "" {
-		c.Add("a client_id in the 201 body (RFC7591-3.2.1)", "no string client_id in %s", resp.Excerpt(300))
-	}
-	if f.Profile().ManagementAuth == ManageRegistrationToken {
-		if reg.RegistrationToken == "" {
-			c.Add("a registration_access_token in the 201 body (RFC7592-3)", "none")
-		}
-		if reg.RegistrationURI == "" {
-			c.Add("a registration_client_uri in the 201 body (RFC7592-3)", "none")
-		}
-	}
-	if p := f.Client.Policy(); p != nil && reg.RegistrationURI != "" {
-		if err := p.Check(reg.RegistrationURI); err != nil {
-			c.Add("a registration_client_uri the harness may use: https (RFC 7592 section 5) at one of the bank's own origins", "%v", err)
-		}
-	}
-	c.Done()
-	return reg
-}
-
-// RegisterBaseline registers the spec's software with the baseline claims.
-func (f *Framework) RegisterBaseline() *Registration {
-	sw := f.Software()
-	return f.Register(sw, f.BaselineClaims(sw))
 }
 
 // SetSoftwareStatus changes sw's status at the directory, or skips the spec without one.

@@ -14,30 +14,81 @@ import (
 
 	"github.com/dcrconform/dcrconform/fixtures/requirements"
 	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
 // Failf fails the spec with a message that names the scenario, its requirement, what was expected and
-// what was seen, and the last exchange with the target. It is for what the spec cannot go on without;
-// a check of the clause the spec is about goes through Verdict, which holds it to the clause's level.
+// what was seen, and the last exchange with the target (FailAt names another). It is for what the spec
+// cannot go on without; a check of the clause the spec is about goes through Verdict, which holds it to
+// the clause's level.
 func (f *Framework) Failf(expected, actualFormat string, args ...any) {
-	ginkgo.Fail(Clean(f.failure([]mismatch{{expected: expected, actual: fmt.Sprintf(actualFormat, args...)}})), framesToSpec())
+	f.fail([]mismatch{{expected: expected, actual: fmt.Sprintf(actualFormat, args...)}})
 }
 
+// FailAt is Failf naming the exchange whose answer broke the requirement: resp's (nil: the last).
+func (f *Framework) FailAt(resp *client.Response, expected, actualFormat string, args ...any) {
+	f.fail([]mismatch{{expected: expected, actual: fmt.Sprintf(actualFormat, args...), exchange: exchangeOf(resp)}})
+}
+
+// fail fails the spec with the mismatches, naming each one's exchange (the spec's last where a check
+// names none), and records those exchanges' places in the transcript (EntryBreach).
+func (f *Framework) fail(list []mismatch) {
+	if last, ok := f.Record.Last(); ok {
+		for i := range list {
+			if list[i].exchange == nil {
+				list[i].exchange = &last
+			}
+		}
+	}
+	msg := Clean(f.failure(list))
+	if breaches := f.breachIndexes(list); len(breaches) > 0 {
+		ginkgo.AddReportEntry(EntryBreach, breaches, ginkgo.ReportEntryVisibilityNever)
+	}
+	ginkgo.Fail(msg, framesToSpec())
+}
+
+// EntryBreach names the report entry listing the transcript indexes (from 0) of the exchanges whose
+// answers broke the requirement of a failed spec.
+const EntryBreach = "dcrconform.breach"
+
 // mismatch is one check an answer failed, with the requirement, level and class of level it was held
-// to (class "" or MUST: a failure; SHOULD or MAY: a warning).
-type mismatch struct{ expected, actual, requirement, level, class string }
+// to (class "" or MUST: a failure; SHOULD or MAY: a warning), and the exchange of the answer (nil:
+// not known, the spec's last).
+type mismatch struct {
+	expected, actual, requirement, level, class string
+	exchange                                    *transcript.Exchange
+}
+
+// exchangeOf is the record of the exchange resp answered (nil without one).
+func exchangeOf(resp *client.Response) *transcript.Exchange {
+	if resp == nil {
+		return nil
+	}
+	ex := resp.Exchange
+	return &ex
+}
 
 // Checks collects every check one answer fails, so that the spec reports them all in one failure
 // rather than the first alone.
 type Checks struct {
 	f       *Framework
 	list    []mismatch
-	leveled bool // Add holds a check to the spec's level (Verdict), not to MUST
+	leveled bool                 // Add holds a check to the spec's level (Verdict), not to MUST
+	on      *transcript.Exchange // the answer the checks judge (nil: the spec's last)
 }
 
 // Checks starts a collection of checks of one answer, each a MUST unless added with AddFor; Done
-// fails the spec with all that failed.
+// fails the spec with all that failed. On names the answer they judge (by default the spec's last).
 func (f *Framework) Checks() *Checks { return &Checks{f: f} }
+
+// ChecksOf starts a collection of checks of resp.
+func (f *Framework) ChecksOf(resp *client.Response) *Checks { return f.Checks().On(resp) }
+
+// On names resp as the answer that the checks added from now on judge.
+func (c *Checks) On(resp *client.Response) *Checks {
+	c.on = exchangeOf(resp)
+	return c
+}
 
 // Add records a failed check: at MUST level, or in a Verdict at the spec's level.
 func (c *Checks) Add(expected, actualFormat string, args ...any) {
@@ -45,7 +96,7 @@ func (c *Checks) Add(expected, actualFormat string, args ...any) {
 		c.AddFor(nil, expected, actualFormat, args...)
 		return
 	}
-	c.list = append(c.list, mismatch{expected: expected, actual: fmt.Sprintf(actualFormat, args...), class: requirements.ClassMust})
+	c.list = append(c.list, mismatch{expected: expected, actual: fmt.Sprintf(actualFormat, args...), class: requirements.ClassMust, exchange: c.on})
 }
 
 // Failed reports whether a check at MUST level failed so far.
@@ -66,7 +117,7 @@ func (c *Checks) Done() {
 	}
 	c.list = nil
 	if len(fails) > 0 {
-		ginkgo.Fail(Clean(c.f.failure(fails)), framesToSpec())
+		c.f.fail(fails)
 	}
 }
 
@@ -93,21 +144,62 @@ func (f *Framework) failure(list []mismatch) string {
 		fmt.Fprintf(&b, "expected: %s\n", m.expected)
 		fmt.Fprintf(&b, "actual:   %s\n", m.actual)
 	}
-	if ex, ok := f.Record.Last(); ok {
-		fmt.Fprintf(&b, "request:  %s %s", ex.Method, ex.URL)
-		if ex.ClientCert != "" {
-			fmt.Fprintf(&b, " (client certificate %s)", ex.ClientCert)
-		} else if strings.HasPrefix(ex.URL, "https:") {
-			b.WriteString(" (no client certificate)")
+	for i, ex := range evidence(list) {
+		if i > 0 {
+			b.WriteString("\n")
 		}
-		if ex.Error != "" {
-			fmt.Fprintf(&b, "\nerror:    %s", ex.Error)
-		} else {
-			fmt.Fprintf(&b, "\nresponse: %d %s", ex.Status, excerpt(ex.ResponseBody, 300))
-
+		writeExchange(&b, ex)
+	}
+	if len(list) == 0 || list[0].exchange == nil { // not through fail: the spec's last exchange
+		if ex, ok := f.Record.Last(); ok {
+			writeExchange(&b, ex)
 		}
 	}
 	return b.String()
+}
+
+// evidence is the exchanges a failure shows: those whose answers its checks judged, each once.
+func evidence(list []mismatch) []transcript.Exchange {
+	var out []transcript.Exchange
+	for _, m := range list {
+		if m.exchange != nil && !slices.ContainsFunc(out, func(ex transcript.Exchange) bool { return sameExchange(ex, *m.exchange) }) {
+			out = append(out, *m.exchange)
+		}
+	}
+	return out
+}
+
+// breachIndexes are the transcript indexes of the exchanges the failed checks judged.
+func (f *Framework) breachIndexes(list []mismatch) []int {
+	var out []int
+	exs := f.Record.Exchanges()
+	for _, ex := range evidence(list) {
+		for i := range exs {
+			if sameExchange(exs[i], ex) && !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// sameExchange reports whether a and b record the same request (the recorder keeps copies).
+func sameExchange(a, b transcript.Exchange) bool {
+	return a.Started.Equal(b.Started) && a.Method == b.Method && a.URL == b.URL
+}
+
+func writeExchange(b *strings.Builder, ex transcript.Exchange) {
+	fmt.Fprintf(b, "request:  %s %s", ex.Method, ex.URL)
+	if ex.ClientCert != "" {
+		fmt.Fprintf(b, " (client certificate %s)", ex.ClientCert)
+	} else if strings.HasPrefix(ex.URL, "https:") {
+		b.WriteString(" (no client certificate)")
+	}
+	if ex.Error != "" {
+		fmt.Fprintf(b, "\nerror:    %s", ex.Error)
+	} else {
+		fmt.Fprintf(b, "\nresponse: %d %s", ex.Status, excerpt(ex.ResponseBody, 300))
+	}
 }
 
 func excerpt(s string, n int) string {
@@ -134,7 +226,7 @@ func (f *Framework) ExpectStatus(resp *client.Response, err error, want ...int) 
 	if !slices.ContainsFunc(want, func(s int) bool { return s < 400 }) {
 		want, _ = f.refusal(want, nil)
 	}
-	c := f.Verdict()
+	c := f.Verdict().On(resp)
 	if !slices.Contains(want, resp.Status) {
 		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
@@ -171,7 +263,7 @@ func (f *Framework) refusal(want []int, codes []string) ([]int, []string) {
 
 // ExpectJSON fails unless the response is a JSON object with a JSON content type, and returns it.
 func (f *Framework) ExpectJSON(resp *client.Response) map[string]any {
-	c := f.Checks()
+	c := f.ChecksOf(resp)
 	obj := c.JSON(resp)
 	c.Done()
 	return obj
@@ -179,6 +271,7 @@ func (f *Framework) ExpectJSON(resp *client.Response) map[string]any {
 
 // JSON checks that the response is a JSON object with a JSON content type, and returns it (nil when not).
 func (c *Checks) JSON(resp *client.Response) map[string]any {
+	c.On(resp)
 	obj, err := resp.JSONObject()
 	if err != nil {
 		c.Add("a JSON object body", "%v", err)
@@ -193,11 +286,15 @@ func (c *Checks) JSON(resp *client.Response) map[string]any {
 // a JSON content type, an "error" member that is one of codes, and an optional string error_description.
 // It reports every check the answer fails, and returns the code seen, which reports show where a
 // profile accepts several. The target's override for the spec replaces the statuses and codes.
+//
+// The error format is judged by the specs naming a requirement that owns it (errorFormat); in any
+// other spec, a refusal whose code cannot be read (no JSON object, no error member) is inconclusive, and
+// a content type or error_description out of format is noted (one deviation, one failure).
 func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []int, codes ...string) string {
 	wantStatus, codes = f.refusal(wantStatus, codes)
 	want := "status " + statuses(wantStatus) + " with error " + orList(codes)
 	f.ExpectNoTransportError(err)
-	c := f.Verdict()
+	c := f.Verdict().On(resp)
 	if !slices.Contains(wantStatus, resp.Status) {
 		c.Add(want, "%s", resp.StatusText())
 	}
@@ -205,24 +302,41 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		c.Done()
 		return ""
 	}
+	owns := f.Names(errorFormat...)
+	outOfFormat := func(expected, actualFormat string, args ...any) {
+		if owns {
+			c.AddFor(errorFormat, expected, actualFormat, args...)
+		} else {
+			f.Note("the refusal is out of format: expected %s, got %s (judged by the specs naming %s)",
+				expected, fmt.Sprintf(actualFormat, args...), strings.Join(errorFormat, " or "))
+		}
+	}
+	unreadable := func(format string, args ...any) {
+		if !owns && !c.Failed() {
+			f.Skipf("inconclusive: the %d refusal's error code cannot be read (%s), so this spec's code cannot be judged; "+
+				"RFC 7591 section 3.2.2's format is judged by the specs naming %s", resp.Status, fmt.Sprintf(format, args...), strings.Join(errorFormat, " or "))
+		}
+	}
 	obj, jerr := resp.JSONObject()
 	if jerr != nil {
-		c.AddFor([]string{"RFC7591-3.2.2"}, "the error in a JSON object", "%v", jerr)
+		unreadable("%v", jerr)
+		outOfFormat("the error in a JSON object", "%v", jerr)
 	}
 	if !resp.IsJSON() {
-		c.AddFor([]string{"RFC7591-3.2.2"}, "the error with Content-Type application/json", "Content-Type %q", resp.Header.Get("Content-Type"))
+		outOfFormat("the error with Content-Type application/json", "Content-Type %q", resp.Header.Get("Content-Type"))
 	}
 	code, ok := obj["error"].(string)
 	switch {
 	case jerr != nil:
 	case !ok:
+		unreadable("no string \"error\" member")
 		c.Add("error "+orList(codes), "no string \"error\" member in %s", resp.Excerpt(200))
 	case !slices.Contains(codes, code):
 		c.Add("error "+orList(codes), "error %q", code)
 	}
 	if d, present := obj["error_description"]; present {
 		if _, isString := d.(string); !isString {
-			c.AddFor([]string{"RFC7591-3.2.2"}, "error_description, when present, to be a string", "%T", d)
+			outOfFormat("error_description, when present, to be a string", "%T", d)
 		}
 	}
 	c.Done()
@@ -230,6 +344,15 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		ginkgo.AddReportEntry("error code seen", Clean(code), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	}
 	return code
+}
+
+// errorFormat are the requirements that own RFC 7591 section 3.2.2's error format (a JSON object with
+// an error member, served as application/json).
+var errorFormat = []string{"RFC7591-3.2.2", "OBIE-DCR-3.3-ERRORS"}
+
+// Names reports whether the spec names any of the requirements.
+func (f *Framework) Names(requirements ...string) bool {
+	return slices.ContainsFunc(f.Scenario.Requirements(), func(r string) bool { return slices.Contains(requirements, r) })
 }
 
 // ExpectRefusal checks that a request was refused with one of the statuses. A 400 must be an RFC 7591
@@ -250,7 +373,7 @@ func (f *Framework) ExpectRefusal(resp *client.Response, err error, wantStatus [
 func (f *Framework) ExpectUnauthorized(resp *client.Response, err error, wantChallenge bool) {
 	f.ExpectNoTransportError(err)
 	want, _ := f.refusal([]int{http.StatusUnauthorized}, nil)
-	c := f.Verdict()
+	c := f.Verdict().On(resp)
 	if !slices.Contains(want, resp.Status) {
 		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}
@@ -275,7 +398,7 @@ var (
 func (f *Framework) ExpectBearerError(resp *client.Response, err error, code string, want ...int) {
 	f.ExpectNoTransportError(err)
 	want, codes := f.refusal(want, []string{code})
-	c := f.Verdict()
+	c := f.Verdict().On(resp)
 	if !slices.Contains(want, resp.Status) {
 		c.Add("status "+statuses(want), "%s", resp.StatusText())
 	}

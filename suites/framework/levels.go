@@ -69,7 +69,11 @@ func (f *Framework) levelOf(ids ...string) (id, level, class string) {
 // warn attaches a check below MUST level that the answer failed to the spec's report.
 func (f *Framework) warn(m mismatch) {
 	w := Warning{Requirement: m.requirement, Level: m.level, Expected: m.expected, Actual: m.actual}
-	if ex, ok := f.Record.Last(); ok {
+	ex, ok := f.Record.Last()
+	if m.exchange != nil { // the answer the check judged
+		ex, ok = *m.exchange, true
+	}
+	if ok {
 		w.Exchange = ex.Method + " " + ex.URL
 		if ex.Error != "" {
 			w.Exchange += " -> error: " + ex.Error
@@ -93,7 +97,7 @@ func (c *Checks) AddFor(ids []string, expected, actualFormat string, args ...any
 	if id != "" && !strings.Contains(expected, "("+id+")") {
 		expected += " (" + id + ")"
 	}
-	c.list = append(c.list, mismatch{expected: expected, actual: fmt.Sprintf(actualFormat, args...), requirement: id, level: level, class: class})
+	c.list = append(c.list, mismatch{expected: expected, actual: fmt.Sprintf(actualFormat, args...), requirement: id, level: level, class: class, exchange: c.on})
 }
 
 // Warned reports whether a check below MUST level failed so far.

@@ -93,8 +93,11 @@ func (f *Framework) tryBaseline() (b baseline) {
 	return f.registerBaseline()
 }
 
+// registerBaseline registers and deletes a software identity of the control's own (the configured
+// software where the target has no directory), so that no negative spec's software was registered
+// and deleted before it, whichever spec runs first.
 func (f *Framework) registerBaseline() baseline {
-	sw := f.Software()
+	sw := f.NewSoftware(target.SoftwareOptions{})
 	resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
 	if err != nil {
 		return baseline{failure: err.Error(), broken: true}
@@ -114,6 +117,6 @@ func (f *Framework) registerBaseline() baseline {
 	if tracked := f.tracked(reg.ClientID); tracked != nil {
 		reg = tracked
 	}
-	f.deleteQuietly(reg) // now: the spec registers the same software next
+	f.deleteQuietly(reg) // now: a configured software is registered by the spec next
 	return baseline{}
 }

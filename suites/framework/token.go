@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
@@ -128,24 +127,4 @@ func (f *Framework) TryTokenScope(reg *Registration, scope string) (*client.Resp
 	form := f.TokenForm(reg, assertion)
 	form.Del("scope")
 	return f.PostToken(withScope(form, scope), cert)
-}
-
-// AccessToken gets a client_credentials access token for reg and expects success (RFC 6749 section 5.1).
-func (f *Framework) AccessToken(reg *Registration) string {
-	return f.AccessTokenScope(reg, f.TokenScope())
-}
-
-// AccessTokenScope gets an access token with the given scope and expects success.
-func (f *Framework) AccessTokenScope(reg *Registration, scope string) string {
-	resp, err := f.TryTokenScope(reg, scope)
-	f.ExpectStatus(resp, err, http.StatusOK)
-	body := f.ExpectJSON(resp)
-	tok, _ := body["access_token"].(string)
-	if tok == "" {
-		f.Failf("an access_token in the token response (RFC6749-5.1)", "none in %s", resp.Excerpt(200))
-	}
-	if tt, _ := body["token_type"].(string); !strings.EqualFold(tt, "bearer") {
-		f.Failf("token_type Bearer (RFC6749-5.1)", "token_type %q", tt)
-	}
-	return tok
 }

@@ -147,7 +147,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 			first, second := f.AccessToken(reg), f.AccessToken(reg)
 			cert := f.Cert(reg.Software)
 			resp, err := f.ManageAt("DELETE", f.ManagementURL(reg), first, "", cert)
-			f.ExpectStatus(resp, err, http.StatusNoContent)
+			f.SetupStatus("the DELETE of the registration", resp, err, http.StatusNoContent)
 			resp, err = f.ManageAt("GET", f.ManagementURL(reg), second, "", cert)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})

@@ -137,7 +137,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.RequireRead()
 			reg := f.RegisterBaseline()
 			resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, reg.Claims.With("client_name", "renamed "+reg.ClientID)))
-			f.ExpectStatus(resp, err, http.StatusOK)
+			f.SetupStatus("the update", resp, err, http.StatusOK)
 			resp, err = f.ManageReg("GET", reg, "")
 			f.ExpectStatus(resp, err, http.StatusOK)
 		})
@@ -177,7 +177,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.RequireDelete()
 			reg := f.RegisterBaseline()
 			resp, err := f.ManageReg("DELETE", reg, "")
-			f.ExpectStatus(resp, err, http.StatusNoContent)
+			f.SetupStatus("the DELETE of the registration", resp, err, http.StatusNoContent)
 			resp, err = f.TryToken(reg)
 			expectClientRefused(f, resp, err)
 		})
@@ -199,7 +199,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				reg := f.RegisterBaseline()
 				sw := f.NewSoftware(target.SoftwareOptions{})
 				other := f.Register(sw, f.BaselineClaims(sw))
-				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), other.RegistrationToken, op.Body(f, reg), nil)
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), f.ManagementToken(other), op.Body(f, reg), nil)
 				f.ExpectStatus(resp, err, http.StatusUnauthorized, http.StatusForbidden)
 			})
 
@@ -218,7 +218,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				op.Require(f)
 				reg := f.RegisterBaseline()
 				unknown := unknownClientURI(f, reg)
-				resp, err := f.ManageAt(op.Method, unknown, reg.RegistrationToken, op.Body(f, reg), nil)
+				resp, err := f.ManageAt(op.Method, unknown, f.ManagementToken(reg), op.Body(f, reg), nil)
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
 			})
 	}
@@ -234,7 +234,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			_ = json.Unmarshal([]byte(body), &obj)
 			obj["client_id"] = "another-" + framework.NewID()
 			b, _ := json.Marshal(obj)
-			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, string(b), nil)
+			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), f.ManagementToken(reg), string(b), nil)
 			// RFC 7592 section 2.2 leaves the server the answer (refuse the request, or replace a value
 			// of the request with its own); what it requires is that the client_id stays the client's.
 			if accepted := updateRefusedOrAccepted(f, resp, err, f.Profile().Codes(framework.FaultUpdateClient)); accepted != nil {
@@ -255,8 +255,8 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				f.Skipf("the client was issued no client_secret")
 			}
 			chosen := "chosen-by-the-client-" + framework.NewID()
-			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, f.UpdateBody(reg, reg.Claims.With("client_secret", chosen)), nil)
-			accepted := updateRefusedOrAccepted(f, resp, err, f.Profile().Codes(framework.FaultMetadata))
+			put, err := f.ManageAt("PUT", f.ManagementURL(reg), f.ManagementToken(reg), f.UpdateBody(reg, reg.Claims.With("client_secret", chosen)), nil)
+			accepted := updateRefusedOrAccepted(f, put, err, f.Profile().Codes(framework.FaultMetadata))
 			if accepted == nil {
 				return
 			}
@@ -265,15 +265,15 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			answered, _ := accepted["client_secret"].(string)
 			tryChosen := *reg
 			tryChosen.ClientSecret = chosen
-			resp, err = f.TryToken(&tryChosen)
+			resp, err := f.TryToken(&tryChosen)
 			f.ExpectNoTransportError(err)
-			c := f.Checks()
+			c := f.ChecksOf(resp)
 			if resp.Status == http.StatusOK {
 				c.Add("the client-chosen client_secret to be refused at the token endpoint (RFC7592-2.2: the client cannot choose its secret)",
 					"status 200: the chosen value authenticates the client")
 			}
 			if answered == chosen {
-				c.AddFor([]string{"RFC7591-3.2.1"}, "the update response's client_secret to be the client's registered secret, not the value the client sent (RFC7592-2.2)",
+				c.On(put).AddFor([]string{"RFC7591-3.2.1"}, "the update response's client_secret to be the client's registered secret, not the value the client sent (RFC7592-2.2)",
 					"the response's client_secret is the value the client chose")
 			}
 			c.Done()
@@ -285,7 +285,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			f.RequireUpdate()
 			reg := f.RegisterBaseline()
 			changed := reg.Claims.With("redirect_uris", []string{reg.Software.RedirectURIs[0] + "#fragment"})
-			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), reg.RegistrationToken, f.UpdateBody(reg, changed), nil)
+			resp, err := f.ManageAt("PUT", f.ManagementURL(reg), f.ManagementToken(reg), f.UpdateBody(reg, changed), nil)
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, fragmentCodes(f)...)
 		})
 })

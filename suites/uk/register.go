@@ -10,31 +10,34 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE, OBIE-DCR-3.3-CONTENT-TYPE, OBIE-DCR-3.1-CONTENT-TYPE",
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) {
-			reg := f.RegisterBaseline()
+			reg := f.ExpectRegisterBaseline()
 			expectEchoedMetadata(f, reg)
 		})
 
 	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN, OBIE-DCR-3.1-TLS-DN",
 		"tls_client_auth with the certificate's subject DN is accepted", "201 with tls_client_auth"),
 		func(f *framework.Framework) {
-			expectEchoedMetadata(f, registerTLSClientAuth(f))
+			reg := registerTLSClientAuth(f, true)
+			common.ExpectEchoed(f, reg.Claims, reg.Metadata, []string{"token_endpoint_auth_method", dnMember(f)})
 		})
 
 	framework.ConformanceIt(positive("UK-REG-003", "register", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6",
 		"a software with an ES256 key registers with ES256 request and auth signing", "201"),
 		func(f *framework.Framework) {
 			sw := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
-			expectEchoedMetadata(f, f.Register(sw, f.BaselineClaims(sw)))
+			reg := f.RegisterAccepted(sw, f.BaselineClaims(sw))
+			common.ExpectEchoed(f, reg.Claims, reg.Metadata, []string{"token_endpoint_auth_signing_alg", "request_object_signing_alg", "id_token_signed_response_alg"})
 		})
 
-	framework.ConformanceIt(positive("UK-REG-004", "register", "RFC7591-2, OBIE-DCR-3.3-REDIRECT-SSA",
+	framework.ConformanceIt(positive("UK-REG-004", "register", "RFC7591-2, OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.1",
 		"several redirect URIs from the SSA are accepted and echoed", "201 with every redirect URI"),
 		func(f *framework.Framework) {
 			sw := f.Software()
 			if len(sw.RedirectURIs) < 2 {
 				f.Skipf("the software's SSA has a single redirect URI")
 			}
-			expectEchoedMetadata(f, f.Register(sw, f.BaselineClaims(sw).With("redirect_uris", sw.RedirectURIs)))
+			reg := f.RegisterAccepted(sw, f.BaselineClaims(sw).With("redirect_uris", sw.RedirectURIs))
+			common.ExpectEchoed(f, reg.Claims, reg.Metadata, []string{"redirect_uris"})
 		})
 
 	framework.ConformanceIt(positive("UK-REG-005", "register", "RFC7591-3.2.1",
