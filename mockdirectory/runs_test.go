@@ -1,7 +1,11 @@
 package mockdirectory
 
 import (
+	"context"
+	"crypto"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
 func (c *fixedClock) advance(d time.Duration) {
@@ -258,5 +264,83 @@ func TestRunAdminRefusals(t *testing.T) {
 	}
 	if r := get(t, f.srv.URL, SoftwareJWKSPath(f.org.ID, f.rsaSW.ID)); r.status != http.StatusNotFound {
 		t.Fatalf("key set of a removed software: %d", r.status)
+	}
+}
+
+// A standalone directory sweeps a killed run's identities once its lease expires, and serves the
+// certificate an operator gives.
+func TestServeSweepsExpiredRunsWithOperatorCertificate(t *testing.T) {
+	ca, err := pki.NewCA("operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.IssueServer("localhost", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+	keyPEM, err := pki.KeyPEM(cert.PrivateKey.(crypto.Signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []byte
+	for _, der := range cert.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	if err := os.WriteFile(certFile, chain, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := &fixedClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan *Directory, 1)
+	var base string
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServeOptions{Addr: "127.0.0.1:0", CertFile: certFile, KeyFile: keyFile, AdminToken: testToken,
+			StateDir: filepath.Join(dir, "state"), Now: clock.Now, SweepEvery: 20 * time.Millisecond,
+			Ready: func(d *Directory, u string) { base = u; ready <- d }})
+	}()
+	var d *Directory
+	select {
+	case d = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("not ready")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	res, err := client.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("the operator's certificate is not served: %v", err)
+	}
+	res.Body.Close()
+	run, err := d.StartRun("killed", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := d.CreateOrganisation(Organisation{Name: "TPP", Run: run.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := d.Organisation(org.ID); err != nil {
+		t.Fatalf("swept before its lease expired: %v", err)
+	}
+	clock.advance(2 * time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(d.Runs()) != 0 || len(d.Organisations()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the expired run was not swept: runs %v", d.Runs())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
