@@ -126,6 +126,23 @@ func TestInitFromARunningDirectoryThenRun(t *testing.T) {
 	}
 	t.Log(startUntil(t, ctx, work, os.Environ(), "listening on", bin, cmds[0]...))
 
+	// The same material with the CA bundle as a file; none without trust in the directory's certificate.
+	again := t.TempDir()
+	withFile := exec.Command(bin, "init", "--profile", "uk", "--directory-url", base, "--directory-ca", filepath.Join(work, initTrustDir, trustCAFile), "--out", again)
+	if b, err := withFile.CombinedOutput(); err != nil {
+		t.Fatalf("init --directory-ca: %v\n%s", err, b)
+	}
+	for _, name := range []string{trustCAFile, trustUKJWKS, trustCDRJWKS} {
+		a, _ := os.ReadFile(filepath.Join(work, initTrustDir, name))
+		b, _ := os.ReadFile(filepath.Join(again, initTrustDir, name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between --directory-ca-sha256 and --directory-ca", name)
+		}
+	}
+	untrusted := exec.Command(bin, "init", "--profile", "uk", "--directory-url", base, "--out", t.TempDir())
+	if b, err := untrusted.CombinedOutput(); err == nil || !strings.Contains(string(b), "certificate") {
+		t.Errorf("init trusting only the system roots: %v %s", err, b)
+	}
 	// A wrong fingerprint is refused before anything is written.
 	bad := exec.Command(bin, "init", "--profile", "uk", "--directory-url", base, "--directory-ca-sha256", strings.Repeat("ab", 32), "--out", t.TempDir())
 	if b, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(b), "not the directory you meant") {
