@@ -1,11 +1,13 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const validSoftware = `
@@ -42,6 +44,10 @@ func TestParseNamesTheFieldAtFault(t *testing.T) {
 		{"version outside uk", "profile: cdr\ntarget: {discovery_url: https://b/x, version: '3.1'}\n" + validSoftware, "target.version"},
 		{"bad assertion audience", "target: {discovery_url: https://b/x, assertion_audience: resource}\n" + validSoftware, "target.assertion_audience"},
 		{"bad listen", "target: {discovery_url: https://b/x}\ndirectory: {listen: nope}\n", "directory.listen"},
+		{"running directory bad url", "target: {discovery_url: https://b/x}\ndirectory: {url: 'ftp://d'}\n", "directory.url"},
+		{"running directory with state", "target: {discovery_url: https://b/x}\ndirectory: {url: 'https://d', state: st}\n", "directory.url"},
+		{"running directory bad ttl", "target: {discovery_url: https://b/x}\ndirectory: {url: 'https://d', run_ttl: 48h}\n", "directory.run_ttl"},
+		{"token without url", "target: {discovery_url: https://b/x}\ndirectory: {listen: '127.0.0.1:0', admin_token: x}\n", "directory"},
 		{"bad skip", plain + "overrides: {skip: [{A: x, B: y}]}\n", "overrides.skip[0]"},
 		{"empty spec override", plain + "overrides: {specs: {RFC-PUT-N05: {}}}\n", "overrides.specs.RFC-PUT-N05"},
 		{"bad spec status", plain + "overrides: {specs: {RFC-PUT-N05: {statuses: [42]}}}\n", "overrides.specs.RFC-PUT-N05.statuses"},
@@ -148,5 +154,25 @@ func TestPlainProfileSettings(t *testing.T) {
 		if got := tgt.Settings("rfc7591").Scope; got == nil || *got != want {
 			t.Errorf("%s: scope %v, want %q", yaml, got, want)
 		}
+	}
+}
+
+func TestRunningDirectoryBlock(t *testing.T) {
+	c, err := Parse([]byte("target: {discovery_url: https://b/x}\ndirectory: {url: 'https://directory.example:8443', run_ttl: 10m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(AdminTokenEnv, "from-env")
+	if !c.Directory.Remote() || c.Directory.Token() != "from-env" || c.Directory.RunTTLDuration() != 10*time.Minute {
+		t.Fatalf("directory %+v: remote %v, token %q, ttl %s", c.Directory, c.Directory.Remote(), c.Directory.Token(), c.Directory.RunTTLDuration())
+	}
+	c.Directory.AdminToken = "from-file"
+	if c.Directory.Token() != "from-file" {
+		t.Error("directory.admin_token does not win over the environment")
+	}
+	t.Setenv(AdminTokenEnv, "")
+	c.Directory.AdminToken = ""
+	if _, err := c.Directory.StartRun(context.Background(), "x"); err == nil || !strings.Contains(err.Error(), AdminTokenEnv) {
+		t.Errorf("a run without a token: %v", err)
 	}
 }
