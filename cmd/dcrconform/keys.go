@@ -17,8 +17,9 @@ import (
 const directoryKeyPoolFile = "software-key-pool.pem"
 
 // ownKeysAhead is how many keys of their own (a second software, a rogue key) a configured directory's
-// run generates ahead in the background: what a UK run takes (a second RSA software's two, two rogue keys).
-const ownKeysAhead = 4
+// run generates ahead in the background: what a UK run takes (the two of a second RSA software, UK-PUT-N07,
+// and of revoked software, UK-REG-N23, and two rogue keys).
+const ownKeysAhead = 6
 
 // configuredDirectoryKeys gives a config's directory: block what the embedded default has: software
 // identities created ahead, sharing the key pairs of a small pool. The pool is kept in the state folder

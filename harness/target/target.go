@@ -43,7 +43,7 @@ type Directory interface {
 type SoftwareOptions struct {
 	KeyType string // "RSA" (PS256, default) or "EC" (ES256)
 	// OwnKeys asks for key material no other identity of the run has: for a spec's second software
-	// ("another software's key"). Without it a directory may give RSA identities key pairs shared from a
+	// ("another software's key") and for software the directory revokes. Without it a directory may give RSA identities key pairs shared from a
 	// small pool; each identity still has its own software ID, organisation, certificates and SSA.
 	OwnKeys bool
 }

@@ -59,7 +59,14 @@ var updateForbidden = []string{"registration_access_token", "registration_client
 // Software returns the spec's software identity: a fresh one from the directory when the target has
 // one, so that specs never share a registration, else the target's configured software. A profile
 // without SSAs (plain RFC 7591) gets a fresh identity of its own: a client name and redirect URIs.
-func (f *Framework) Software() *target.Software {
+func (f *Framework) Software() *target.Software { return f.identity(false) }
+
+// SoftwareWithOwnKeys is Software for a spec whose meaning depends on its identity's keys being no other
+// identity's: the directory revokes them (another identity holding them live would hide the revocation
+// from a bank that finds keys by kid alone).
+func (f *Framework) SoftwareWithOwnKeys() *target.Software { return f.identity(true) }
+
+func (f *Framework) identity(ownKeys bool) *target.Software {
 	if f.software != nil {
 		return f.software
 	}
@@ -67,7 +74,8 @@ func (f *Framework) Software() *target.Software {
 		f.software = plainSoftware()
 		return f.software
 	}
-	f.software = f.newSoftware(target.SoftwareOptions{})
+	// Without a directory the target's configured software is the identity, whatever its keys.
+	f.software = f.newSoftware(target.SoftwareOptions{OwnKeys: ownKeys && f.Target.Directory != nil})
 	return f.software
 }
 

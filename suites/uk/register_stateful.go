@@ -45,7 +45,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", f
 		"a request of software the directory has revoked (its keys moved to its revoked key set) is refused, with the SSA issued before",
 		"400 unapproved_software_statement|invalid_software_statement|invalid_client_metadata"),
 		func(f *framework.Framework) {
-			sw := f.Software()
+			sw := f.SoftwareWithOwnKeys()
 			claims := f.BaselineClaims(sw)
 			f.SetSoftwareStatus(sw, "Revoked")
 			resp, err := f.TryRegister(sw, claims)
