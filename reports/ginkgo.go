@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,12 @@ type Meta struct {
 	DiscoveryURL    string
 	RegistrationURL string
 	TokenURL        string
+	// ProfileEndpoints is the registration endpoint of each profile the target serves, where it has
+	// one of its own (else RegistrationURL).
+	ProfileEndpoints map[string]string
+	// Defects and BankChoices are the embedded reference bank's (run --defect, --bank-choice).
+	Defects     []string
+	BankChoices []string
 	// Catalogue, if set, describes specs that ended before their scenario was attached (filtered out,
 	// or skipped in a BeforeEach). reports.Scenario(s) converts a framework.Scenario.
 	Catalogue []Scenario
@@ -68,6 +75,8 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 			DiscoveryURL:    meta.DiscoveryURL,
 			RegistrationURL: meta.RegistrationURL,
 			TokenURL:        meta.TokenURL,
+			Defects:         meta.Defects,
+			BankChoices:     meta.BankChoices,
 		},
 		StartedAt:  r.StartTime,
 		DurationMS: millis(r.RunTime),
@@ -105,8 +114,53 @@ func FromGinkgo(r types.Report, meta Meta) *Run {
 	if run.DurationMS == 0 && !r.StartTime.IsZero() && end.After(r.StartTime) {
 		run.DurationMS = millis(end.Sub(r.StartTime))
 	}
+	run.Target.Profiles = profilesRun(run.Specs, meta)
+	if len(run.Target.Profiles) > 0 {
+		run.Target.Profile = strings.Join(run.Target.ProfileNames(), ",")
+	}
 	run.Summarize()
 	return run.redacted()
+}
+
+// profilesRun are the profiles of the specs the run selected, sorted, each with its registration endpoint.
+func profilesRun(specs []Spec, meta Meta) []TargetProfile {
+	var names []string
+	for _, s := range specs {
+		if s.Operation != "suite" && s.Profile != "" && s.Profile != "unknown" && !slices.Contains(names, s.Profile) {
+			names = append(names, s.Profile)
+		}
+	}
+	slices.Sort(names)
+	var out []TargetProfile
+	for _, n := range names {
+		url := meta.ProfileEndpoints[n]
+		if url == "" {
+			url = meta.RegistrationURL
+		}
+		out = append(out, TargetProfile{Name: n, RegistrationURL: url})
+	}
+	return out
+}
+
+// ProfilesSelected are the profiles of the specs a Ginkgo run selected, sorted (see Target.Profiles).
+func ProfilesSelected(r types.Report) []string {
+	var names []string
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt || NotSelected(sr, r) {
+			continue
+		}
+		p := ""
+		if sc, ok := scenarioOf(sr); ok {
+			p = sc.Profile
+		} else if labels := sr.Labels(); len(labels) >= 4 {
+			p = labels[0]
+		}
+		if p != "" && !slices.Contains(names, p) {
+			names = append(names, p)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 var specTextRE = regexp.MustCompile(`^\[([^\]]+)\]\s*(.*)$`)
@@ -140,7 +194,7 @@ func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[stri
 		Kind:        sc.Kind,
 		Labels:      sr.Labels(),
 		Expect:      sc.Expect,
-		Location:    sr.LeafNodeLocation.String(),
+		Location:    sourceLocation(sr.LeafNodeLocation),
 		StartedAt:   sr.StartTime,
 		DurationMS:  millis(sr.RunTime),
 		Exchanges:   transcriptOf(sr),
@@ -150,7 +204,7 @@ func specFrom(sr types.SpecReport, r types.Report, meta Meta, catalogue map[stri
 	}
 	s.Outcome, s.Reason = outcomeOf(sr, r)
 	if s.Failed() {
-		s.Location = sr.Failure.Location.String()
+		s.Location = sourceLocation(sr.Failure.Location)
 		s.Expected, s.Actual = expectedActual(s.Reason)
 	}
 	var code string
@@ -225,7 +279,7 @@ func suiteNodeFrom(sr types.SpecReport, meta Meta) Spec {
 		Operation:  "suite",
 		Labels:     []string{},
 		Expect:     node + " to succeed",
-		Location:   sr.Failure.Location.String(),
+		Location:   sourceLocation(sr.Failure.Location),
 		StartedAt:  sr.StartTime,
 		DurationMS: millis(sr.RunTime),
 		Exchanges:  transcriptOf(sr),

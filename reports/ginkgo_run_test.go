@@ -3,6 +3,7 @@ package reports
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
@@ -95,6 +96,12 @@ func TestReportsFromARealGinkgoRun(t *testing.T) {
 	}
 	if s := specByID(t, run, "UK-REG-N01"); s.Requirement != scRegN01.Requirement || s.Actual != "status 201" || len(s.Exchanges) != 1 {
 		t.Errorf("failed spec = %+v", s)
+	}
+	// Locations are module-relative, as on any machine: not this one's checkout path.
+	for _, id := range []string{"UK-REG-P01", "UK-REG-N01"} {
+		if s := specByID(t, run, id); !regexp.MustCompile(`^reports/ginkgo_run_test\.go:\d+$`).MatchString(s.Location) {
+			t.Errorf("%s: location %q, want reports/ginkgo_run_test.go:<line>", id, s.Location)
+		}
 	}
 	if s := specByID(t, run, "UK-UPD-P01"); s.Operation != "update" || s.Reason != "the bank does not support update" {
 		t.Errorf("spec skipped in BeforeEach = %+v", s)

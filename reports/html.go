@@ -42,6 +42,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"dataLabels": dataLabels,
 	"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 	"isHTTPS":    func(u string) bool { return strings.HasPrefix(u, "https:") },
+	"rest":       messageRest,
 }).Parse(htmlSource))
 
 type htmlView struct {
@@ -58,6 +59,7 @@ type htmlView struct {
 	Matrix       *matrixView // merged records only
 	Labels       []labelRow  // filter choices
 	Failures     []htmlSpec
+	Cards        []failureCard // the failures again, as the page opens with them
 	Others       []htmlSpec
 	Verification *Verification // set when the record was verified while writing
 }
@@ -132,8 +134,9 @@ type requirementRow struct {
 }
 
 // WriteHTML writes the run as one self-contained HTML page (inline CSS, no script, no external
-// resource): a summary by profile and operation, a requirement matrix, every failure opened with
-// expected and actual and its transcript, then the passed and skipped specs collapsed. Secrets are masked.
+// resource): it opens with each failure (its requirement, expected and actual, the exchange that broke
+// it), then a summary by profile and operation, a requirement matrix, every failed spec with its
+// transcript, then the passed and skipped specs collapsed. Secrets are masked.
 func WriteHTML(w io.Writer, run *Run) error {
 	return WriteHTMLWith(w, run, HTMLOptions{})
 }
@@ -273,6 +276,10 @@ func writeHTMLFolded(w io.Writer, folded *Run, opts HTMLOptions) error {
 		}
 		return strings.Compare(a.Requirement, b.Requirement)
 	})
+	clauses := clauseIndex(r)
+	for _, f := range v.Failures {
+		v.Cards = append(v.Cards, newFailureCard(f.Spec, clauses))
+	}
 	// Passed specs, then skipped ones, each in run order.
 	slices.SortStableFunc(v.Others, func(a, b htmlSpec) int { return rank(a.Spec) - rank(b.Spec) })
 	var buf bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,9 +26,9 @@ func near(c color.Color, want color.RGBA) bool {
 	return d(r, want.R) && d(g, want.G) && d(b, want.B)
 }
 
-// TestHTMLSummaryScreenshot renders the report in headless Chromium at a laptop's viewport and reads the
-// screenshot: the verdict banner is at the top, and the summary's bar is on the first screen with
-// segments as wide as the profile's passed, failed and skipped counts.
+// TestHTMLSummaryScreenshot renders the report in headless Chromium at a laptop's width and reads the
+// screenshot: the verdict banner is at the top and, after the failures the page opens with, the
+// summary's bar has segments as wide as the profile's passed, failed and skipped counts.
 func TestHTMLSummaryScreenshot(t *testing.T) {
 	page := writeHTMLFile(t)
 	run := FromGinkgo(syntheticReport(), testMeta())
@@ -49,7 +50,8 @@ func TestHTMLSummaryScreenshot(t *testing.T) {
 		}
 	}
 	shot := filepath.Join(filepath.Dir(page), "summary.png")
-	runChromium(t, "--window-size=1280,800", "--force-device-scale-factor=1", "--screenshot="+shot, "file://"+page)
+	const height = 2400 // the banner, the fixture's four failures, then the summary
+	runChromium(t, "--window-size=1280,"+strconv.Itoa(height), "--force-device-scale-factor=1", "--screenshot="+shot, "file://"+page)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +62,8 @@ func TestHTMLSummaryScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := img.Bounds()
-	if b.Dx() != 1280 || b.Dy() != 800 {
-		t.Fatalf("screenshot is %v, want 1280×800", b.Size())
+	if b.Dx() != 1280 || b.Dy() != height {
+		t.Fatalf("screenshot is %v, want 1280×%d", b.Size(), height)
 	}
 	if !near(img.At(5, 5), color.RGBA{0xb4, 0x23, 0x18, 255}) {
 		t.Errorf("top left pixel %v: the red FAILED banner is not at the top", img.At(5, 5))
@@ -77,7 +79,7 @@ func TestHTMLSummaryScreenshot(t *testing.T) {
 		}
 	}
 	if row < 0 {
-		t.Fatal("no summary bar on the first screen (1280×800): the summary is not first")
+		t.Fatalf("no summary bar in the first %d px: the summary does not follow the failures", height)
 	}
 	px := map[string]int{}
 	for x := b.Min.X; x < b.Max.X; x++ {
@@ -123,10 +125,10 @@ func TestHTMLFiltersAndCollapsedTranscripts(t *testing.T) {
 	if strings.Contains(page, `<details class="exchange" open`) || strings.Contains(page, `<details class="transcript" open`) {
 		t.Error("a transcript is open: failures show expected and actual, transcripts stay collapsed")
 	}
-	// The summary comes before every other section.
-	order := regexp.MustCompile(`<section id="([a-z]+)"`).FindAllStringSubmatch(page, -1)
-	if len(order) == 0 || order[0][1] != "summary" {
-		t.Errorf("sections in order %v: the summary is not first", order)
+	// The failures come first, then the summary, then every other section.
+	order := regexp.MustCompile(`<section id="([a-z-]+)"`).FindAllStringSubmatch(page, -1)
+	if len(order) < 2 || order[0][1] != "failures" || order[1][1] != "summary" {
+		t.Errorf("sections in order %v: the failures, then the summary, are not first", order)
 	}
 	// Every label offered filters at least one spec, and a spec ID is not offered.
 	if strings.Contains(page, `id="lb-UK-REG-N01"`) {

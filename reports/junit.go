@@ -130,7 +130,7 @@ func writeJUnitRedacted(w io.Writer, r *Run, opts JUnitOptions) error {
 				target:     s.Target,
 				profile:    s.Profile,
 				operation:  s.Operation,
-				Properties: []junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", target}, {"tool_version", r.ToolVersion}},
+				Properties: append([]junitProperty{{"profile", s.Profile}, {"operation", s.Operation}, {"target", target}, {"tool_version", r.ToolVersion}}, runProperties(r.Target)...),
 			})
 			if r.Seed != 0 {
 				out.Suites[i].Properties = append(out.Suites[i].Properties, junitProperty{"seed", strconv.FormatInt(r.Seed, 10)})
@@ -271,3 +271,19 @@ func xmlText(s string) string { return transcript.PrintableText(s) }
 
 // seconds formats milliseconds as JUnit's seconds.
 func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
+
+// runProperties name what the run ran, on every suite (the dialect has no run-level properties): all
+// its profiles, and the reference bank's defects and choices when any.
+func runProperties(t Target) []junitProperty {
+	var out []junitProperty
+	for _, p := range []junitProperty{
+		{"profiles", strings.Join(t.ProfileNames(), ",")},
+		{"defects", strings.Join(t.Defects, ",")},
+		{"bank_choices", strings.Join(t.BankChoices, ",")},
+	} {
+		if p.Value != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -82,11 +82,60 @@ func (w Warning) Text() string {
 
 // Target is the server the run was against.
 type Target struct {
-	Name            string `json:"name"`
+	Name string `json:"name"`
+	// Profile is the profile run; the profiles, comma-separated, in a run (or merge) of several.
 	Profile         string `json:"profile"`
 	DiscoveryURL    string `json:"discovery_url,omitempty"`
 	RegistrationURL string `json:"registration_url,omitempty"`
 	TokenURL        string `json:"token_url,omitempty"`
+	// Profiles are the profiles whose specs the run selected, each with its registration endpoint.
+	Profiles []TargetProfile `json:"profiles,omitempty"`
+	// Defects and BankChoices are what the embedded reference bank was started with (run --defect,
+	// --bank-choice NAME=VALUE): a run against a deliberately broken or varied bank says so.
+	Defects     []string `json:"defects,omitempty"`
+	BankChoices []string `json:"bank_choices,omitempty"`
+}
+
+// TargetProfile is one profile a run ran.
+type TargetProfile struct {
+	Name            string `json:"name"`
+	RegistrationURL string `json:"registration_url,omitempty"`
+}
+
+// ProfileNames are the names of the profiles run (Profiles), else of the Profile field's.
+func (t Target) ProfileNames() []string {
+	var out []string
+	for _, p := range t.Profiles {
+		out = append(out, p.Name)
+	}
+	if len(out) == 0 {
+		for _, p := range strings.Split(t.Profile, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Setup is the run's set-up on one line: its profiles and, when any, the reference bank's defects and
+// choices, e.g. "profiles cdr, uk; reference-bank defects: skip-ssa-signature".
+func (t Target) Setup() string {
+	var parts []string
+	switch names := t.ProfileNames(); len(names) {
+	case 0:
+	case 1:
+		parts = append(parts, "profile "+names[0])
+	default:
+		parts = append(parts, "profiles "+strings.Join(names, ", "))
+	}
+	if len(t.Defects) > 0 {
+		parts = append(parts, "reference-bank defects: "+strings.Join(t.Defects, ", "))
+	}
+	if len(t.BankChoices) > 0 {
+		parts = append(parts, "reference-bank choices: "+strings.Join(t.BankChoices, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Summary counts specs by outcome. Failed includes panicked and interrupted; Skipped includes pending.

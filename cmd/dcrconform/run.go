@@ -288,7 +288,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	writeReports := func(r ginkgo.Report) {
 		r = inCatalogueOrder(r)
 		warnings = reports.Leaks(r)
-		tally = tallyLine(r)
+		tally = tallyLine(r, reports.Target{Defects: defects, BankChoices: choices})
 		ran, skipped = countRun(r)
 		if *resultsOut != "" {
 			if reportErr = writeResults(*resultsOut, suites.ResultsOf(r)); reportErr != nil {
@@ -298,7 +298,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		if *jsonOut == "" && *junit == "" && *htmlOut == "" && !expected.active() {
 			return // building and redacting a report nobody asked for is a fifth of a self-test run's CPU
 		}
-		run := reports.FromGinkgo(r, reportMeta(tgt))
+		run := reports.FromGinkgo(r, reportMeta(tgt, defects, choices))
 		expected.apply(run)
 		if signer != nil {
 			if reportErr = reports.Sign(run, signer, time.Now()); reportErr != nil {
@@ -460,11 +460,9 @@ func checkSkips(cfg *config.Config) error {
 	return nil
 }
 
-// countRun counts the specs that ran (passed or failed) and those skipped by a reason of their own;
-// specs filtered out by labels or focus count as neither.
-// tallyLine counts the run's selected specs by outcome, and those it did not select apart (Ginkgo's
-// own line counts them as skipped).
-func tallyLine(r ginkgo.Report) string {
+// tallyLine counts the run's selected specs by outcome, and those it did not select apart, and names
+// what ran: the profiles and the reference bank's defects and choices (setup, see reports.Target.Setup).
+func tallyLine(r ginkgo.Report, setup reports.Target) string {
 	var passed, warned, failed, skipped, notSelected int
 	for _, s := range r.SpecReports {
 		switch {
@@ -485,10 +483,17 @@ func tallyLine(r ginkgo.Report) string {
 	if warned > 0 {
 		warnings = fmt.Sprintf(" %d passed with a warning (a SHOULD or MAY clause not met),", warned)
 	}
-	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run); seed %d (--seed %d replays the order)",
-		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected, r.SuiteConfig.RandomSeed, r.SuiteConfig.RandomSeed)
+	setup.Profile = strings.Join(reports.ProfilesSelected(r), ",")
+	about := ""
+	if s := setup.Setup(); s != "" {
+		about = "; " + s
+	}
+	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run)%s; seed %d (--seed %d replays the order)",
+		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected, about, r.SuiteConfig.RandomSeed, r.SuiteConfig.RandomSeed)
 }
 
+// countRun counts the specs that ran (passed or failed) and those skipped by a reason of their own;
+// specs filtered out by labels or focus count as neither.
 func countRun(r ginkgo.Report) (ran, skipped int) {
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
@@ -506,10 +511,19 @@ func countRun(r ginkgo.Report) (ran, skipped int) {
 }
 
 // reportMeta describes the run for the reports, with the catalogue for specs that never started.
-func reportMeta(tgt *target.Target) reports.Meta {
+// defects and choices are the embedded reference bank's (run --defect, --bank-choice), for the reports
+// to name.
+func reportMeta(tgt *target.Target, defects, choices []string) reports.Meta {
 	cat := suites.ReportCatalogue()
+	endpoints := map[string]string{}
+	for name, p := range tgt.Profiles {
+		if p != nil && p.Registration != "" {
+			endpoints[name] = p.Registration
+		}
+	}
 	return reports.Meta{ToolVersion: toolVersion(), TargetName: tgt.Name, Profile: tgt.Profile, DiscoveryURL: tgt.DiscoveryURL,
-		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, Catalogue: cat, Coverage: suites.ReportCoverage()}
+		RegistrationURL: tgt.Registration, TokenURL: tgt.Token, ProfileEndpoints: endpoints, Defects: defects, BankChoices: choices,
+		Catalogue: cat, Coverage: suites.ReportCoverage()}
 }
 
 // serveConfiguredDirectory starts the mock directory a config asks for and serves it until stop.
