@@ -53,12 +53,17 @@ func newFailureCard(s Spec, clauses map[string]clauseView) failureCard {
 	return c
 }
 
-// breakingExchange is the index of the exchange whose answer broke the spec's requirement: the one its
-// failure message names (its "request:" line, and the status of its "response:" line), the last such;
-// else the spec's last exchange (marked false).
+// breakingExchange is the index of the exchange whose answer broke the spec's requirement: the last the
+// spec marked (Breaches), else the one its failure message names (its "request:" line, and the status of
+// its "response:" line), the last such; else the spec's last exchange (marked false).
 func breakingExchange(s Spec) (i int, marked, ok bool) {
 	if len(s.Exchanges) == 0 {
 		return 0, false, false
+	}
+	for j := len(s.Breaches) - 1; j >= 0; j-- {
+		if b := s.Breaches[j]; b >= 0 && b < len(s.Exchanges) {
+			return b, true, true
+		}
 	}
 	var method, url, status string
 	for _, line := range strings.Split(s.Reason, "\n") {

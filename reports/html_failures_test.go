@@ -87,6 +87,11 @@ func TestBreakingExchangeIsTheOneTheMessageNames(t *testing.T) {
 	if i, marked, ok := breakingExchange(s); !ok || i != 0 || !marked {
 		t.Errorf("breakingExchange = %d, %v, %v; want the named exchange 0", i, marked, ok)
 	}
+	s.Breaches = []int{1} // the spec's own mark wins
+	if i, marked, _ := breakingExchange(s); i != 1 || !marked {
+		t.Errorf("with breach_exchanges [1]: %d, %v; want the marked exchange 1", i, marked)
+	}
+	s.Breaches = nil
 	s.Reason = "no request line"
 	if i, marked, _ := breakingExchange(s); i != 1 || marked {
 		t.Errorf("without a request line: %d, %v; want the last exchange, unmarked", i, marked)
