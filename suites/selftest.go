@@ -127,6 +127,9 @@ var DefectCatches = map[string][]string{
 	"rfc7592-put-omits-secret-expiry":       {"RFC-PUT-003"},
 	"accept-ssa-software-key":               {"UK-REG-N46", "CDR-REG-N13"},
 	"token-aud-any-url-on-host":             {"UK-TOK-N13"},
+	"manage-acts-before-auth":               {"UK-PUT-N02", "UK-PUT-N03", "UK-PUT-N04", "UK-DEL-N02", "UK-DEL-N03", "UK-DEL-N04", "UK-DEL-N05", "GEN-PUT-N01", "GEN-DEL-N01", "GEN-DEL-N02", "IS-PUT-N01", "IS-DEL-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-PUT-N01", "RFC-PUT-N02", "RFC-PUT-N03", "RFC-DEL-N01", "RFC-DEL-N02", "RFC-DEL-N03"},
+	"put-revokes-tokens":                    {"UK-PUT-001", "GEN-PUT-001", "CDR-PUT-001", "IS-PUT-001"},
+	"tokens-revive-on-reregister":           {"UK-DEL-N10", "GEN-DEL-N04"},
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other

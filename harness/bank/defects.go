@@ -111,6 +111,9 @@ var defectCatalogue = map[string]string{
 	"get-after-delete-200":           "answers GET of a deleted registration with 200 and its metadata, token or not",
 	"unknown-client-404":             "answers a management request for an unknown ClientId with 404 instead of 401",
 	"put-adopts-client-id":           "accepts a PUT whose client_id names another client, and answers that client_id as the client's",
+	"manage-acts-before-auth":        "carries out a PUT or DELETE whose bearer credential it refuses (none, unknown, expired, another client's), then answers the 401",
+	"put-revokes-tokens":             "revokes the client's access tokens when it updates the client (PUT)",
+	"tokens-revive-on-reregister":    "on DELETE parks the client's access tokens instead of revoking them, and gives them to the next client the same software registers",
 
 	// Profiles other than UK.
 	"cdr-ignore-registration-scope":         "CDR: serves management requests whose access token lacks the cdr:registration scope",

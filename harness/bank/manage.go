@@ -35,6 +35,9 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 	}
 	c, e := b.authorizeManagement(r, d, clientID, cert, unbound)
 	if e != nil {
+		if b.has("manage-acts-before-auth") {
+			b.actAnyway(r, d, clientID, cert)
+		}
 		b.writeError(w, r, e)
 		return
 	}
@@ -50,7 +53,11 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 	case http.MethodPut:
 		b.serveUpdate(w, r, d, c, cert)
 	case http.MethodDelete:
-		b.store.delete(c.id, !b.has("delete-keeps-tokens"))
+		revive := b.has("tokens-revive-on-reregister")
+		if revive {
+			b.store.parkTokens(c.id, c.reg.softwareID)
+		}
+		b.store.delete(c.id, !revive && !b.has("delete-keeps-tokens"))
 		b.logger.Info("client deleted", "profile", d.name, "client_id", c.id)
 		status := http.StatusNoContent
 		if b.has("delete-returns-200") {
@@ -176,6 +183,9 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 		b.writeError(w, r, e)
 		return
 	}
+	if b.has("put-revokes-tokens") {
+		b.store.revokeClientTokens(c.id)
+	}
 	b.logger.Info("client updated", "profile", d.name, "client_id", c.id)
 	body := b.clientInfo(r, d, updated, opUpdate)
 	if rotated != "" {
@@ -200,3 +210,26 @@ func bearerToken(header string) (string, bool) {
 	}
 	return token, true
 }
+
+// actAnyway is the defect manage-acts-before-auth: it carries out a PUT or DELETE on the ClientId in
+// the path whose credential was refused, as a bank that acts before it checks the token would, and
+// leaves the refusal to be answered.
+func (b *Bank) actAnyway(r *http.Request, d *dialect, clientID string, cert *x509.Certificate) {
+	c := b.store.client(clientID)
+	if c == nil || c.deleted || c.reg.profile != d.name {
+		return
+	}
+	switch r.Method {
+	case http.MethodDelete:
+		b.store.delete(c.id, true)
+	case http.MethodPut:
+		b.serveUpdate(discardWriter{}, r, d, c, cert)
+	}
+}
+
+// discardWriter is a response nobody reads.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (discardWriter) WriteHeader(int)             {}

@@ -578,7 +578,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...)
+	return append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

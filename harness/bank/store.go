@@ -55,6 +55,7 @@ func (c *client) response() map[string]any {
 type accessToken struct {
 	clientID   string
 	thumbprint string // x5t#S256 of the certificate it was issued over; empty if unbound
+	parkedFor  string // the defect tokens-revive-on-reregister: the software whose next client gets it
 	scope      string
 	expiresAt  time.Time
 }
@@ -89,6 +90,11 @@ func (s *store) register(reg registration, now time.Time, rules commitRules, cre
 	}
 	c := &client{id: randomID(), issuedAt: now.Unix(), reg: reg, secret: creds.secret, regToken: creds.regToken}
 	s.clients[c.id] = c
+	for _, tok := range s.tokens { // only the defect tokens-revive-on-reregister parks tokens
+		if tok.parkedFor != "" && tok.parkedFor == reg.softwareID {
+			tok.clientID, tok.parkedFor = c.id, ""
+		}
+	}
 	return c, nil
 }
 
@@ -235,6 +241,29 @@ func (s *store) token(value string) (accessToken, bool) {
 		return accessToken{}, false
 	}
 	return *tok, true
+}
+
+// parkTokens is the defect tokens-revive-on-reregister: the client's tokens belong to no client until
+// the software registers again.
+func (s *store) parkTokens(clientID, softwareID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tok := range s.tokens {
+		if tok.clientID == clientID {
+			tok.clientID, tok.parkedFor = "", softwareID
+		}
+	}
+}
+
+// revokeClientTokens revokes every access token of the client.
+func (s *store) revokeClientTokens(clientID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t, tok := range s.tokens {
+		if tok.clientID == clientID {
+			delete(s.tokens, t)
+		}
+	}
 }
 
 func (s *store) revokeToken(value string) {

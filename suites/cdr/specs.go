@@ -72,8 +72,10 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 				reg := f.RegisterBaseline()
 				tok := f.AccessToken(reg)
 				f.ExpireTokens(reg.ClientID)
+				victim := f.WatchVictim(reg)
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), tok, op.Body(f, reg), f.Cert(reg.Software))
 				f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
 			})
 
 		framework.ConformanceIt(negative("CDR-"+op.Part+"-N02", op.Label, "RFC7592-2, CDR-DCR-UNKNOWN-CLIENT",

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -152,7 +153,9 @@ func Read(f *framework.Framework, members []string) *framework.Registration {
 }
 
 // Update registers the baseline, sends a full update whose only change is the redirect URI (the
-// software's second one), expects 200 showing it, and a later read showing it too.
+// software's second one), expects 200 showing it, and a later read showing it too, made with the
+// credential the update was made with (an update keeps the client's access tokens valid; a rotated
+// registration access token is followed).
 func Update(f *framework.Framework, members []string) {
 	f.RequireUpdate()
 	sw := f.Software()
@@ -164,14 +167,19 @@ func Update(f *framework.Framework, members []string) {
 	if f.Profile().Encoding == framework.EncodingJSON && f.Profile().SSA == "" {
 		changed = reg.Claims.With("redirect_uris", []string{sw.RedirectURIs[1]})
 	}
-	resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, changed))
+	tok, cert := f.ManagementToken(reg), f.Cert(reg.Software)
+	resp, err := f.ManageAt("PUT", f.ManagementURL(reg), tok, f.UpdateBody(reg, changed), cert)
+	f.FollowRotation(reg, resp, err)
 	f.ExpectStatus(resp, err, http.StatusOK)
 	updated := f.ExpectJSON(resp)
 	ExpectEchoed(f, changed, updated, members)
 	if !f.Target.Supports.Read {
 		return
 	}
-	resp, err = f.ManageReg("GET", reg, "")
+	if f.Profile().ManagementAuth == framework.ManageRegistrationToken {
+		tok = reg.RegistrationToken
+	}
+	resp, err = f.ManageAt("GET", f.ManagementURL(reg), tok, "", cert)
 	f.ExpectStatus(resp, err, http.StatusOK)
 	ExpectAsAnswered(f, changed, updated, f.ExpectJSON(resp), members)
 }
@@ -192,6 +200,34 @@ func Delete(f *framework.Framework) {
 	f.ExpectStatus(resp, err, http.StatusUnauthorized)
 }
 
+// TokensStayRevoked registers the baseline, takes an access token, deletes the client and registers
+// the same software again: the deleted client's token must be refused (401) for the new client too.
+// A DELETE that is not carried out skips the spec: the DELETE's answer is other specs' to judge.
+func TokensStayRevoked(f *framework.Framework) {
+	f.RequireDelete()
+	f.RequireRead()
+	reg := f.RegisterBaseline()
+	tok, cert := f.AccessToken(reg), f.Cert(reg.Software)
+	resp, err := f.ManageAt("DELETE", f.ManagementURL(reg), tok, "", cert)
+	if err != nil || resp.Status/100 != 2 {
+		f.Skipf("the DELETE this spec starts from was not carried out (%s)", statusOrError(resp, err))
+	}
+	again := f.Register(reg.Software, f.BaselineClaims(reg.Software))
+	resp, err = f.ManageAt("GET", f.ManagementURL(again), "never-issued-"+framework.NewID(), "", cert)
+	if err == nil && resp.Status == http.StatusOK {
+		f.Skipf("the bank serves a token it never issued: what a deleted client's token does is then not this spec's to judge")
+	}
+	resp, err = f.ManageAt("GET", f.ManagementURL(again), tok, "", cert)
+	f.ExpectStatus(resp, err, http.StatusUnauthorized)
+}
+
+func statusOrError(resp *client.Response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return resp.StatusText()
+}
+
 // Operation is a management operation: its method, scenario operation and ID part.
 type Operation struct {
 	Method, Label, Part string
@@ -205,7 +241,9 @@ var Operations = []Operation{
 	{"DELETE", "delete", "DEL", (*framework.Framework).RequireDelete},
 }
 
-// Body is what op sends for reg: a valid full update for PUT, nothing otherwise.
+// Body is what op sends for reg: for PUT a valid full update that changes the redirect URI where the
+// software has a second one (so that a refused PUT the bank applied anyway shows in a later read),
+// nothing otherwise.
 func (op Operation) Body(f *framework.Framework, reg *framework.Registration) string {
 	if op.Method != "PUT" {
 		return ""
@@ -213,6 +251,9 @@ func (op Operation) Body(f *framework.Framework, reg *framework.Registration) st
 	claims := f.BaselineClaims(reg.Software)
 	if f.Profile().SSA == "" {
 		claims = reg.Claims
+	}
+	if uris := reg.Software.RedirectURIs; len(uris) > 1 {
+		claims = claims.With("redirect_uris", []string{uris[1]})
 	}
 	return f.UpdateBody(reg, claims)
 }

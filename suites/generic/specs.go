@@ -122,8 +122,10 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 			func(f *framework.Framework) {
 				op.Require(f)
 				reg := f.RegisterBaseline()
+				victim := f.WatchVictim(reg)
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "", op.Body(f, reg), f.Cert(reg.Software))
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
 			})
 
 		framework.ConformanceIt(negative("GEN-"+op.Part+"-N02", op.Label, "RFC6750-3.1, GEN-DCR-0.1-MANAGE-AUTH",
@@ -133,10 +135,18 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 				reg := f.RegisterBaseline()
 				other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 				otherReg := f.Register(other, f.BaselineClaims(other))
-				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), f.AccessToken(otherReg), op.Body(f, reg), f.Cert(other))
+				otherToken := f.AccessToken(otherReg)
+				victim := f.WatchVictim(reg)
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), otherToken, op.Body(f, reg), f.Cert(other))
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
 			})
 	}
+
+	framework.ConformanceIt(negative("GEN-DEL-N04", "delete", "OBIE-DCR-3.3-DELETE",
+		"after DELETE, the client's access token stays refused when the same software registers again: a GET of the new registration with it is 401",
+		"204, register again, then 401"),
+		common.TokensStayRevoked)
 
 	framework.ConformanceIt(negative("GEN-DEL-N03", "delete", "OBIE-DCR-3.3-DELETE",
 		"after DELETE, every access token of the client is refused", "204, then 401 for every token"),

@@ -115,8 +115,10 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 			func(f *framework.Framework) {
 				op.Require(f)
 				reg := f.RegisterBaseline()
+				victim := f.WatchVictim(reg)
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "", op.Body(f, reg), f.Cert(reg.Software))
 				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
 			})
 	}
 })

@@ -188,8 +188,10 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			func(f *framework.Framework) {
 				op.Require(f)
 				reg := f.RegisterBaseline()
+				victim := f.WatchVictim(reg)
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "", op.Body(f, reg), nil)
 				f.ExpectUnauthorized(resp, err, true)
+				f.ExpectVictimUnchanged(victim)
 			})
 
 		framework.ConformanceIt(negative("RFC-"+op.Part+"-N02", op.Label, "RFC7592-2",
@@ -199,8 +201,11 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				reg := f.RegisterBaseline()
 				sw := f.NewSoftware(target.SoftwareOptions{})
 				other := f.Register(sw, f.BaselineClaims(sw))
-				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), f.ManagementToken(other), op.Body(f, reg), nil)
+				otherToken := f.ManagementToken(other)
+				victim := f.WatchVictim(reg)
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), otherToken, op.Body(f, reg), nil)
 				f.ExpectStatus(resp, err, http.StatusUnauthorized, http.StatusForbidden)
+				f.ExpectVictimUnchanged(victim)
 			})
 
 		framework.ConformanceIt(negative("RFC-"+op.Part+"-N03", op.Label, "RFC7592-2, RFC6750-3, RFC6750-3.1",
@@ -208,8 +213,10 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			func(f *framework.Framework) {
 				op.Require(f)
 				reg := f.RegisterBaseline()
+				victim := f.WatchVictim(reg)
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), "never-issued-"+framework.NewID(), op.Body(f, reg), nil)
 				f.ExpectBearerError(resp, err, "invalid_token", http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
 			})
 
 		framework.ConformanceIt(negative("RFC-"+op.Part+"-N04", op.Label, "RFC7592-2",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
+	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -22,12 +23,18 @@ var operations = []operation{
 	{"DELETE", "delete", "UK-DEL", "RFC7592-2.3", (*framework.Framework).RequireDelete, "UK-DEL-N09"},
 }
 
-// body is what the operation sends: for PUT a valid full update, for GET and DELETE nothing.
+// body is what the operation sends: for PUT a valid full update that changes the redirect URI where the
+// software has a second one (so that a refused PUT the bank applied anyway shows in a later read), for
+// GET and DELETE nothing.
 func (op operation) body(f *framework.Framework, reg *framework.Registration) string {
 	if op.method != "PUT" {
 		return ""
 	}
-	return f.Sign(reg.Software, f.BaselineClaims(reg.Software))
+	claims := f.BaselineClaims(reg.Software)
+	if uris := reg.Software.RedirectURIs; len(uris) > 1 {
+		claims = claims.With("redirect_uris", []string{uris[1]})
+	}
+	return f.Sign(reg.Software, claims)
 }
 
 // credentialFault is a bad bearer credential presented to a management endpoint for reg.
@@ -132,8 +139,10 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 					op.require(f)
 					reg := f.RegisterBaseline()
 					tok, cert := fault.present(f, reg)
+					victim := f.WatchVictim(reg)
 					resp, err := f.Manage(op.method, reg.ClientID, tok, op.body(f, reg), cert)
 					f.ExpectStatus(resp, err, http.StatusUnauthorized)
+					f.ExpectVictimUnchanged(victim)
 				})
 		}
 
@@ -214,6 +223,11 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			resp, err = f.Manage("DELETE", reg.ClientID, tok, "", reg.Software.Transport)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
+
+	framework.ConformanceIt(negative("UK-DEL-N10", "delete", "OBIE-DCR-3.3-DELETE",
+		"after DELETE, the client's access token stays refused when the same software registers again: a GET of the new registration with it is 401",
+		"204, register again, then 401"),
+		common.TokensStayRevoked)
 
 	framework.ConformanceIt(negative("UK-DEL-N08", "delete", "OBIE-DCR-3.3-DELETE, RFC7592-2.3-GRANTS",
 		"after DELETE, every access token of the client is refused", "204, then 401 for every token"),
