@@ -176,3 +176,20 @@ func TestRunningDirectoryBlock(t *testing.T) {
 		t.Errorf("a run without a token: %v", err)
 	}
 }
+
+// target.fapi reaches the target: certificate-bound tokens are then required whatever discovery says.
+func TestFAPISetting(t *testing.T) {
+	for yaml, want := range map[string]bool{"": false, "fapi: true, ": true, "fapi: false, ": false} {
+		c, err := Parse([]byte(strings.Replace(plain, "target: {", "target: {"+yaml, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, err := c.BuildTarget(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tgt.FAPI != want {
+			t.Errorf("%q: target FAPI %v, want %v", yaml, tgt.FAPI, want)
+		}
+	}
+}
