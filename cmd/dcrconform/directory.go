@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -33,6 +34,9 @@ func runDirectory(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	log := opts.Logger
+	if host, _, _ := net.SplitHostPort(opts.Addr); !opts.TLS && opts.CertFile == "" && !isLoopback(host) {
+		log.Warn("serving key sets over plain http beyond loopback: OBIE requires TLS for them and a bank may refuse an http jwks_uri; give --tls or --server-cert")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var readyErr error
@@ -130,4 +134,12 @@ func directoryOptions(args []string, stdout, stderr io.Writer) (opts mockdirecto
 		Addr: *addr, StateDir: *state, AdminToken: *token, SeedFile: *seed, TLS: *useTLS, BaseURL: *baseURL,
 		CertFile: *certFile, KeyFile: *keyFile, SweepEvery: *sweep, Logger: log,
 	}, *caOutFlag, 0, true
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
