@@ -24,6 +24,8 @@ func (c *Config) settings() *target.ProfileSettings {
 		s.ContentType, s.RegistrationAuth, s.ManagementAuth, s.ManagementScope = o.ContentType, o.RegistrationAuth, o.ManagementAuth, o.ManagementScope
 		s.MTLS, s.Errors, s.Skip = o.MTLS, o.Errors, o.Skip.IDs()
 		transcript.SetSecretHeaders(o.SecretHeaders...) // masked from here on, in every output
+		transcript.AddSecret(o.InitialAccessToken)      // and these by value, wherever a bank echoes them
+		transcript.AddBasicCredentials(o.BasicUser, o.BasicPassword)
 		s.GrantTypes, s.TokenEndpointAuthMethod = o.GrantTypes, o.TokenEndpointAuthMethod
 		for _, sk := range o.Skip {
 			if sk.Reason != "" {
@@ -131,6 +133,10 @@ func (s *Software) loadAt(now time.Time) (*target.Software, error) {
 	keyPEM, err := os.ReadFile(s.SigningKey)
 	if err != nil {
 		return nil, fmt.Errorf("software.signing_key: %w", err)
+	}
+	transcript.AddPrivateKeyPEM(keyPEM)
+	if b, err := os.ReadFile(s.TransportKey); err == nil {
+		transcript.AddPrivateKeyPEM(b)
 	}
 	signer, err := pki.ParseKeyPEM(keyPEM)
 	if err != nil {

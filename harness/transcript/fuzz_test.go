@@ -116,3 +116,43 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMaskSecrets: a registered secret, echoed in any form (raw, another letter case, URL-encoded,
+// base64, JSON-escaped) anywhere in any text, survives in no form; masking by value is idempotent, and a
+// text holding no form of a secret comes out unchanged.
+func FuzzMaskSecrets(f *testing.F) {
+	f.Add(uint8(0), "error_description: ", "Tok/en+=1")
+	f.Add(uint8(3), `{"`, "x y<z>&")
+	f.Add(uint8(7), "\x00\xff\x1b[31m", `q"\`)
+	f.Fuzz(func(t *testing.T, shape uint8, noise, seed string) {
+		secret := "Zq9K" + seed + "x7Wp"
+		if len(secret) > 200 || strings.Contains(asciiCase(noise, false), "zq9k") {
+			t.Skip()
+		}
+		if got := MaskSecrets(noise); got != noise && !strings.Contains(noise, "REDACTED_") {
+			if !strings.Contains(got, "REDACTED_") {
+				t.Fatalf("text changed with no mask: %q -> %q", noise, got)
+			}
+		}
+		AddSecret(secret)
+		forms := echoes(secret)
+		names := []string{"raw", "upper", "lower", "query", "query lower", "path", "base64", "base64url", "json", "json slashes"}
+		form := forms[names[int(shape)%len(names)]]
+		text := noise + form + noise
+		got := MaskSecrets(text)
+		if strings.Contains(asciiCase(got, false), asciiCase(form, false)) {
+			t.Fatalf("%s form %q survived in %q", names[int(shape)%len(names)], form, got)
+		}
+		if again := MaskSecrets(got); again != got {
+			t.Fatalf("not idempotent: %q then %q", got, again)
+		}
+		ex := Exchange{URL: "https://bank/r?x=" + form, ResponseHeaders: map[string][]string{"X-Echo": {form}, form: {"1"}}, ResponseBody: text}
+		Redact(&ex)
+		out, _ := json.Marshal(ex)
+		var plain Exchange
+		_ = json.Unmarshal(out, &plain)
+		if all := asciiCase(string(out)+plain.ResponseBody+plain.URL, false); strings.Contains(all, asciiCase(form, false)) {
+			t.Fatalf("%q survived in the exchange:\n%s", form, out)
+		}
+	})
+}

@@ -48,6 +48,7 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 				if onJWT != nil && isJWT(content) {
 					onJWT(key, content)
 				}
+				learnSecret(jsonKey(content))
 				b.WriteString(Mask(content))
 			default:
 				if onJWT != nil && isJWT(content) {
@@ -99,6 +100,7 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 					if isMasked(v) {
 						b.WriteString(v)
 					} else {
+						learnSecret(v)
 						b.WriteString(`"` + Mask(v) + `"`)
 					}
 					seg = e

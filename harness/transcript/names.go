@@ -21,6 +21,10 @@ var secretExact = map[string]bool{
 // client_secret, private_key, client_assertion, x_api_key, ...).
 var secretSuffixes = []string{"token", "secret", "password", "privatekey", "assertion", "apikey", "credential", "credentials", "passphrase"}
 
+// notSecret are normalised names that end like a secret and are not one: CORS's
+// Access-Control-Allow-Credentials is "true" or absent.
+var notSecret = map[string]bool{"accesscontrolallowcredentials": true}
+
 // headerNames are names whose "name: value" form in text runs to the end of the line (header lines).
 var headerNames = map[string]bool{"authorization": true, "proxyauthorization": true, "cookie": true, "setcookie": true}
 
@@ -74,6 +78,9 @@ func IsSecretName(name string) bool {
 	n := normalizeName(name)
 	if secretExact[n] {
 		return true
+	}
+	if notSecret[n] {
+		return false
 	}
 	for _, s := range secretSuffixes {
 		if strings.HasSuffix(n, s) {

@@ -3,7 +3,6 @@ package transcript
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -55,8 +54,22 @@ func isBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
-// sgr is a colour escape sequence, the only control the console writer lets through when colour is on.
-var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+// sgrEnd is the end of the colour escape sequence (\x1b\[[0-9;]*m) at s[i:], or -1: the only control
+// the console writer lets through when colour is on.
+func sgrEnd(s string, i int) int {
+	if !strings.HasPrefix(s[i:], "\x1b[") {
+		return -1
+	}
+	for k := i + 2; k < len(s); k++ {
+		switch c := s[k]; {
+		case c == 'm':
+			return k + 1
+		case c != ';' && (c < '0' || c > '9'):
+			return -1
+		}
+	}
+	return -1
+}
 
 // ConsoleWriter wraps the console: each write has its secrets masked (RedactText) and its control
 // bytes escaped (Printable). With colour, SGR colour sequences pass; without, nothing does.
@@ -72,10 +85,19 @@ func (c *consoleWriter) Write(p []byte) (int, error) {
 	if c.color && strings.Contains(s, "\x1b[") {
 		var b strings.Builder
 		last := 0
-		for _, loc := range sgr.FindAllStringIndex(s, -1) {
-			b.WriteString(Printable(s[last:loc[0]]))
-			b.WriteString(s[loc[0]:loc[1]])
-			last = loc[1]
+		for i := strings.IndexByte(s, 0x1b); i >= 0 && i < len(s); {
+			if e := sgrEnd(s, i); e > 0 {
+				b.WriteString(Printable(s[last:i]))
+				b.WriteString(s[i:e])
+				last, i = e, e
+			} else {
+				i++
+			}
+			if k := strings.IndexByte(s[i:], 0x1b); k >= 0 {
+				i += k
+			} else {
+				break
+			}
 		}
 		b.WriteString(Printable(s[last:]))
 		s = b.String()

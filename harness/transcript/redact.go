@@ -29,6 +29,51 @@ func Redact(ex *Exchange) {
 	if jwts != nil {
 		ex.JWTs = jwts
 	}
+	maskExchange(ex)
+}
+
+// maskExchange masks by value, in every part of ex, the secrets registered so far: those the exchange
+// itself carried under a secret name (learnt above) echoed anywhere else in it, in any form.
+func maskExchange(ex *Exchange) {
+	ex.URL, ex.Error = MaskSecrets(ex.URL), MaskSecrets(ex.Error)
+	ex.RequestBody, ex.ResponseBody = MaskSecrets(ex.RequestBody), MaskSecrets(ex.ResponseBody)
+	for _, h := range []map[string][]string{ex.RequestHeaders, ex.ResponseHeaders} {
+		for k, vs := range h { // redactHeaders made these maps and slices
+			for i := range vs {
+				vs[i] = MaskSecrets(vs[i])
+			}
+			if mk := MaskSecrets(k); mk != k {
+				delete(h, k)
+				h[mk] = append(h[mk], vs...)
+			}
+		}
+	}
+	for i := range ex.JWTs {
+		ex.JWTs[i].Header, _ = maskValue(ex.JWTs[i].Header).(map[string]any)
+		ex.JWTs[i].Claims, _ = maskValue(ex.JWTs[i].Claims).(map[string]any)
+	}
+}
+
+// maskValue masks registered secrets in the strings (keys included) of a redacted JSON value, in place.
+func maskValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			nv := maskValue(val)
+			if mk := MaskSecrets(k); mk != k {
+				delete(t, k)
+				k = mk
+			}
+			t[k] = nv
+		}
+	case []any:
+		for i := range t {
+			t[i] = maskValue(t[i])
+		}
+	case string:
+		return MaskSecrets(t)
+	}
+	return v
 }
 
 func redactHeaders(h map[string][]string) map[string][]string {
@@ -45,6 +90,7 @@ func redactHeaders(h map[string][]string) map[string][]string {
 				v = RedactText(v)
 			case isMasked(v):
 			default:
+				learnCredential(v)
 				// Keep an authorization scheme: "Bearer REDACTED_43_chars".
 				if scheme, cred, found := strings.Cut(v, " "); found && isScheme(scheme) {
 					v = scheme + " " + Mask(cred)
@@ -119,6 +165,7 @@ func redactValue(v any, secret bool) any {
 		return out
 	case string:
 		if secret {
+			learnSecret(t)
 			return Mask(t)
 		}
 		return RedactText(t)

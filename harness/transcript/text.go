@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"encoding/base64"
-	"regexp"
 	"strings"
 )
 
@@ -16,20 +15,9 @@ import (
 //   - an authorization credential (Bearer, Basic, DPoP, Negotiate and the token after it);
 //   - a JWT's signature (dropped), and secret members of its header and payload (masked, re-encoded).
 //
-// RedactText is idempotent: masks are never masked again.
-
-var (
-	pemSpace      = `(?:[ +]|%20)`
-	pemWords      = `(?:[A-Z0-9]+` + pemSpace + `)*PRIVATE` + pemSpace + `KEY-----`
-	pemPrivateKey = regexp.MustCompile(`(-----BEGIN` + pemSpace + pemWords + `)([^"]*?)(-----END` + pemSpace + pemWords + `|"|$)`)
-	userInfo      = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s"'<>:]*:)([^/?#@\s"'<>]+)@`)
-	// An HTTP authorization credential: scheme, then a token68, then the next character (if any).
-	authCredential = regexp.MustCompile(`(?i)\b(Bearer|Basic|DPoP|Negotiate)(\s+)([A-Za-z0-9._~+/-]+=*)(.?)`)
-	authParam      = regexp.MustCompile(`^[A-Za-z_-]{1,24}=$`)
-	// A compact JWS (or its first two parts), possibly cut short.
-	jwsText = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?`)
-	maskRE  = regexp.MustCompile(`^(?:[A-Za-z][A-Za-z0-9-]* )?REDACTED_[0-9]+_chars$`)
-)
+// Each rule is a scan (shapes.go), linear in the text. Last, every secret registered by value
+// (secrets.go), this text's included, is masked wherever it stands. RedactText is idempotent: masks are
+// never masked again.
 
 // RedactText masks secrets in free text by shape (see the rules above).
 func RedactText(s string) string {
@@ -37,29 +25,41 @@ func RedactText(s string) string {
 		return s
 	}
 	if strings.Contains(s, "PRIVATE") {
-		s = replaceGroups(pemPrivateKey, s, func(m []string) string { return m[1] + Mask(m[2]) + m[3] })
+		s = replaceShapes(s, findPEMPrivateKey, func(m []string) string { learnPEMBody(m[2]); return m[1] + Mask(m[2]) + m[3] })
 	}
 	if strings.Contains(s, "://") {
-		s = replaceGroups(userInfo, s, func(m []string) string { return m[1] + Mask(m[2]) + "@" })
+		s = replaceShapes(s, findUserInfo, func(m []string) string { learnSecret(m[2]); return m[1] + Mask(m[2]) + "@" })
 	}
 	s = redactNamed(s)
 	if !hasScheme(s) {
-		return redactJWSs(s)
+		return MaskSecrets(redactJWSs(s))
 	}
-	s = replaceGroups(authCredential, s, func(m []string) string {
+	s = replaceShapes(s, findAuthCredential, func(m []string) string {
 		scheme, space, cred, next := m[1], m[2], m[3], m[4]
 		// `Bearer error="invalid_token"` is a challenge's auth-param, and "a Bearer challenge" is prose.
-		if isMasked(cred) || isProse(cred) || authParam.MatchString(cred) && next != "" {
+		if isMasked(cred) || isProse(cred) || isAuthParam(cred) && next != "" {
 			return m[0]
 		}
+		learnCredential(scheme + " " + cred)
 		return scheme + space + Mask(cred) + next
 	})
-	return redactJWSs(s)
+	return MaskSecrets(redactJWSs(s))
+}
+
+// learnPEMBody registers the lines of a private key's body as text holds it (raw, JSON-escaped or
+// URL-encoded line breaks).
+func learnPEMBody(body string) {
+	r := strings.NewReplacer(`\n`, "\n", `\r`, "\n", "%0A", "\n", "%0a", "\n", "%0D", "\n", "%0d", "\n", "\r", "\n")
+	for _, line := range strings.Split(r.Replace(body), "\n") {
+		if line = strings.TrimSpace(line); len(line) >= 16 {
+			learnSecret(line)
+		}
+	}
 }
 
 func redactJWSs(s string) string {
 	if strings.Contains(s, "eyJ") {
-		s = jwsText.ReplaceAllStringFunc(s, redactJWS)
+		s = replaceShapes(s, findJWS, func(m []string) string { return redactJWS(m[0]) })
 	}
 	return s
 }
@@ -93,8 +93,6 @@ func isProse(s string) bool {
 	return true
 }
 
-func isMasked(s string) bool { return maskRE.MatchString(s) }
-
 // redactJWS drops a JWS's signature and masks secret members of its header and payload. A part that
 // held a secret is re-encoded (the bytes it held otherwise are kept).
 func redactJWS(tok string) string {
@@ -103,6 +101,7 @@ func redactJWS(tok string) string {
 		parts[i] = redactJWSPart(parts[i])
 	}
 	if len(parts) == 3 && parts[2] != "" {
+		AddSecret(parts[2])
 		parts[2] = "[signature removed]"
 	}
 	return strings.Join(parts, ".")
@@ -122,28 +121,6 @@ func redactJWSPart(p string) string {
 		return p
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(red))
-}
-
-func replaceGroups(re *regexp.Regexp, s string, f func([]string) string) string {
-	idx := re.FindAllStringSubmatchIndex(s, -1)
-	if idx == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, loc := range idx {
-		m := make([]string, len(loc)/2)
-		for i := range m {
-			if loc[2*i] >= 0 {
-				m[i] = s[loc[2*i]:loc[2*i+1]]
-			}
-		}
-		b.WriteString(s[last:loc[0]])
-		b.WriteString(f(m))
-		last = loc[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
 }
 
 func isNameByte(c byte) bool {
@@ -172,7 +149,7 @@ func redactNamed(s string) string {
 			i = j
 			continue
 		}
-		val := s[vs:ve]
+		val, hs := s[vs:ve], vs
 		if header && !isMasked(val) {
 			// Keep an authorization scheme, and what follows the credential on the line:
 			// "Authorization: Bearer REDACTED_8_chars returned 401".
@@ -189,6 +166,12 @@ func redactNamed(s string) string {
 		if isMasked(val) {
 			i = ve
 			continue
+		}
+		switch {
+		case header:
+			learnCredential(s[hs:ve])
+		case j-i > 2: // not a JWK member's letter (q=, d=), which in free text is as often something else
+			learnSecret(val)
 		}
 		b.WriteString(s[last:vs])
 		b.WriteString(Mask(val))
