@@ -44,13 +44,14 @@ func dedupeJWTs(in []transcript.DecodedJWT) []transcript.DecodedJWT {
 // redacted returns a deep copy of r with every secret masked, ready to be written.
 func (r *Run) redacted() *Run {
 	out := *r
-	out.Target.Name = RedactText(r.Target.Name)
+	out.Target.Name = RedactText(transcript.ClipText(r.Target.Name, maxReportText))
 	out.Target.DiscoveryURL = RedactText(r.Target.DiscoveryURL)
 	out.Target.RegistrationURL = RedactText(r.Target.RegistrationURL)
 	out.Target.TokenURL = RedactText(r.Target.TokenURL)
 	out.Warnings = nil
 	for _, w := range r.Warnings {
-		w.Message = RedactText(w.Message)
+		w.Message = RedactText(transcript.ClipText(w.Message, maxReportText))
+		w.ClientID = transcript.ClipText(w.ClientID, maxReportID)
 		out.Warnings = append(out.Warnings, w)
 	}
 	out.Findings = nil
@@ -58,6 +59,7 @@ func (r *Run) redacted() *Run {
 		out.Findings = append(out.Findings, f.redacted())
 	}
 	out.Specs = make([]Spec, len(r.Specs))
+	spent := 0 // of the run's transcript budget (budget.go)
 	for i, s := range r.Specs {
 		s.Title = RedactText(s.Title)
 		s.Reason = RedactText(s.Reason)
@@ -77,6 +79,7 @@ func (r *Run) redacted() *Run {
 			exs[j] = RedactExchange(ex)
 		}
 		s.Exchanges = exs
+		budgetSpec(&s, &spent)
 		out.Specs[i] = s
 	}
 	return &out

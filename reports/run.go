@@ -74,10 +74,11 @@ type Warning struct {
 
 // Text is the warning on one line.
 func (w Warning) Text() string {
-	if w.ClientID == "" {
-		return fmt.Sprintf("%s: a registration whose client_id the target did not give may have been left on the target: %s", w.SpecID, w.Message)
+	id, msg := transcript.ClipText(w.ClientID, maxReportID), transcript.ClipText(w.Message, maxReportText)
+	if id == "" {
+		return fmt.Sprintf("%s: a registration whose client_id the target did not give may have been left on the target: %s", w.SpecID, msg)
 	}
-	return fmt.Sprintf("%s: registration %s was left on the target: %s", w.SpecID, w.ClientID, w.Message)
+	return fmt.Sprintf("%s: registration %s was left on the target: %s", w.SpecID, id, msg)
 }
 
 // Target is the server the run was against.

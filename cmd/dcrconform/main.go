@@ -4,7 +4,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"log"
 	"os"
+
+	"github.com/dcrconform/dcrconform/harness/transcript"
 )
 
 // Exit codes.
@@ -35,7 +38,12 @@ Usage:
 Run "dcrconform COMMAND -h" (or "dcrconform help COMMAND") for a command's flags.
 `
 
-func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// Go's own complaints (an HTTP server's, the HTTP client's "Unsolicited response") may quote a bank's
+	// bytes: masked and escaped like everything else printed.
+	log.SetOutput(transcript.ConsoleWriter(os.Stderr, false))
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

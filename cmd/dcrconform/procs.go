@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -143,6 +144,10 @@ func (c *capped) Write(p []byte) (int, error) {
 // Ginkgo reports merged (see mergeReports).
 func runShards(ctx context.Context, shards [][]string, a shardArgs, filter string, started time.Time, stdout io.Writer) (types.Report, opcount.Counts, error) {
 	var counts opcount.Counts
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	setShardCancel(cancel)
+	defer setShardCancel(nil)
 	self, err := os.Executable()
 	if err != nil {
 		return types.Report{}, counts, err
@@ -166,6 +171,11 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 		}
 		cmd := exec.CommandContext(ctx, self, args...)
 		cmd.Stdout, cmd.Stderr = outs[i], outs[i]
+		cmd.Env = os.Environ()
+		if !a.noColor {
+			cmd.Env = append(cmd.Env, colorEnv+"=1")
+		}
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) } // it writes its report of what ran
 		cmd.WaitDelay = 10 * time.Second
 		wg.Add(1)
 		go func() {
@@ -369,4 +379,24 @@ func readOpCounts(path string) (opcount.Counts, error) {
 		return c, fmt.Errorf("operation counts %s: %w", path, err)
 	}
 	return c, nil
+}
+
+var (
+	shardMu     sync.Mutex
+	shardCancel context.CancelFunc
+)
+
+func setShardCancel(c context.CancelFunc) {
+	shardMu.Lock()
+	shardCancel = c
+	shardMu.Unlock()
+}
+
+// interruptShards sends SIGTERM to the running children (a signal to the parent, see stopOnSignal).
+func interruptShards() {
+	shardMu.Lock()
+	defer shardMu.Unlock()
+	if shardCancel != nil {
+		shardCancel()
+	}
 }

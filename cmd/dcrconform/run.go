@@ -14,11 +14,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/bank"
+	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/keycache"
@@ -97,7 +100,10 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		}
 	}
 	// From here on, what is printed may carry a bank's bytes: secrets masked, control bytes escaped.
+	color := useColor(stdout, *noColor)
+	childOut := transcript.ConsoleWriter(stdout, color) // run --procs children's output, escaped by them
 	stdout, stderr = transcript.ConsoleWriter(stdout, false), transcript.ConsoleWriter(stderr, false)
+	defer stopOnSignal()()
 	procs, procsAuto, err := parseProcs(*procsFlag)
 	if err != nil {
 		return fs.usageError("--procs: %v", err)
@@ -323,9 +329,9 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	}
 	if len(shards) > 1 {
 		if err = tgt.Discover(context.Background()); err == nil {
-			a := shardArgs{seed: *seed, configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: *noColor, verbose: *verbose, stats: *statsOut != ""}
+			a := shardArgs{seed: *seed, configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: !color, verbose: *verbose, stats: *statsOut != ""}
 			var r ginkgo.Report
-			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, stdout); err == nil {
+			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, childOut); err == nil {
 				r, err = rerunAlone(context.Background(), r, a, len(shards), tgt.Token, stdout)
 			}
 			if err == nil {
@@ -339,7 +345,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 			}
 		}
 	} else {
-		passed, err = suites.Run(t, tgt, suites.Options{Seed: *seed, LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: *noColor, AfterSuite: writeReports})
+		passed, err = suites.Run(t, tgt, suites.Options{Seed: *seed, LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: !color, AfterSuite: writeReports})
 	}
 	if code, ok := discoveryFailure(err, tgt, started, *jsonOut, *junit, *htmlOut, stdout, stderr); ok {
 		return code
@@ -573,4 +579,44 @@ func serveConfiguredDirectory(c *config.Directory, stderr io.Writer) (*mockdirec
 // quietLogger logs warnings and errors only, so that spec progress stays readable.
 func quietLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// colorEnv tells a run --procs child that its parent prints to a terminal: the child colours its piped
+// output, which the parent passes through.
+const colorEnv = "DCRCONFORM_COLOR"
+
+// useColor: colours only on a terminal (or for a parent on one, see colorEnv), never with --no-color or
+// $NO_COLOR (https://no-color.org).
+func useColor(w io.Writer, noColor bool) bool {
+	if noColor || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if os.Getenv(colorEnv) == "1" {
+		return true
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// stopOnSignal makes SIGINT and SIGTERM end the run at once: every request in flight or to come fails
+// (client.Interrupt), so that the spec running and its cleanup end without waiting for the target, and
+// the run writes the reports of what ran (Ginkgo, which sees the signal too, skips the specs left; run
+// --procs children get SIGTERM from runShards). The returned func stops listening.
+func stopOnSignal() func() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			client.Interrupt()
+			interruptShards()
+		case <-done:
+		}
+	}()
+	return func() { signal.Stop(sigs); close(done) }
 }

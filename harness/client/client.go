@@ -106,6 +106,8 @@ var ErrRedirect = errors.New("redirect refused")
 // Do sends req and reads the whole response, recording the exchange in rec (if not nil). A transport
 // failure, a timeout or an oversized body is an error; any HTTP status is not.
 func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) (*Response, error) {
+	ctx, stop := withInterrupt(ctx)
+	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	ex := transcript.Exchange{Started: time.Now(), Method: req.Method, URL: req.URL, RequestHeaders: req.Header.Clone(), RequestBody: string(req.Body)}

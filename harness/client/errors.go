@@ -60,6 +60,8 @@ func (c *Client) describe(ctx context.Context, err error, host string) error {
 		invalid   x509.CertificateInvalidError
 	)
 	switch {
+	case errors.Is(context.Cause(ctx), ErrInterrupted):
+		return ErrInterrupted
 	case ctx.Err() == context.DeadlineExceeded || (errors.As(err, &netErr) && netErr.Timeout()):
 		return &NoAnswerError{Reason: fmt.Sprintf("no answer within %s", c.opts.Timeout), TimedOut: true, Err: err}
 	case errors.As(err, &verify), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):

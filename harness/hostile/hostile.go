@@ -45,7 +45,8 @@ const (
 
 // Modes lists every mode.
 var Modes = []Mode{Hang, Drip, Garbage, Body10MB, Body1GB, UntrustedCert, WrongHost, RedirectLoop, RedirectAway,
-	Reset, DeepJSON, DeadEndpoints, WrongTypes, HugeHeaders, HugeHeadersH2, Status500, Status503}
+	Reset, DeepJSON, DeadEndpoints, WrongTypes, HugeHeaders, HugeHeadersH2, Status500, Status503,
+	EchoSecrets, HugeClientID, ControlIDs}
 
 // DiscoveryPath is where the discovery document is served.
 const DiscoveryPath = "/.well-known/openid-configuration"
@@ -71,6 +72,7 @@ type Server struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	closed bool
+	reg    registrar // the registering modes' state
 }
 
 // Start serves mode on a loopback port until Close.
@@ -135,6 +137,9 @@ func Start(mode Mode, opts Options) (*Server, error) {
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){}, // HTTP/1.1 only, so Reset can hijack
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          quietLog(),
+	}
+	if mode == HugeClientID {
+		s.srv.MaxHeaderBytes = 4 << 20 // request lines holding the client_id
 	}
 	if mode == HugeHeadersH2 {
 		s.srv.TLSNextProto = nil // HTTP/2 offered
@@ -218,6 +223,10 @@ func (s *Server) discovery(w http.ResponseWriter) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.Other != nil {
 		s.serveOrigin(w, r)
+		return
+	}
+	if s.Mode.registers() && r.URL.Path != DiscoveryPath {
+		s.serveRegistrar(w, r)
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))

@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"context"
+	"fmt"
 	"crypto/x509"
 	"strings"
 	"testing"
@@ -31,6 +32,9 @@ func TestEveryModeFaultsTheClient(t *testing.T) {
 		HugeHeadersH2: "response headers over the harness's 65536-byte cap",
 		Status500:     "status 500",
 		Status503:     "status 503 (Retry-After: 120",
+		EchoSecrets:   `"registration_access_token":"HostileRAT/`,
+		HugeClientID:  `"client_id":"ccccccccccccccccc`,
+		ControlIDs:    `"client_id":"ctl-\u001b[2J\u001b]0;pwned\u0007\r`,
 	}
 	if len(want) != len(Modes) {
 		t.Fatalf("%d modes, %d expectations", len(Modes), len(want))
@@ -82,5 +86,39 @@ func TestEveryModeFaultsTheClient(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// EchoSecrets echoes the credential it is sent in every form, in the body and in headers.
+func TestEchoSecretsEchoes(t *testing.T) {
+	s, err := Start(EchoSecrets, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	certs, _ := pki.ParseCertsPEM(s.CAPEM)
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	c := client.New(client.Options{Timeout: 10 * time.Second, RootCAs: pool})
+	defer c.CloseIdleConnections()
+	const tok = "Initial/Tok+en=42"
+	req := client.Request{Method: "POST", URL: s.URL + "/register", Body: []byte("{}"), Header: map[string][]string{"Authorization": {"Bearer " + tok}}}
+	resp, err := c.Do(context.Background(), req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := string(resp.Body) + fmt.Sprint(resp.Header)
+	for name, f := range echoForms(tok) {
+		if !strings.Contains(all, f) {
+			t.Errorf("%s form %q not echoed:\n%s", name, f, all)
+		}
+	}
+	if !strings.Contains(string(resp.Body), `"echo_escaped":"Initial\/Tok+en=42"`) {
+		t.Errorf("no PHP-style JSON escape: %s", resp.Body)
+	}
+	if got := s.Received(); len(got) != 1 || got[0] != tok {
+		t.Errorf("Received() = %q", got)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 )
 
 // Masking by value. Every secret the harness holds or is handed (configured tokens and passwords, the
@@ -120,23 +122,57 @@ func worthMasking(v string) bool {
 	return len(v) >= MinSecretLen && !strings.Contains(v, "REDACTED_")
 }
 
-// formsOf lists v as a bank might echo it.
+// formsOf lists v as a bank might echo it: raw, URL-encoded, base64, JSON-escaped (as Go, PHP, Python
+// and JavaScript write it; also escaped twice, JSON in JSON), and, for a value with characters those
+// encodings change, each run of 12 or more characters they keep as they are (its random core).
 func formsOf(v string) []string {
 	forms := []string{v, url.QueryEscape(v), url.PathEscape(v),
 		base64.RawStdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(v) == nil {
-		plain := strings.TrimSuffix(strings.TrimSpace(b.String()), "\n")
-		plain = plain[1 : len(plain)-1]
-		forms = append(forms, plain, strings.ReplaceAll(plain, "/", `\/`))
+	var jsonForms []string
+	for _, j := range []string{jsonEscape(v, false), jsonEscape(v, true), asciiJSON(v)} {
+		jsonForms = append(jsonForms, j, strings.ReplaceAll(j, "/", `\/`))
 	}
-	if q, err := json.Marshal(v); err == nil { // Go's: <, > and & as \u003c
-		forms = append(forms, string(q[1:len(q)-1]), strings.ReplaceAll(string(q[1:len(q)-1]), "/", `\/`))
+	for _, j := range jsonForms {
+		forms = append(forms, j, jsonEscape(j, false))
+	}
+	for _, run := range strings.FieldsFunc(v, func(r rune) bool { return r >= 0x80 || !isUnreserved(byte(r)) }) {
+		if len(run) >= 12 && run != v {
+			forms = append(forms, run)
+		}
 	}
 	return forms
 }
+
+// jsonEscape is v inside a JSON string as Go writes it (html: <, > and & as \u003c).
+func jsonEscape(v string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	if enc.Encode(v) != nil {
+		return v
+	}
+	q := strings.TrimSuffix(b.String(), "\n")
+	return q[1 : len(q)-1]
+}
+
+// asciiJSON is v inside a JSON string with every non-ASCII character as \uXXXX (Python, PHP).
+func asciiJSON(v string) string {
+	var b strings.Builder
+	for _, r := range jsonEscape(v, false) {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool { return isNameByte(c) || c == '.' || c == '~' }
 
 func (x *secretIndex) add(v string, forms []string) {
 	x.mu.Lock()

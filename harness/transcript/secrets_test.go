@@ -152,3 +152,15 @@ func BenchmarkRedactTextMB(b *testing.B) {
 		RedactText(text)
 	}
 }
+
+// JSON escapes of other writers (PHP's \/, Python's \u00e9, JSON in JSON) and an unforeseen escape of a
+// separator still mask the secret's random core.
+func TestMaskSecretsOtherEscapes(t *testing.T) {
+	const sec = "Tok/é+9f8e7d6c5b4a39281706"
+	AddSecret(sec)
+	for _, echo := range []string{`Tok\/\u00e9+9f8e7d6c5b4a39281706`, `Tok\\/é+9f8e7d6c5b4a39281706`, `Tok\/é\u002b9f8e7d6c5b4a39281706`} {
+		if got := MaskSecrets("x " + echo + " y"); strings.Contains(got, "9f8e7d6c5b4a") {
+			t.Errorf("%q: got %q", echo, got)
+		}
+	}
+}

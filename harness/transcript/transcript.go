@@ -48,6 +48,8 @@ const (
 	maxRecordedClaim       = 4 << 10
 	maxRecordedHeaders     = 16 << 10 // all of one side's headers
 	maxRecordedHeaderValue = 4 << 10
+	// MaxRecordedText caps a URL, an error and any other bank string put in a message or a report.
+	MaxRecordedText = 4 << 10
 )
 
 // Add records ex after trimming oversized bodies, headers and claims and masking its secrets, and
@@ -56,6 +58,8 @@ func (r *Recorder) Add(ex Exchange) Exchange {
 	reqBody, reqMore := cut(ex.RequestBody, MaxRecordedBody)
 	respBody, respMore := cut(ex.ResponseBody, MaxRecordedBody)
 	ex.RequestBody, ex.ResponseBody = reqBody, respBody
+	ex.URL = clip(ex.URL, MaxRecordedText)
+	ex.Error = ClipText(ex.Error, MaxRecordedText)
 	ex.RequestHeaders, ex.RequestHeadersDropped = capHeaders(ex.RequestHeaders)
 	ex.ResponseHeaders, ex.ResponseHeadersDropped = capHeaders(ex.ResponseHeaders)
 	Redact(&ex)
@@ -98,10 +102,24 @@ func (r *Recorder) Last() (Exchange, bool) {
 	return r.exchanges[len(r.exchanges)-1], true
 }
 
-// clip keeps the first n bytes of s and says how many were dropped.
+// clip keeps the start of s and says how many bytes were dropped, in at most n bytes (n >= 64).
 func clip(s string, n int) string {
-	head, more := cut(s, n)
-	return head + more
+	if len(s) <= n {
+		return s
+	}
+	note := "…[" + strconv.Itoa(len(s)) + " bytes, " + strconv.Itoa(len(s)-n) + "+ not recorded]"
+	return s[:n-len(note)] + note
+}
+
+// ClipText keeps the start and the end of s (where an error's cause is), and says how many bytes were
+// dropped between them, in at most n bytes (n >= 64). It changes no text of n bytes or less.
+func ClipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	note := "…[" + strconv.Itoa(len(s)) + " bytes, " + strconv.Itoa(len(s)-n) + "+ not recorded]…"
+	keep := n - len(note)
+	return s[:keep-keep/4] + note + s[len(s)-keep/4:]
 }
 
 // cut splits s after n bytes: the head, and a note of how many bytes were dropped ("" if none).
@@ -122,6 +140,23 @@ func capHeaders(h map[string][]string) (map[string][]string, int) {
 		}
 	}
 	if size <= maxRecordedHeaders {
+		var out map[string][]string
+		for k, vs := range h { // within the total, one value may still be long
+			for i, v := range vs {
+				if len(v) > maxRecordedHeaderValue {
+					if out == nil {
+						out = make(map[string][]string, len(h))
+						for k2, vs2 := range h {
+							out[k2] = append([]string(nil), vs2...)
+						}
+					}
+					out[k][i] = clip(v, maxRecordedHeaderValue)
+				}
+			}
+		}
+		if out != nil {
+			return out, 0
+		}
 		return h, 0
 	}
 	keys := make([]string, 0, len(h))

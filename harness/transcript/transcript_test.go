@@ -144,3 +144,23 @@ func BenchmarkRecordTypicalExchange(b *testing.B) {
 		r.Add(Exchange{Method: "POST", URL: "https://bank/register", RequestHeaders: h, RequestBody: req, Status: 201, ResponseHeaders: h, ResponseBody: resp})
 	}
 }
+
+// A 1 MB client_id in a URL, a header and an error is cut like a body, with its length shown; an
+// error keeps its end (the cause); a cut text is not cut again.
+func TestAddCapsTexts(t *testing.T) {
+	id := strings.Repeat("c", 1_000_000)
+	var rec Recorder
+	ex := rec.Add(Exchange{URL: "https://bank/register/" + id, RequestHeaders: map[string][]string{"X-Client": {id}},
+		Error: `Delete "https://bank/register/` + id + `": dial tcp: connection refused`})
+	for name, v := range map[string]string{"URL": ex.URL, "header": ex.RequestHeaders["X-Client"][0], "error": ex.Error} {
+		if len(v) > MaxRecordedText || !strings.Contains(v, " bytes, ") || !strings.Contains(v, "not recorded]") {
+			t.Errorf("%s: %d bytes: %.120q…", name, len(v), v)
+		}
+	}
+	if !strings.HasSuffix(ex.Error, "connection refused") {
+		t.Errorf("error lost its cause: …%q", ex.Error[len(ex.Error)-60:])
+	}
+	if again := ClipText(ex.Error, MaxRecordedText); again != ex.Error {
+		t.Errorf("ClipText cut a cut text again")
+	}
+}

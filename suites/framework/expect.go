@@ -140,9 +140,9 @@ func framesToSpec() int {
 func (f *Framework) failure(list []mismatch) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s [%s] %s\n", f.Scenario.ID, f.Scenario.Requirement, f.Scenario.Title)
-	for _, m := range list {
-		fmt.Fprintf(&b, "expected: %s\n", m.expected)
-		fmt.Fprintf(&b, "actual:   %s\n", m.actual)
+	for _, m := range list { // what the bank sent is cut, so that a 1 MB client_id is not repeated in full
+		fmt.Fprintf(&b, "expected: %s\n", transcript.ClipText(m.expected, maxMessagePart))
+		fmt.Fprintf(&b, "actual:   %s\n", transcript.ClipText(m.actual, maxMessagePart))
 	}
 	for i, ex := range evidence(list) {
 		if i > 0 {
@@ -189,18 +189,21 @@ func sameExchange(a, b transcript.Exchange) bool {
 }
 
 func writeExchange(b *strings.Builder, ex transcript.Exchange) {
-	fmt.Fprintf(b, "request:  %s %s", ex.Method, ex.URL)
+	fmt.Fprintf(b, "request:  %s %s", ex.Method, transcript.ClipText(ex.URL, maxMessagePart))
 	if ex.ClientCert != "" {
 		fmt.Fprintf(b, " (client certificate %s)", ex.ClientCert)
 	} else if strings.HasPrefix(ex.URL, "https:") {
 		b.WriteString(" (no client certificate)")
 	}
 	if ex.Error != "" {
-		fmt.Fprintf(b, "\nerror:    %s", ex.Error)
+		fmt.Fprintf(b, "\nerror:    %s", transcript.ClipText(ex.Error, maxMessagePart))
 	} else {
 		fmt.Fprintf(b, "\nresponse: %d %s", ex.Status, excerpt(ex.ResponseBody, 300))
 	}
 }
+
+// maxMessagePart caps each bank string a failure message quotes.
+const maxMessagePart = 1 << 10
 
 func excerpt(s string, n int) string {
 	if s == "" {

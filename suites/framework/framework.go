@@ -138,9 +138,14 @@ func (f *Framework) Skipf(format string, args ...any) {
 	ginkgo.Skip(Clean(fmt.Sprintf(format, args...)), 1)
 }
 
-// Clean is text for Ginkgo (and so for the console and every report): secrets masked, and the bytes a
-// terminal would act on escaped, whatever the bank sent.
-func Clean(s string) string { return transcript.Printable(transcript.RedactText(s)) }
+// Clean is text for Ginkgo (and so for the console and every report): at most maxMessage bytes,
+// secrets masked, and the bytes a terminal would act on escaped, whatever the bank sent.
+func Clean(s string) string {
+	return transcript.Printable(transcript.RedactText(transcript.ClipText(s, maxMessage)))
+}
+
+// maxMessage caps a message: a few bank strings, each cut to maxMessagePart.
+const maxMessage = 16 << 10
 
 // NewID returns a random identifier, for jti values.
 func NewID() string {
