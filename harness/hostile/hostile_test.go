@@ -2,8 +2,8 @@ package hostile
 
 import (
 	"context"
-	"fmt"
 	"crypto/x509"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
