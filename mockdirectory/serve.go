@@ -13,14 +13,23 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
 // DefaultAddr is where the standalone directory listens by default.
 const DefaultAddr = "127.0.0.1:8443"
 
-// HTTPServer serves h with the timeouts every listener of the directory needs, so that no client can
-// hold a connection open.
+// Caps of every listener of the directory, as the reference bank's: request headers of at most
+// MaxHeaderBytes (Go's default is 1 MiB), and at most MaxConnsPerClient connections open at once from
+// one client address (those beyond are closed at once).
+const (
+	MaxHeaderBytes    = 64 << 10
+	MaxConnsPerClient = 128
+)
+
+// HTTPServer serves h with the timeouts and caps every listener of the directory needs, so that no
+// client can hold a connection open or take its memory.
 func HTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -28,6 +37,34 @@ func HTTPServer(h http.Handler) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ConnState:         limitConnsPerClient(MaxConnsPerClient),
+	}
+}
+
+// limitConnsPerClient is a ConnState hook that closes a new connection when its client already holds
+// max open ones.
+func limitConnsPerClient(max int) func(net.Conn, http.ConnState) {
+	var mu sync.Mutex
+	open := map[string]int{}
+	return func(c net.Conn, state http.ConnState) {
+		host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+		if err != nil {
+			host = c.RemoteAddr().String()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch state {
+		case http.StateNew:
+			open[host]++
+			if open[host] > max {
+				c.Close()
+			}
+		case http.StateClosed, http.StateHijacked:
+			if open[host]--; open[host] <= 0 {
+				delete(open, host)
+			}
+		}
 	}
 }
 
