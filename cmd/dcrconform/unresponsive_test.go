@@ -28,7 +28,7 @@ var (
 )
 
 // plainBinary builds dcrconform once for tests that run it against a bank of their own (no Docker).
-func plainBinary(t *testing.T) string {
+func plainBinary(t testing.TB) string {
 	t.Helper()
 	plainBinOnce.Do(func() {
 		root, err := container.ModuleRoot()
