@@ -8,8 +8,9 @@ import (
 
 // Caps on what one report holds of what the bank sent, so that a bank answering megabytes (a 1 MB
 // client_id in every answer) gives reports of a few megabytes: each text a spec reports is cut to
-// maxReportText, and the transcripts of a run to maxTranscriptBytes in all, in spec order; the
-// exchanges past it keep their method, URL, status and error, and say what was dropped.
+// maxReportText, and the texts and transcripts of a run to maxTranscriptBytes in all, in spec order;
+// past it, texts are cut to maxReportID and exchanges keep their method, URL, status and error, and
+// say what was dropped.
 const (
 	maxReportText      = 16 << 10
 	maxTranscriptBytes = 2 << 20
@@ -19,10 +20,14 @@ const (
 // budgetSpec cuts the texts of a spec and, once the run's transcript budget is spent, its exchanges'
 // headers, bodies and JWTs; spent carries the bytes used across specs.
 func budgetSpec(s *Spec, spent *int) {
-	s.Reason = transcript.ClipText(s.Reason, maxReportText)
-	s.Expected = transcript.ClipText(s.Expected, maxReportText)
-	s.Actual = transcript.ClipText(s.Actual, maxReportText)
-	s.ErrorCodeSeen = transcript.ClipText(s.ErrorCodeSeen, maxReportText)
+	limit := maxReportText
+	if *spent > maxTranscriptBytes {
+		limit = maxReportID
+	}
+	for _, text := range []*string{&s.Reason, &s.Expected, &s.Actual, &s.ErrorCodeSeen} {
+		*text = transcript.ClipText(*text, limit)
+		*spent += len(*text)
+	}
 	for i := range s.Exchanges {
 		ex := &s.Exchanges[i]
 		size := exchangeSize(ex)
@@ -34,6 +39,7 @@ func budgetSpec(s *Spec, spent *int) {
 			strconv.Itoa(maxTranscriptBytes>>20) + " MiB for transcripts is spent]"
 		ex.RequestHeaders, ex.ResponseHeaders, ex.JWTs = nil, nil, nil
 		ex.RequestBody, ex.ResponseBody = "", note
+		ex.URL, ex.Error = transcript.ClipText(ex.URL, maxReportID), transcript.ClipText(ex.Error, maxReportID)
 		*spent += exchangeSize(ex)
 	}
 }

@@ -61,6 +61,8 @@ func (r *Run) redacted() *Run {
 	out.Specs = make([]Spec, len(r.Specs))
 	spent := 0 // of the run's transcript budget (budget.go)
 	for i, s := range r.Specs {
+		s.Exchanges = append([]transcript.Exchange(nil), s.Exchanges...)
+		budgetSpec(&s, &spent) // first: what is cut is not redacted
 		s.Title = RedactText(s.Title)
 		s.Reason = RedactText(s.Reason)
 		s.Expected = RedactText(s.Expected)
@@ -79,7 +81,6 @@ func (r *Run) redacted() *Run {
 			exs[j] = RedactExchange(ex)
 		}
 		s.Exchanges = exs
-		budgetSpec(&s, &spent)
 		out.Specs[i] = s
 	}
 	return &out

@@ -47,7 +47,7 @@ var secrets = &secretIndex{byTail: map[uint64][]int32{}, known: map[string]bool{
 // MinSecretLen, and masks, are ignored.
 func AddSecret(values ...string) {
 	for _, v := range values {
-		if !worthMasking(v) {
+		if !worthMasking(v) || secrets.knows(v) {
 			continue
 		}
 		secrets.add(v, formsOf(v))
@@ -173,6 +173,12 @@ func asciiJSON(v string) string {
 }
 
 func isUnreserved(c byte) bool { return isNameByte(c) || c == '.' || c == '~' }
+
+func (x *secretIndex) knows(v string) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.known[v]
+}
 
 func (x *secretIndex) add(v string, forms []string) {
 	x.mu.Lock()
