@@ -97,7 +97,7 @@ func (f *Framework) tryBaseline() (b baseline) {
 // software where the target has no directory), so that no negative spec's software was registered
 // and deleted before it, whichever spec runs first.
 func (f *Framework) registerBaseline() baseline {
-	sw := f.NewSoftware(target.SoftwareOptions{})
+	sw := f.newSoftware(target.SoftwareOptions{}) // an identity of its own; its keys may be shared
 	resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
 	if err != nil {
 		return baseline{failure: err.Error(), broken: true}
