@@ -36,8 +36,12 @@ type Options struct {
 	AfterSuite  func(types.Report) // receives the whole report, e.g. to write our own formats
 }
 
-// consoleOnce wraps Ginkgo's console once per process: secrets masked, a bank's control bytes escaped.
-var consoleOnce sync.Once
+// consoleOnce wraps Ginkgo's console once per process: secrets masked, a bank's control bytes escaped,
+// and Ginkgo's summary left out (console).
+var (
+	consoleOnce sync.Once
+	console     *consoleGate
+)
 
 // T is the minimal testing.T a plain main needs to call RunSpecs.
 type T struct{ Failed bool }
@@ -66,8 +70,10 @@ func Run(t ginkgo.GinkgoTestingT, tgt *target.Target, opts Options) (bool, error
 	}
 	reporterCfg.JUnitReport = opts.JUnitPath
 	consoleOnce.Do(func() {
-		formatter.ColorableStdOut = transcript.ConsoleWriter(formatter.ColorableStdOut, !opts.NoColor)
+		console = &consoleGate{w: transcript.ConsoleWriter(formatter.ColorableStdOut, !opts.NoColor)}
+		formatter.ColorableStdOut = console
 	})
+	console.setClosed(false)
 	if opts.JSONPath != "" {
 		// Written here rather than by Ginkgo, so that it is redacted like every other output.
 		ginkgo.ReportAfterSuite("dcrconform ginkgo JSON report", func(r ginkgo.Report) {
@@ -82,5 +88,9 @@ func Run(t ginkgo.GinkgoTestingT, tgt *target.Target, opts Options) (bool, error
 	if opts.AfterSuite != nil {
 		ginkgo.ReportAfterSuite("dcrconform reports", func(r ginkgo.Report) { opts.AfterSuite(r) })
 	}
-	return ginkgo.RunSpecs(t, "dcrconform: "+tgt.Name, suiteCfg, reporterCfg), nil
+	// Registered last, so that it starts once every other report node has printed what it had to.
+	ginkgo.ReportAfterSuite(gateNode, func(ginkgo.Report) { console.setClosed(true) })
+	passed := ginkgo.RunSpecs(t, "dcrconform: "+tgt.Name, suiteCfg, reporterCfg)
+	console.setClosed(false)
+	return passed, nil
 }

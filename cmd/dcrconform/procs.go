@@ -190,7 +190,7 @@ func runShards(ctx context.Context, shards [][]string, a shardArgs, filter strin
 	var bad []error
 	for i := range shards {
 		fmt.Fprintf(stdout, "dcrconform: --- process %d of %d: %d specs in %.1fs ---\n", i+1, len(shards), len(shards[i]), took[i].Seconds())
-		_, _ = stdout.Write(outs[i].buf.Bytes())
+		_, _ = stdout.Write(childConsole(outs[i].buf.Bytes()))
 		// Exit 1: specs failed. Exit 2 with a report: every spec of the shard was skipped (its set-up
 		// refused), which the merged run judges as a whole; without a report, a real error.
 		var exit *exec.ExitError
@@ -240,6 +240,22 @@ func childArgs(a shardArgs, ids []string, report string) []string {
 		args = append(args, "--focus", f)
 	}
 	return args
+}
+
+// childSummary matches the summary lines a child run prints (failedSpecLines, tallyLine), which the
+// parent's summary of the whole run replaces: the console prints one.
+var childSummary = regexp.MustCompile(`^dcrconform: (?:\d+ specs selected: |(?:failed|panicked|timedout|interrupted|aborted): \[)`)
+
+// childConsole is a child's console output without its summary lines.
+func childConsole(out []byte) []byte {
+	lines := bytes.SplitAfter(out, []byte("\n"))
+	kept := lines[:0]
+	for _, l := range lines {
+		if !childSummary.Match(l) {
+			kept = append(kept, l)
+		}
+	}
+	return bytes.Join(kept, nil)
 }
 
 // readGinkgoReport reads a report written by reports.WriteGinkgoJSON (an array of one report).

@@ -107,6 +107,10 @@ func TestProcsGiveTheVerdictsOfOneProcess(t *testing.T) {
 		if strings.Contains(out.String(), "dcrconform: warning:") { // a leak, not a spec's SHOULD warning
 			t.Errorf("%s: the run left registrations behind:\n%s", name, lastLines(out.String(), 20))
 		}
+		// One summary: the parent's, not each process's too (nor Ginkgo's).
+		if n := strings.Count(out.String(), "specs selected: "); n != 1 || ginkgoSummary.MatchString(out.String()) {
+			t.Errorf("%s: %d tallies (or Ginkgo's summary), want the one of the whole run:\n%s", name, n, lastLines(out.String(), 20))
+		}
 		return base
 	}
 	one, eight := run("procs1", 1), run("procs8", 8)

@@ -291,9 +291,11 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	var ran, skipped int
 	var warnings []reports.Warning
 	var tally string
+	var failedLines []string
 	writeReports := func(r ginkgo.Report) {
 		r = inCatalogueOrder(r)
 		warnings = reports.Leaks(r)
+		failedLines = failedSpecLines(r)
 		tally = tallyLine(r, reports.Target{Defects: defects, BankChoices: choices})
 		ran, skipped = countRun(r)
 		if *resultsOut != "" {
@@ -355,6 +357,9 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 		return exitUsage
 	}
 	printWarnings(stdout, warnings, liveClients)
+	for _, line := range failedLines {
+		fmt.Fprintln(stdout, line)
+	}
 	if tally != "" {
 		fmt.Fprintln(stdout, tally)
 	}
@@ -496,6 +501,23 @@ func tallyLine(r ginkgo.Report, setup reports.Target) string {
 	}
 	return fmt.Sprintf("dcrconform: %d specs selected: %d passed,%s %d failed, %d skipped (%d not selected by this run)%s; seed %d (--seed %d replays the order)",
 		passed+warned+failed+skipped, passed, warnings, failed, skipped, notSelected, about, r.SuiteConfig.RandomSeed, r.SuiteConfig.RandomSeed)
+}
+
+// failedSpecLines list the run's failed specs and suite nodes, one line each, as Ginkgo's summary (which
+// the console leaves out, see suites.Run) did: "dcrconform: failed: [ID] title".
+func failedSpecLines(r ginkgo.Report) []string {
+	var out []string
+	for _, s := range r.SpecReports {
+		if !s.State.Is(types.SpecStateFailureStates) {
+			continue
+		}
+		what := s.LeafNodeText
+		if s.LeafNodeType != types.NodeTypeIt {
+			what = strings.TrimSpace("[" + s.LeafNodeType.String() + "] " + s.LeafNodeText)
+		}
+		out = append(out, fmt.Sprintf("dcrconform: %s: %s", s.State, what))
+	}
+	return out
 }
 
 // countRun counts the specs that ran (passed or failed) and those skipped by a reason of their own;
