@@ -231,6 +231,11 @@ func TestInitExportsTrustThatMatchesTheDirectory(t *testing.T) {
 		return b
 	}
 	ca, uk, cdr := read(trustCAFile), read(trustUKJWKS), read(trustCDRJWKS)
+	for _, name := range []string{trustEnvFile, trustReadme, "../" + initConfigFile} {
+		if b := read(name); bytes.Contains(b, []byte(dir)) || bytes.Contains(b, []byte("=/")) {
+			t.Errorf("%s holds an absolute path:\n%s", name, b)
+		}
+	}
 	data, err := os.ReadFile(filepath.Join(dir, initConfigFile))
 	if err != nil {
 		t.Fatal(err)
