@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
@@ -36,10 +37,12 @@ var _ = ginkgo.Describe("reports self-check", func() {
 		conformanceIt(scRegP01, func(rec *transcript.Recorder) {
 			rec.Add(transcript.Exchange{Method: "POST", URL: "https://bank.example/register", Status: 201,
 				ResponseBody: `{"client_id":"c","client_secret":"` + secClientSecret + `"}`})
+			ginkgo.AddReportEntry(entryNote, "UK-REG-P01: set-up: the token request was answered 201, not 200", ginkgo.ReportEntryVisibilityAlways)
 		})
 		conformanceIt(scRegN01, func(rec *transcript.Recorder) {
 			rec.Add(transcript.Exchange{Method: "POST", URL: "https://bank.example/register", Status: 201,
 				RequestHeaders: map[string][]string{"Authorization": {"Bearer " + secBearer}}})
+			ginkgo.AddReportEntry(entryBreach, []int{0}, ginkgo.ReportEntryVisibilityNever)
 			ginkgo.Fail("UK-REG-N01 [OBIE-DCR-3.3-SSA-SIGNATURE] An SSA whose signature does not verify is rejected\n" +
 				"expected: status 400 with error \"invalid_software_statement\"\nactual:   status 201\n" +
 				"request:  POST https://bank.example/register Authorization: Bearer " + secBearer)
@@ -69,6 +72,7 @@ func TestReportsFromARealGinkgoRun(t *testing.T) {
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	suiteCfg.LabelFilter = "!delete"
 	suiteCfg.RandomizeAllSpecs = false
+	suiteCfg.RandomSeed = 4242
 	reporterCfg.Succinct = true
 	reporterCfg.NoColor = true
 	ft := &fakeT{}
@@ -108,6 +112,28 @@ func TestReportsFromARealGinkgoRun(t *testing.T) {
 	}
 	if run.Summary.NotSelected != 1 {
 		t.Errorf("summary = %+v: UK-DEL-P01, left out by the label filter, should count as not selected", run.Summary)
+	}
+	// The seed, set-up notes and the exchange that broke the requirement reach every report.
+	if run.Seed != 4242 {
+		t.Errorf("seed %d, want 4242", run.Seed)
+	}
+	if s := specByID(t, run, "UK-REG-P01"); len(s.Notes) != 1 || s.Outcome != OutcomePassed {
+		t.Errorf("UK-REG-P01: notes %q, outcome %s: want the set-up note, passed", s.Notes, s.Outcome)
+	}
+	if s := specByID(t, run, "UK-REG-N01"); len(s.Breaches) != 1 || s.Breaches[0] != 0 {
+		t.Errorf("UK-REG-N01: breach_exchanges %v, want [0]", s.Breaches)
+	}
+	for file, want := range map[string]string{
+		"junit.xml":   `<property name="seed" value="4242">`,
+		"report.html": `broke the requirement:`,
+	} {
+		data, err := os.ReadFile(filepath.Join(realRun.dir, file))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s does not contain %q (%v)", file, want, err)
+		}
+	}
+	if junit, _ := os.ReadFile(filepath.Join(realRun.dir, "junit.xml")); !strings.Contains(string(junit), "actual status 201 / exchange 1: POST https://bank.example/register") {
+		t.Errorf("the JUnit failure message does not name the exchange that broke the requirement")
 	}
 	assertNoSecrets(t, realRun.dir)
 }
