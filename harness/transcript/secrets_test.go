@@ -164,3 +164,23 @@ func TestMaskSecretsOtherEscapes(t *testing.T) {
 		}
 	}
 }
+
+// Secrets registered while other goroutines mask are safe (run with -race).
+func TestSecretsConcurrent(t *testing.T) {
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			for i := range 200 {
+				sec := fmt.Sprintf("concurrent-%d-%d-secret", g, i)
+				AddSecret(sec)
+				if got := RedactText("x " + sec + " y"); strings.Contains(got, sec) {
+					t.Errorf("%q survived: %q", sec, got)
+				}
+			}
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
