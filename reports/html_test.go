@@ -96,7 +96,7 @@ func TestHTMLRendersInHeadlessChromium(t *testing.T) {
 	must("the requirement matrix row", `OBIE-DCR-3.3-SSA-SIGNATURE</span></td><td><span class="badge failed">failed</span>`)
 	must("the failing spec opened", `<details class="spec failed" id="spec-UK-REG-N01" data-labels="[^"]*\bnegative\b[^"]*" open="">`)
 	must("the failing spec's ID, title and requirement", `UK-REG-N01</span> An SSA whose signature does not verify is rejected <span class="req">OBIE-DCR-3.3-SSA-SIGNATURE</span>`)
-	must("the page opening with the failures", `<main>\s*<section id="failures">\s*<h2>Failures \(4\)</h2>\s*<article class="failure" id="fail-spec-UK-REG-N01">`)
+	must("the page opening with the failures", `<main>\s*<section id="failures">\s*<h2>Failures \(4\) <a class="jump" href="#summary">summary below</a></h2>\s*<article class="failure" id="fail-spec-UK-REG-N01">`)
 	must("expected", `<th>Expected</th><td>status 400 with error "invalid_software_statement"</td>`)
 	must("actual", `<th>Actual</th><td>status 201</td>`)
 	must("the exchange", `POST https://bank.example/register → HTTP 201 · 31 ms · client certificate CN=tpp-transport,O=TPP`)
