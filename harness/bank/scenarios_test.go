@@ -578,7 +578,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...)
+	return append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

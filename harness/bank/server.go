@@ -47,6 +47,7 @@ type Bank struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	store      *store
+	certs      certChecks // what the bank checks of a client certificate
 
 	dirKeysMu sync.Mutex
 	dirKeys   map[string]*directoryKeys // by key set URL
@@ -94,6 +95,11 @@ func New(cfg Config) (*Bank, error) {
 	}
 	if b.logger == nil {
 		b.logger = slog.New(slog.DiscardHandler)
+	}
+	b.certs = certChecks{
+		validity:   !b.has("accept-expired-client-cert"),
+		trust:      !b.has("accept-untrusted-client-cert"),
+		clientAuth: !b.has("accept-client-cert-without-client-auth"),
 	}
 	return b, nil
 }
@@ -208,10 +214,9 @@ func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
 	for _, c := range r.TLS.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{Roots: b.cfg.ClientCAs, Intermediates: inter,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	chains, err := leaf.Verify(b.certs.options(leaf, b.cfg.ClientCAs, inter, b.now()))
 	opcount.Chains(chains)
-	if err != nil {
+	if err != nil && !(b.certs.untrustedOK(err)) {
 		return nil
 	}
 	return leaf
@@ -272,8 +277,8 @@ func serve(b *Bank, addr string, serverCert tls.Certificate, clientAuth tls.Clie
 	if b.has("allow-tls11") {
 		tlsCfg.MinVersion = tls.VersionTLS10
 	}
-	if b.cfg.ClientIntermediates != nil {
-		// The TLS stack cannot take extra intermediates: ask for any certificate (naming no CAs, so
+	if b.cfg.ClientIntermediates != nil || !b.certs.all() {
+		// The TLS stack cannot take extra intermediates (nor check less than it does): ask for any certificate (naming no CAs, so
 		// that clients sending a leaf alone still send it) and let the handler verify it.
 		tlsCfg.ClientAuth, tlsCfg.ClientCAs = tls.RequestClientCert, nil
 	}

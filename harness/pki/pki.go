@@ -283,3 +283,35 @@ func first(s []string, def string) string {
 	}
 	return s[0]
 }
+
+// CertFault is what is wrong with a client certificate minted to order (IssueClientFault).
+type CertFault string
+
+// Faults of a client certificate that path validation (RFC 5280 section 6.1) or its extended key
+// usage (RFC 5280 section 4.2.1.12) makes unusable for TLS client authentication.
+const (
+	CertExpired      CertFault = "expired"        // its validity period ended a day ago
+	CertNotYetValid  CertFault = "not-yet-valid"  // its validity period starts in a day
+	CertNoClientAuth CertFault = "no-client-auth" // its extended key usage is serverAuth alone
+	CertOtherCA      CertFault = "other-ca"       // issued by a CA the relying party does not trust
+)
+
+// IssueClientFault issues an mTLS client certificate for key with subject, wrong as fault says; a
+// CertOtherCA certificate is simply one issued by another CA, which this CA cannot make.
+func (ca *CA) IssueClientFault(subject pkix.Name, key crypto.Signer, fault CertFault) (*x509.Certificate, error) {
+	tmpl := ca.leafTemplate(subject)
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	now := time.Now()
+	switch fault {
+	case CertExpired:
+		tmpl.NotBefore, tmpl.NotAfter = now.Add(-48*time.Hour), now.Add(-10*time.Minute)
+	case CertNotYetValid:
+		tmpl.NotBefore, tmpl.NotAfter = now.Add(24*time.Hour), now.Add(48*time.Hour)
+	case CertNoClientAuth:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	default:
+		return nil, fmt.Errorf("a client certificate fault this CA cannot mint: %q", fault)
+	}
+	return createCert(tmpl, ca.Issuing, key.Public(), ca.IssuingKey)
+}

@@ -1,0 +1,46 @@
+package bank
+
+import (
+	"crypto/x509"
+	"errors"
+	"time"
+)
+
+// certChecks are the checks of RFC 5280 path validation and extended key usage the bank makes of a
+// client certificate; the defects accept-expired-client-cert, accept-untrusted-client-cert and
+// accept-client-cert-without-client-auth each switch one off.
+type certChecks struct {
+	validity   bool // the validity period includes the current time (RFC 5280 section 6.1.3)
+	trust      bool // the chain ends at a trusted root (RFC 5280 section 6.1; RFC 8705 section 2.1)
+	clientAuth bool // the extended key usage allows TLS client authentication (RFC 5280 section 4.2.1.12)
+}
+
+// all reports whether every check is made: the TLS stack can then verify certificates itself.
+func (c certChecks) all() bool { return c.validity && c.trust && c.clientAuth }
+
+// options are the verification options of leaf at now under the checks made: without the validity
+// check, the leaf is verified at a moment inside its own validity period.
+func (c certChecks) options(leaf *x509.Certificate, roots, inter *x509.CertPool, now time.Time) x509.VerifyOptions {
+	opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if !c.clientAuth {
+		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
+	}
+	if !c.validity {
+		switch {
+		case now.After(leaf.NotAfter):
+			now = leaf.NotAfter.Add(-time.Second)
+		case now.Before(leaf.NotBefore):
+			now = leaf.NotBefore.Add(time.Second)
+		}
+		opts.CurrentTime = now
+	}
+	return opts
+}
+
+// untrustedOK reports whether a verification that failed with err is let through: only without the
+// trust check, and only for want of a trusted root (a certificate out of its validity period or of the
+// wrong usage still fails).
+func (c certChecks) untrustedOK(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	return !c.trust && errors.As(err, &unknown)
+}
