@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/pki"
@@ -30,6 +31,10 @@ func (d *Directory) adminAuth(next http.Handler) http.Handler {
 		}
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			if run, ok := d.runForToken(strings.TrimSpace(token)); ok {
+				next.ServeHTTP(w, withRunScope(r, run))
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dcrconform-directory", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "Authorization: invalid bearer token for the admin API", "Authorization")
 			return
@@ -39,7 +44,11 @@ func (d *Directory) adminAuth(next http.Handler) http.Handler {
 }
 
 func (d *Directory) adminListOrgs(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"organisations": d.Organisations()})
+	orgs := d.Organisations()
+	if run := runScope(r); run != "" {
+		orgs = slices.DeleteFunc(orgs, func(o Organisation) bool { return o.Run != run })
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"organisations": orgs})
 }
 
 func (d *Directory) adminCreateOrg(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +56,13 @@ func (d *Directory) adminCreateOrg(w http.ResponseWriter, r *http.Request) {
 	if err := decodeBody(w, r, &o, false); err != nil {
 		d.fail(w, r, err)
 		return
+	}
+	if run := runScope(r); run != "" {
+		if o.Run != "" && o.Run != run {
+			d.fail(w, r, invalid("run", "no open run %q", o.Run))
+			return
+		}
+		o.Run = run
 	}
 	o, err := d.CreateOrganisation(o)
 	if err != nil {
@@ -110,10 +126,18 @@ func (d *Directory) adminListSoftware(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	run := runScope(r)
+	if run != "" && orgID != "" && !d.orgInRun(orgID, run) {
+		d.fail(w, r, notFound("organisation", orgID))
+		return
+	}
 	sws, err := d.SoftwareList(orgID)
 	if err != nil {
 		d.fail(w, r, err)
 		return
+	}
+	if run != "" {
+		sws = slices.DeleteFunc(sws, func(s Software) bool { return !d.orgInRun(s.OrgID, run) })
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"software": sws})
 }
@@ -137,6 +161,10 @@ func (d *Directory) adminCreateSoftware(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 		s.OrgID = orgID
+	}
+	if run := runScope(r); run != "" && s.OrgID != "" && !d.orgInRun(s.OrgID, run) {
+		d.fail(w, r, invalid("org_id", "unknown organisation %q", s.OrgID))
+		return
 	}
 	s, err := d.CreateSoftware(s)
 	if err != nil {

@@ -2,12 +2,13 @@ package mockdirectory
 
 import (
 	"net/http"
+	"slices"
 	"time"
 )
 
 // runRoutes adds the admin API of runs (see runs.go) and of removing an organisation:
 //
-//	POST   /admin/runs                  {"name", "ttl": "30m"} (both optional) -> 201 Run
+//	POST   /admin/runs                  {"name", "ttl": "30m"} (both optional) -> 201 Run with its token
 //	GET    /admin/runs                  open runs
 //	GET    /admin/runs/{id}             the run and its organisations
 //	POST   /admin/runs/{id}/renew       {"ttl"} (optional) -> the run with its new expires_at
@@ -16,7 +17,11 @@ import (
 func (d *Directory) runRoutes(adm *router) {
 	adm.handle("POST", "/admin/runs", d.adminStartRun)
 	adm.handle("GET", "/admin/runs", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"runs": d.Runs()})
+		runs := d.Runs()
+		if run := runScope(r); run != "" {
+			runs = slices.DeleteFunc(runs, func(x Run) bool { return x.ID != run })
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
 	})
 	adm.handle("GET", "/admin/runs/{id}", d.adminGetRun)
 	adm.handle("POST", "/admin/runs/{id}/renew", d.adminRenewRun)

@@ -63,8 +63,11 @@
 //
 // A conformance run takes a lease (StartRun) and creates its organisations with Organisation.Run set to it:
 // they go, with their software and keys, when the run ends (EndRun) or its lease expires (ExpireRuns, which
-// Serve calls periodically and New at start). So a directory serving many runs keeps a bounded state, and
-// runs at once see only their own identities.
+// Serve calls periodically and New at start). So a directory serving many runs keeps a bounded state. The
+// run's token, in StartRun's answer only, authenticates admin calls scoped to the run: they list, read and
+// change its own organisations and software only (other ids answer 404), create organisations under it,
+// renew or end it, and cannot start runs or touch the signing keys (403). So runs at once see only their
+// own identities.
 //
 // # Keys
 //

@@ -21,6 +21,7 @@ const MaxBodyBytes = 1 << 20
 type router struct {
 	mux    *http.ServeMux
 	routes map[string]map[string]http.HandlerFunc
+	gate   func(http.ResponseWriter, *http.Request) bool // if set, runs before every route and may answer instead
 }
 
 func newRouter() *router {
@@ -49,6 +50,9 @@ func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
 				slices.Sort(allow)
 				w.Header().Set("Allow", strings.Join(allow, ", "))
 				writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path, "")
+				return
+			}
+			if rt.gate != nil && !rt.gate(w, r) {
 				return
 			}
 			h(w, r)
@@ -120,6 +124,7 @@ func (d *Directory) routes() http.Handler {
 	pub.handle("GET", "/cdr-register/v1/{industry}/data-recipients/status", d.cdrRecipientStatus)
 
 	adm := newRouter()
+	adm.gate = d.scopeGate
 	adm.handle("GET", "/admin/organisations", d.adminListOrgs)
 	adm.handle("POST", "/admin/organisations", d.adminCreateOrg)
 	adm.handle("GET", "/admin/organisations/{id}", d.adminGetOrg)
@@ -314,7 +319,7 @@ func (d *Directory) serveSet(w http.ResponseWriter, r *http.Request) {
 func (d *Directory) cdrSSA(w http.ResponseWriter, r *http.Request) {
 	swID, brandID := r.PathValue("softwareProductId"), r.PathValue("brandId")
 	sw, err := d.Software(swID)
-	if err != nil || sw.OrgID != brandID {
+	if run := runScope(r); err != nil || sw.OrgID != brandID || (run != "" && !d.orgInRun(brandID, run)) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no software product %q under brand %q", swID, brandID), "")
 		return
 	}

@@ -1,6 +1,8 @@
 package mockdirectory
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"time"
@@ -19,12 +21,21 @@ const (
 	MaxRuns       = 256 // live runs at once
 )
 
-// Run is a run's lease.
+// Run is a run's lease. Its Token, returned by StartRun only, authenticates admin calls that reach the run's
+// own organisations and software, and nothing else (see scope.go); the state keeps its SHA-256 only.
 type Run struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Token       string    `json:"token,omitempty"`
+	TokenSHA256 string    `json:"token_sha256,omitempty"` // stored; never served
+}
+
+// public is the run as served after its start: without its token or the token's hash.
+func (r Run) public() Run {
+	r.Token, r.TokenSHA256 = "", ""
+	return r
 }
 
 // RunEnd counts what EndRun or ExpireRuns removed.
@@ -63,13 +74,17 @@ func (d *Directory) StartRun(name string, ttl time.Duration) (Run, error) {
 		return Run{}, conflict("", "%d runs are open: end one or wait for a lease to expire", MaxRuns)
 	}
 	now := d.now().UTC()
-	r := Run{ID: "run-" + randomBase62(16), Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	token := randomBase62(43) // 256 bits
+	sum := sha256.Sum256([]byte(token))
+	r := Run{ID: "run-" + randomBase62(16), Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl), TokenSHA256: hex.EncodeToString(sum[:])}
 	if err := d.saveJSON("runs/"+r.ID+".json", &r); err != nil {
 		return Run{}, err
 	}
 	d.runs[r.ID] = &r
 	d.log.Info("run started", "run", r.ID, "expires_at", r.ExpiresAt)
-	return r, nil
+	started := r.public()
+	started.Token = token
+	return started, nil
 }
 
 // RenewRun extends a run's lease to ttl from now (0: DefaultRunTTL).
@@ -90,7 +105,7 @@ func (d *Directory) RenewRun(id string, ttl time.Duration) (Run, error) {
 		return Run{}, err
 	}
 	d.runs[id] = &r
-	return r, nil
+	return r.public(), nil
 }
 
 // GetRun returns an open run.
@@ -101,7 +116,7 @@ func (d *Directory) GetRun(id string) (Run, error) {
 	if !ok || !d.now().Before(r.ExpiresAt) {
 		return Run{}, notFound("run", id)
 	}
-	return *r, nil
+	return r.public(), nil
 }
 
 // Runs lists the open runs, oldest first.
@@ -110,7 +125,7 @@ func (d *Directory) Runs() []Run {
 	defer d.mu.RUnlock()
 	out := make([]Run, 0, len(d.runs))
 	for _, r := range d.runs {
-		out = append(out, *r)
+		out = append(out, r.public())
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].ID < out[j].ID)
@@ -245,8 +260,8 @@ func (d *Directory) loadRuns() error {
 		if err := d.loadJSON("runs/"+n, &r); err != nil {
 			return err
 		}
-		if r.ID+".json" != n {
-			return fmt.Errorf("state: runs/%s holds run %q", n, r.ID)
+		if r.ID+".json" != n || r.Token != "" {
+			return fmt.Errorf("state: runs/%s holds run %q, or a token in clear", n, r.ID)
 		}
 		d.runs[r.ID] = &r
 	}

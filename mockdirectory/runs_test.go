@@ -344,3 +344,91 @@ func TestServeSweepsExpiredRunsWithOperatorCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A run's token reaches its own run, organisations and software only; other runs' ids do not exist for it.
+func TestRunTokenSeesOnlyItsRun(t *testing.T) {
+	f := newFixture(t, Config{})
+	start := func() Run {
+		r := do(t, f.srv.URL, http.MethodPost, "/admin/runs", testToken, nil)
+		var run Run
+		if err := json.Unmarshal(r.body, &run); err != nil || r.status != http.StatusCreated || run.Token == "" || run.TokenSHA256 != "" {
+			t.Fatalf("POST /admin/runs: %d %s", r.status, r.body)
+		}
+		return run
+	}
+	a, b := start(), start()
+	mint := func(run Run) (Organisation, Software) {
+		r := do(t, f.srv.URL, http.MethodPost, "/admin/organisations", run.Token, Organisation{Name: "TPP"})
+		var o Organisation
+		if err := json.Unmarshal(r.body, &o); err != nil || r.status != http.StatusCreated || o.Run != run.ID {
+			t.Fatalf("create organisation with a run token: %d %s", r.status, r.body)
+		}
+		r = do(t, f.srv.URL, http.MethodPost, "/admin/organisations/"+o.ID+"/software", run.Token, Software{ClientName: "app", KeyType: KeyTypeEC})
+		var s Software
+		if err := json.Unmarshal(r.body, &s); err != nil || r.status != http.StatusCreated {
+			t.Fatalf("create software with a run token: %d %s", r.status, r.body)
+		}
+		return o, s
+	}
+	orgA, swA := mint(a)
+	orgB, swB := mint(b)
+
+	var list struct {
+		Organisations []Organisation `json:"organisations"`
+		Software      []Software     `json:"software"`
+		Runs          []Run          `json:"runs"`
+	}
+	for _, path := range []string{"/admin/organisations", "/admin/software", "/admin/runs"} {
+		r := do(t, f.srv.URL, http.MethodGet, path, a.Token, nil)
+		if err := json.Unmarshal(r.body, &list); err != nil || r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		}
+	}
+	if len(list.Organisations) != 1 || list.Organisations[0].ID != orgA.ID || len(list.Software) != 1 || list.Software[0].ID != swA.ID ||
+		len(list.Runs) != 1 || list.Runs[0].ID != a.ID || list.Runs[0].TokenSHA256 != "" {
+		t.Fatalf("run A lists %+v", list)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{http.MethodGet, "/admin/organisations/" + orgB.ID, nil, http.StatusNotFound},
+		{http.MethodPatch, "/admin/organisations/" + orgB.ID + "/status", map[string]string{"status": StatusRevoked}, http.StatusNotFound},
+		{http.MethodDelete, "/admin/organisations/" + orgB.ID, nil, http.StatusNotFound},
+		{http.MethodDelete, "/admin/organisations/" + f.org.ID, nil, http.StatusNotFound}, // an organisation of no run
+		{http.MethodPost, "/admin/organisations/" + orgB.ID + "/software", Software{ClientName: "x"}, http.StatusNotFound},
+		{http.MethodGet, "/admin/software/" + swB.ID, nil, http.StatusNotFound},
+		{http.MethodPost, "/admin/software/" + swB.ID + "/ssa", nil, http.StatusNotFound},
+		{http.MethodGet, "/admin/software/" + swB.ID + "/signing-key.pem", nil, http.StatusNotFound},
+		{http.MethodGet, "/admin/software?org_id=" + orgB.ID, nil, http.StatusNotFound},
+		{http.MethodPost, "/admin/software", Software{OrgID: orgB.ID, ClientName: "x"}, http.StatusBadRequest},
+		{http.MethodPost, "/admin/organisations", Organisation{Name: "x", Run: b.ID}, http.StatusBadRequest},
+		{http.MethodGet, "/admin/runs/" + b.ID, nil, http.StatusNotFound},
+		{http.MethodDelete, "/admin/runs/" + b.ID, nil, http.StatusNotFound},
+		{http.MethodPost, "/admin/runs", nil, http.StatusForbidden},
+		{http.MethodPost, "/admin/keys/rotate", nil, http.StatusForbidden},
+		{http.MethodGet, CDRSSAPath("banking", orgB.ID, swB.ID), nil, http.StatusNotFound},
+	} {
+		if r := do(t, f.srv.URL, c.method, c.path, a.Token, c.body); r.status != c.status {
+			t.Errorf("run A: %s %s: %d %s, want %d", c.method, c.path, r.status, r.body, c.status)
+		}
+	}
+	if _, err := f.d.Software(swB.ID); err != nil {
+		t.Fatalf("run A's refused calls touched run B: %v", err)
+	}
+	for _, path := range []string{"/admin/software/" + swA.ID + "/ssa", "/admin/runs/" + a.ID + "/renew"} {
+		if r := do(t, f.srv.URL, http.MethodPost, path, a.Token, nil); r.status != http.StatusOK {
+			t.Errorf("run A on its own %s: %d %s", path, r.status, r.body)
+		}
+	}
+	if r := do(t, f.srv.URL, http.MethodDelete, "/admin/runs/"+a.ID, a.Token, nil); r.status != http.StatusOK {
+		t.Fatalf("run A ends itself: %d %s", r.status, r.body)
+	}
+	if r := do(t, f.srv.URL, http.MethodGet, "/admin/organisations", a.Token, nil); r.status != http.StatusUnauthorized {
+		t.Errorf("an ended run's token: %d", r.status)
+	}
+	if r := do(t, f.srv.URL, http.MethodGet, "/admin/organisations/"+orgB.ID, testToken, nil); r.status != http.StatusOK {
+		t.Errorf("the admin token on run B's organisation: %d", r.status)
+	}
+}

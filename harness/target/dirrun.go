@@ -57,7 +57,9 @@ func (r *DirectoryRun) renewEvery(ttl time.Duration, renew func() error) {
 }
 
 // StartRemoteRun opens a run named name with a lease of ttl (0: the directory's default) on the
-// directory at baseURL through its admin API (see RemoteDirectory for c and the limits of each call).
+// directory at baseURL through its admin API (see RemoteDirectory for c and the limits of each call). The
+// admin token only opens the run: every later call carries the run's own token, which reaches the run's
+// identities and nothing else.
 func StartRemoteRun(ctx context.Context, baseURL, adminToken string, c *http.Client, name string, ttl time.Duration) (*DirectoryRun, error) {
 	rd := RemoteDirectory(baseURL, adminToken, c).(*remote)
 	body := map[string]string{"name": name}
@@ -69,6 +71,9 @@ func StartRemoteRun(ctx context.Context, baseURL, adminToken string, c *http.Cli
 		return nil, fmt.Errorf("start a run on the directory: %w", err)
 	}
 	rd.run = run.ID
+	if run.Token != "" {
+		rd.token = run.Token // from here on, calls reach this run's identities only
+	}
 	path := "/admin/runs/" + url.PathEscape(run.ID)
 	r := &DirectoryRun{ID: run.ID, Directory: rd, stop: make(chan struct{})}
 	r.end = func(ctx context.Context) (mockdirectory.RunEnd, error) {

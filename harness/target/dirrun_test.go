@@ -92,6 +92,25 @@ func oneRun(ctx context.Context, d *mockdirectory.Directory, srv *httptest.Serve
 			return fmt.Errorf("run %s sees organisation %s it did not create", run.ID, o.ID)
 		}
 	}
+	// Through the admin API, with the run's token: its own organisations, no other run's.
+	var listed struct {
+		Organisations []mockdirectory.Organisation `json:"organisations"`
+	}
+	rd := run.Directory.(*remote)
+	if rd.token == "s3cret" {
+		return fmt.Errorf("run %s calls with the admin token, not its own", run.ID)
+	}
+	if err := rd.callJSON(ctx, "GET", "/admin/organisations", nil, 200, &listed); err != nil {
+		return err
+	}
+	if len(listed.Organisations) != identities {
+		return fmt.Errorf("run %s lists %d organisations, created %d", run.ID, len(listed.Organisations), identities)
+	}
+	for _, o := range listed.Organisations {
+		if !mine[o.ID] {
+			return fmt.Errorf("run %s lists organisation %s it did not create", run.ID, o.ID)
+		}
+	}
 	end, err := run.End(ctx)
 	if err != nil {
 		return err
