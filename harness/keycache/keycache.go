@@ -44,6 +44,8 @@ type Cache struct {
 	handed  []*rsa.PrivateKey // handed out (or generated) this run, to write back
 	fresh   int               // of which generated in this process
 	wantGen int               // keys the workers still have to generate
+	pending int               // keys the workers started and no caller has received yet
+	claims  int               // callers waiting for a key the workers make (wantGen + pending)
 	started bool              // workers started
 
 	ahead chan *rsa.PrivateKey
@@ -110,10 +112,15 @@ func (c *Cache) generate() {
 			return
 		}
 		c.wantGen--
+		c.pending++
 		c.mu.Unlock()
 		k, err := pki.GenerateRSAKey()
 		if err != nil {
-			return // the caller generates its own
+			select { // nil: the caller that claimed this key generates its own
+			case c.ahead <- nil:
+			case <-c.stop:
+			}
+			return
 		}
 		select {
 		case c.ahead <- k:
@@ -156,15 +163,18 @@ func (c *Cache) RSAKey() (*rsa.PrivateKey, error) {
 		// a damaged entry is dropped (and not written back)
 	}
 	var k *rsa.PrivateKey
-	select {
-	case k = <-c.ahead:
-	default:
+	c.mu.Lock()
+	claimed := c.wantGen+c.pending > c.claims
+	if claimed {
+		c.claims++
+	}
+	c.mu.Unlock()
+	if claimed {
+		k = <-c.ahead // a worker's key, ready or soon: no point in racing it for the cores (nil once closed)
 		c.mu.Lock()
-		working := c.wantGen > 0
+		c.claims--
+		c.pending--
 		c.mu.Unlock()
-		if working {
-			k = <-c.ahead // a worker finishes one soon: no point in racing it for the cores
-		}
 	}
 	if k == nil {
 		var err error
@@ -187,7 +197,9 @@ func (c *Cache) Close() error {
 		c.mu.Unlock()
 		go func() { c.wg.Wait(); close(c.ahead) }()
 		for k := range c.ahead {
-			c.keep(k, true)
+			if k != nil {
+				c.keep(k, true)
+			}
 		}
 		err = c.save()
 	})

@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/dcrconform/dcrconform/harness/keycache"
@@ -88,5 +89,28 @@ func TestNoFileAndDamagedFile(t *testing.T) {
 	distinct(t, take(t, d, 2))
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Callers that find no cached key claim the keys the workers are making: a cold cache asked for as many
+// keys as it makes ahead generates no more, however the callers and workers interleave.
+func TestColdCacheGeneratesNoMoreThanAsked(t *testing.T) {
+	c := keycache.Open("", 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.RSAKey(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Fresh() != 4 {
+		t.Fatalf("generated %d keys for 4 callers of a 4-key cache", c.Fresh())
 	}
 }
