@@ -127,6 +127,9 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 	if len(runs) > 1 {
 		what = fmt.Sprintf("%d runs merged (%s)", len(run.Runs), run.Target.Name)
 	}
+	if setup := run.Target.Setup(); setup != "" {
+		what += " (" + setup + ")"
+	}
 	warned := ""
 	if s.Warned > 0 {
 		warned = fmt.Sprintf(", %d passed with a warning", s.Warned)

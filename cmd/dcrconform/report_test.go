@@ -16,7 +16,7 @@ func writeRunJSON(t *testing.T, dir string) string {
 	t.Helper()
 	run := &reports.Run{
 		SchemaVersion: reports.SchemaVersion, ToolVersion: "test",
-		Target:    reports.Target{Name: "defective bank", Profile: "uk"},
+		Target:    reports.Target{Name: "defective bank", Profile: "uk", Defects: []string{"skip-ssa-signature"}},
 		StartedAt: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), DurationMS: 1500,
 		Specs: []reports.Spec{{
 			ID: "UK-REG-N01", Title: "An SSA whose signature does not verify is rejected", Requirement: "OBIE-DCR-3.3-SSA-SIGNATURE",
@@ -45,7 +45,7 @@ func TestReportRegeneratesEveryFormat(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "1 specs, 1 failed") {
+	if !strings.Contains(stdout.String(), "report: defective bank (profile uk; reference-bank defects: skip-ssa-signature): 1 specs, 1 failed") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
 	for name, want := range map[string]string{"r.html": "OBIE-DCR-3.3-SSA-SIGNATURE", "r.xml": `<failure message="[OBIE-DCR-3.3-SSA-SIGNATURE] expected status 400 / actual status 201"`, "r.json": `"outcome":"failed"`} {
