@@ -137,6 +137,10 @@ var defectCatalogue = map[string]string{
 	"accept-ssa-software-key":               "accepts an SSA signed by the software's own key (its key set, named in the SSA) instead of the directory's",
 	"register-500-under-load":               "answers 500 to a registration served while another is in flight, after storing the client (its client_id in the 500 body); each registration is held 50 ms",
 	"token-aud-any-url-on-host":             "accepts a client assertion whose aud is any URL on the bank's host, not only the token endpoint or the issuer",
+	"token-response-cacheable":              "answers a token request without Cache-Control: no-store and Pragma: no-cache",
+	"token-client-from-assertion":           "takes the client from the client assertion's iss and ignores a client_id parameter naming another client",
+	"request-header-jwk-trusted":            "verifies a registration request with a key embedded in its JOSE header (jwk) instead of the software's key set",
+	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 }
 
 // Defects lists the catalogue, sorted by name.

@@ -112,14 +112,20 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 
 // writeJSON sends v as a JSON body that caches must not keep.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeCacheableJSON(w, status, v)
+}
+
+// writeCacheableJSON writes v as JSON without the no-store and no-cache headers (the defect
+// token-response-cacheable answers tokens so).
+func writeCacheableJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		body = []byte(`{"error":"server_error","error_description":"cannot encode the response"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

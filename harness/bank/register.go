@@ -3,8 +3,10 @@ package bank
 import (
 	"context"
 	"crypto/x509"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -169,9 +171,20 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 		}
 		requestedID = id
 	}
-	reg, e := b.checkMetadata(d, req.claims, info, cert, skipRedirect)
+	checked := req.claims
+	requestedMethod, _ := req.claims.str("token_endpoint_auth_method")
+	keepRequestedMethod := existing != nil && b.has("put-accept-unsupported-auth-method")
+	if keepRequestedMethod { // the stored method is checked in place of the requested one, which is then stored
+		checked = maps.Clone(req.claims)
+		checked["token_endpoint_auth_method"] = existing.reg.authMethod
+	}
+	reg, e := b.checkMetadata(d, checked, info, cert, skipRedirect)
 	if e != nil {
 		return registration{}, e
+	}
+	if keepRequestedMethod {
+		reg.authMethod = requestedMethod
+		reg.metadata["token_endpoint_auth_method"] = requestedMethod
 	}
 	if requestedID != nil {
 		reg.metadata["software_id"] = requestedID
@@ -209,6 +222,9 @@ func (b *Bank) requestAlgs(req *registrationRequest) ([]jose.SignatureAlgorithm,
 // verifyRequestSignature checks the request JWT against the software's key set. A request signed by a
 // key of the software's revoked key set (the OB Directory's way of revoking software) is unapproved.
 func (b *Bank) verifyRequestSignature(ctx context.Context, token string, info ssaInfo, algs []jose.SignatureAlgorithm) *apiError {
+	if b.has("request-header-jwk-trusted") && verifiesWithHeaderKey(token, algs) {
+		return nil
+	}
 	set, err := b.fetchKeySet(ctx, info.jwksURI)
 	if err != nil {
 		b.logger.Info("cannot fetch a software key set", "url", info.jwksURI, "error", err)
@@ -229,6 +245,17 @@ func (b *Bank) verifyRequestSignature(ctx context.Context, token string, info ss
 		return badMetadata("the request JWT needs a kid header naming the key of the software key set")
 	}
 	return nil
+}
+
+// verifiesWithHeaderKey reports whether token verifies with the jwk of its own JOSE header (the key OBIE
+// says must never be used: the defect request-header-jwk-trusted takes it).
+func verifiesWithHeaderKey(token string, algs []jose.SignatureAlgorithm) bool {
+	jws, err := jose.ParseSigned(strings.TrimSpace(token), algs)
+	if err != nil || len(jws.Signatures) != 1 || jws.Signatures[0].Header.JSONWebKey == nil {
+		return false
+	}
+	_, err = jws.Verify(jws.Signatures[0].Header.JSONWebKey)
+	return err == nil
 }
 
 // signedByRevokedKey reports whether token verifies against the software's revoked key set. A bank of

@@ -155,6 +155,11 @@ func registrationScenarios() []scenario {
 			run: signedRequest(false, func(t *testing.T, c map[string]any, _ *software) (string, error) {
 				return joseutil.Sign(c, newECKey(t), "JWT")
 			})},
+		{name: "request signed by an outside key embedded in its header (jwk)", want: badMeta,
+			defects: map[string]string{"request-header-jwk-trusted": created, "skip-request-signature": created},
+			run: signedRequest(false, func(t *testing.T, c map[string]any, _ *software) (string, error) {
+				return joseutil.SignEmbeddingJWK(c, newECKey(t), "JWT")
+			})},
 		{name: "request signature tampered", want: badMeta, defects: map[string]string{"skip-request-signature": created},
 			run: signedRequest(false, func(t *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.Tamper(mustSign(t, c, sw.key)), nil
@@ -413,6 +418,15 @@ func tokenScenarios() []scenario {
 			run: tokenWith(false, setAssertion("iss", "someone-else"), nil)},
 		{name: "assertion not a JWT", want: noClient, defects: map[string]string{"token-500-on-malformed-assertion": "500 server_error"},
 			run: tokenWith(false, func(*testing.T, *Server, *software, map[string]any) string { return "not-a-jwt" }, nil)},
+		{name: "token response cache headers", want: "200 no-store no-cache", defects: map[string]string{"token-response-cacheable": "200  "},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, nil)
+				r := requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key)))
+				return fmt.Sprintf("%d %s %s", r.status, r.header.Get("Cache-Control"), r.header.Get("Pragma"))
+			}},
+		{name: "client_id naming another client than the assertion", want: noClient, defects: map[string]string{"token-client-from-assertion": "200"},
+			run: tokenWith(false, nil, func(form map[string][]string) { form["client_id"] = []string{"nobody"} })},
 		{name: "assertion sub not the client", want: noClient, defects: map[string]string{"token-ignore-sub-mismatch": "200"},
 			run: tokenWith(false, setAssertion("sub", "someone-else"), nil)},
 		{name: "assertion signed by another key", want: noClient, defects: map[string]string{"token-accept-wrong-key": "200"},
@@ -525,6 +539,12 @@ func managementScenarios() []scenario {
 		{name: "PUT redirect outside the SSA", want: badRedir, defects: map[string]string{"put-skip-validation-redirect": "200"},
 			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
 				body := f.requestJWT(t, sw, s.URL, set("redirect_uris", []string{"https://evil.example/cb"}))
+				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
+			})},
+		{name: "PUT unsupported auth method", want: badMeta,
+			defects: map[string]string{"put-accept-unsupported-auth-method": "200", "accept-unsupported-auth-method": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, set("token_endpoint_auth_method", "client_secret_basic"))
 				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
 			})},
 		{name: "PUT without software_statement", want: badSSAc, defects: map[string]string{"put-reuse-stored-ssa": "200"},

@@ -80,12 +80,17 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	value := b.store.issueToken(tok)
 	b.logger.Info("access token issued", "client_id", c.id)
-	writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"access_token": value,
 		"token_type":   "Bearer",
 		"expires_in":   int(tokenLifetime / time.Second),
 		"scope":        scope,
-	})
+	}
+	if b.has("token-response-cacheable") {
+		writeCacheableJSON(w, http.StatusOK, body)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // secretCredentials are a client_id and client_secret as a token request carries them: HTTP Basic
@@ -111,6 +116,9 @@ func clientCredentials(r *http.Request, form url.Values) secretCredentials {
 func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, assertionType, assertion string,
 	cert *x509.Certificate, issuer string) (*client, *apiError) {
 	clientID := creds.clientID
+	if assertion != "" && b.has("token-client-from-assertion") {
+		clientID = "" // the form's client_id is not compared with the assertion: the assertion's iss picks the client
+	}
 	if clientID == "" && assertion != "" {
 		if _, payload, err := joseutil.Decode(assertion); err == nil {
 			clientID, _ = payload["iss"].(string)

@@ -93,6 +93,30 @@ func SignAs(claims any, k Key, alg jose.SignatureAlgorithm, typ string) (string,
 	return jws.CompactSerialize()
 }
 
+// SignEmbeddingJWK is Sign with k's public key embedded in the JOSE header as jwk (RFC 7515 section
+// 4.1.3), beside its kid: a signature any recipient can check without knowing the key beforehand, which
+// proves nothing of who signed.
+func SignEmbeddingJWK(claims any, k Key, typ string) (string, error) {
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.Alg, Key: k.Signer}, opts)
+	if err != nil {
+		return "", fmt.Errorf("signer %s: %w", k.Alg, err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("marshal claims: %w", err)
+	}
+	opcount.Signed(k.Signer.Public())
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
 // SignNone builds an unsecured JWS (alg "none", empty signature), which go-jose refuses to make.
 func SignNone(claims any, kid string) (string, error) {
 	return rawToken(map[string]any{"alg": "none", "kid": kid, "typ": "JWT"}, claims, nil)

@@ -212,6 +212,25 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectError(resp, err, status400, updateWithoutSSA.codes(f)...)
 		})
 
+	framework.ConformanceIt(negative("UK-PUT-N12", "update", "OBIE-DCR-3.3-AUTH-METHOD, OBIE-DCR-3.3-UPDATE",
+		"PUT with a token_endpoint_auth_method the bank does not support is refused, or answered with one it supports",
+		"400 invalid_client_metadata, or 200 with a supported method"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			method := unsupportedAuthMethod(f)
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			changed := f.BaselineClaims(sw).With("token_endpoint_auth_method", method)
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, changed), sw.Transport)
+			if err == nil && resp.Status == http.StatusOK {
+				if got := f.ExpectJSON(resp)["token_endpoint_auth_method"]; got == method {
+					f.Failf(method+" refused, or replaced by a method the bank supports and returned (OBIE-DCR-3.3-AUTH-METHOD)", "200 with token_endpoint_auth_method %v", got)
+				}
+				return
+			}
+			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
+		})
+
 	framework.ConformanceIt(negative("UK-DEL-N07", "delete", "RFC7592-2.3, OBIE-DCR-3.3-DELETE-STATUS",
 		"DELETE twice: the second is 401", "204, then 401"),
 		func(f *framework.Framework) {
@@ -242,3 +261,18 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
 		})
 })
+
+// unsupportedAuthMethod is a token_endpoint_auth_method the bank's discovery document does not advertise,
+// or skips the spec when none is known to be unsupported.
+func unsupportedAuthMethod(f *framework.Framework) string {
+	if f.Discovery() == nil {
+		f.Skipf("no discovery document says which token_endpoint_auth_methods the bank supports")
+	}
+	for _, m := range []string{"client_secret_basic", "client_secret_post", "client_secret_jwt", "none"} {
+		if !f.Advertised("token_endpoint_auth_methods_supported", m) {
+			return m
+		}
+	}
+	f.Skipf("the bank advertises every token_endpoint_auth_method this spec could use")
+	return ""
+}

@@ -208,6 +208,10 @@ var registrationFaults = []registrationFault{
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			return request{f.Sign(sw, base), f.ContentType(), other.Transport}
 		}, status400or401, otherSoftware},
+	{"UK-REG-N51", "OBIE-DCR-3.3-JWKS-NO-EMBEDDED-KEY, OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by a key outside the software's key set, that key embedded in its header (jwk), is refused",
+		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			return joseutil.SignEmbeddingJWK(c, f.RogueKey(sw), "JWT")
+		}), status400, badMetadata},
 	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})

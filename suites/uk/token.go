@@ -75,18 +75,20 @@ var tokenFaults = []tokenFault{
 		assertionWith("iss", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
 	{"UK-TOK-N12", "RFC7523-3-VALID, RFC7523-3.2", "a client_assertion that is not a JWT is refused with invalid_client",
 		func(*framework.Framework, *framework.Registration, framework.Claims) string { return "not-a-jwt" }, nil, invalidClient},
+	{"UK-TOK-N18", "RFC7521-4.2-CLIENT-ID, RFC7523-3-SUB", "a token request whose client_id is not the client its assertion's iss and sub name is refused",
+		nil, func(form url.Values) { form.Set("client_id", "another-client-"+framework.NewID()) }, invalidClient.plus("invalid_request")},
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
-	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2",
+	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1-NO-STORE",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(f.RegisterBaseline())
 		})
 
-	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1",
+	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1-NO-STORE",
 		"a tls_client_auth client gets a token with its own certificate", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(registerTLSClientAuth(f, false))
