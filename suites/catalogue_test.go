@@ -90,3 +90,11 @@ func TestReadmeCoverageIsCurrent(t *testing.T) {
 		t.Fatalf("the coverage table in %s is out of date: run `make catalogue`\nwant:\n%s", readme, want)
 	}
 }
+
+// TestSpecsEnforceTheEntriesTheyCite: every entry a spec names binds the bank, and a spec a defect must
+// fail names a MUST-level entry (MisCitations).
+func TestSpecsEnforceTheEntriesTheyCite(t *testing.T) {
+	for _, bad := range suites.MisCitations() {
+		t.Error(bad)
+	}
+}

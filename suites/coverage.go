@@ -27,9 +27,13 @@ type CoverageRow struct {
 // CoverageSource is the coverage of one source document.
 type CoverageSource struct {
 	Source, Title                      string
+	File                               string // the register file, fixtures/requirements/<File>
+	Read                               int    // documents and pages the file says were read (its read list)
+	Sections                           int    // distinct sections of the source its entries quote
+	Entries                            int    // every entry, whoever it binds
 	Rows                               []CoverageRow
-	Total, Checked, NotCheckable, Gaps int
-	OtherSide                          int // requirements binding the client or the directory
+	Total, Checked, NotCheckable, Gaps int // bank-side entries and their states
+	OtherSide                          int // entries binding the client or the directory
 }
 
 // Coverage computes, per source of the register, which bank-side requirements the catalogue checks.
@@ -44,7 +48,12 @@ func coverageOf(cat []framework.Scenario, reg *requirements.Register) []Coverage
 	}
 	var out []CoverageSource
 	for _, src := range reg.Sources {
-		cs := CoverageSource{Source: src.Source, Title: src.Title}
+		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Entries: len(src.Requirements)}
+		sections := map[string]bool{}
+		for _, q := range src.Requirements {
+			sections[q.Section] = true
+		}
+		cs.Sections = len(sections)
 		for _, q := range src.Requirements {
 			if q.Binds != requirements.Bank {
 				cs.OtherSide++
@@ -92,13 +101,49 @@ func unknownIn(cat []framework.Scenario, reg *requirements.Register) []string {
 	return bad
 }
 
+// MisCitations lists the specs that name an entry they cannot enforce: one binding the client or the
+// directory (a spec judges the bank), or, for a spec a defect must fail (DefectCatches), no entry of
+// MUST class at all (a check is held to the level of the entry it cites, so its breach could only warn).
+func MisCitations() []string {
+	return misCitationsIn(framework.Catalogue(), requirements.MustLoad(), DefectCatches)
+}
+
+func misCitationsIn(cat []framework.Scenario, reg *requirements.Register, catches map[string][]string) []string {
+	mustFail := map[string]bool{}
+	for _, ids := range catches {
+		for _, id := range ids {
+			mustFail[id] = true
+		}
+	}
+	var bad []string
+	for _, s := range cat {
+		hasMust := false
+		for _, id := range s.Requirements() {
+			q, ok := reg.Lookup(id)
+			if !ok {
+				continue // unknownIn reports it
+			}
+			if q.Binds != requirements.Bank {
+				bad = append(bad, fmt.Sprintf("%s cites %s, which binds the %s, not the bank", s.ID, id, q.Binds))
+			}
+			hasMust = hasMust || q.Class() == requirements.ClassMust
+		}
+		if mustFail[s.ID] && !hasMust {
+			bad = append(bad, fmt.Sprintf("%s must fail under a defect but cites no MUST-level entry (%s)", s.ID, s.Requirement))
+		}
+	}
+	return bad
+}
+
 // CoverageText renders the coverage for `dcrconform list --coverage`: per source, each bank-side
 // requirement with the specs that check it, its reason, or GAP.
 func CoverageText(cov []CoverageSource) string {
 	var b strings.Builder
 	for _, cs := range cov {
 		fmt.Fprintf(&b, "%s: %s\n", cs.Source, cs.Title)
-		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not checkable, %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
+		fmt.Fprintf(&b, "  read: %d documents or pages (the read list of fixtures/requirements/%s); %d entries quoting %d sections, %d binding the client or directory\n",
+			cs.Read, cs.File, cs.Entries, cs.Sections, cs.OtherSide)
+		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not observable (reason given), %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
 		for _, r := range cs.Rows {
 			q := r.Requirement
 			var what string
@@ -106,7 +151,7 @@ func CoverageText(cov []CoverageSource) string {
 			case Checked:
 				what = strings.Join(r.Specs, ", ")
 			case NotCheckable:
-				what = "not checkable: " + q.Reason
+				what = "not observable: " + q.Reason
 			default:
 				what = "GAP: no spec"
 			}
@@ -123,16 +168,21 @@ func CoverageText(cov []CoverageSource) string {
 // CoverageMarkdown renders the per-source summary table kept in README.md.
 func CoverageMarkdown(cov []CoverageSource) string {
 	var b strings.Builder
-	b.WriteString("| source | bank-side requirements | checked | not checkable | gaps |\n|---|---|---|---|---|\n")
+	b.WriteString("| source | documents read | sections quoted | entries | client or directory | bank-side | checked | not observable | gaps |\n|---|---|---|---|---|---|---|---|---|\n")
 	var t CoverageSource
 	for _, cs := range cov {
-		fmt.Fprintf(&b, "| %s (%s) | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
+		fmt.Fprintf(&b, "| %s (%s) | %d | %d | %d | %d | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Read, cs.Sections, cs.Entries,
+			cs.OtherSide, cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
+		t.Read += cs.Read
+		t.Sections += cs.Sections
+		t.Entries += cs.Entries
+		t.OtherSide += cs.OtherSide
 		t.Total += cs.Total
 		t.Checked += cs.Checked
 		t.NotCheckable += cs.NotCheckable
 		t.Gaps += cs.Gaps
 	}
-	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d |\n", t.Total, t.Checked, t.NotCheckable, t.Gaps)
+	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d | %d | %d | %d | %d |\n", t.Read, t.Sections, t.Entries, t.OtherSide, t.Total, t.Checked, t.NotCheckable, t.Gaps)
 	return b.String()
 }
 

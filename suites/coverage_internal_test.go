@@ -51,3 +51,21 @@ func TestCoverageStates(t *testing.T) {
 		t.Error("a client-side requirement is counted as a bank-side row")
 	}
 }
+
+func TestMisCitationsAreReported(t *testing.T) {
+	reg := requirements.MustLoad()
+	cat := []framework.Scenario{
+		{ID: "X-REG-N01", Requirement: "RFC7591-3.2.2"},                          // MUST, bank: fine
+		{ID: "X-REG-N02", Requirement: "RFC7591-2.3"},                            // binds the client
+		{ID: "X-REG-N03", Requirement: "OBIE-DCR-3.3-CLAIMS-AUD"},                // MAY only, but must fail
+		{ID: "X-REG-N04", Requirement: "OBIE-DCR-3.3-CLAIMS-AUD, RFC7591-3.2.2"}, // a MUST beside the MAY
+	}
+	got := misCitationsIn(cat, reg, map[string][]string{"d": {"X-REG-N01", "X-REG-N03", "X-REG-N04"}})
+	want := []string{
+		"X-REG-N02 cites RFC7591-2.3, which binds the client, not the bank",
+		"X-REG-N03 must fail under a defect but cites no MUST-level entry (OBIE-DCR-3.3-CLAIMS-AUD)",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("misCitationsIn = %q, want %q", got, want)
+	}
+}

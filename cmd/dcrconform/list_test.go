@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,6 +25,10 @@ func TestListCoverage(t *testing.T) {
 		if !strings.Contains(text, cs.Source+": "+cs.Title) {
 			t.Errorf("source %s is missing", cs.Source)
 		}
+		if read := fmt.Sprintf("read: %d documents or pages (the read list of fixtures/requirements/%s); %d entries quoting %d sections",
+			cs.Read, cs.File, cs.Entries, cs.Sections); cs.Read == 0 || !strings.Contains(text, read) {
+			t.Errorf("source %s: no %q line", cs.Source, read)
+		}
 		for _, r := range cs.Rows {
 			line := ""
 			for _, l := range strings.Split(text, "\n") {
@@ -36,7 +41,7 @@ func TestListCoverage(t *testing.T) {
 				t.Errorf("%s is not listed", r.Requirement.ID)
 			case r.State == suites.Checked && !strings.Contains(line, r.Specs[0]):
 				t.Errorf("%s: %q does not name its spec %s", r.Requirement.ID, line, r.Specs[0])
-			case r.State == suites.NotCheckable && !strings.Contains(line, "not checkable: "+r.Requirement.Reason):
+			case r.State == suites.NotCheckable && !strings.Contains(line, "not observable: "+r.Requirement.Reason):
 				t.Errorf("%s: %q does not give its reason", r.Requirement.ID, line)
 			case r.State == suites.Gap && !strings.Contains(line, "GAP"):
 				t.Errorf("%s: %q is not marked as a gap", r.Requirement.ID, line)
