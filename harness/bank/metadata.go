@@ -106,6 +106,11 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		}
 	}
 	reg.metadata["software_id"] = info.softwareID
+	for name, v := range info.stated { // RFC 7591 section 3.1.1: the statement's value takes precedence
+		if _, sent := c[name]; sent && !b.has("request-overrides-ssa") {
+			reg.metadata[name] = v
+		}
+	}
 	if b.cfg.Choices.UnboundTokens { // neither bound nor said to be
 		delete(reg.metadata, "tls_client_certificate_bound_access_tokens")
 	}

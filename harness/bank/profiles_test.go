@@ -98,6 +98,17 @@ func plainUpdate(t testing.TB, f *fixture, c map[string]any, edit func(map[strin
 // cdrClient registers sw under the CDR profile, with a CDR register SSA, and returns its client_id.
 func cdrClient(t testing.TB, f *fixture, s *Server, sw *software) string {
 	t.Helper()
+	r := cdrRegister(t, f, s, sw, nil)
+	if r.status != http.StatusCreated {
+		t.Fatalf("CDR registration: %s %s", r.outcome(), r.raw)
+	}
+	return str(r.body, "client_id")
+}
+
+// cdrRegister posts sw's CDR registration request, edited by edit, with an SSA whose client_name is
+// "ADR <software_id>".
+func cdrRegister(t testing.TB, f *fixture, s *Server, sw *software, edit func(req map[string]any)) result {
+	t.Helper()
 	now := time.Now()
 	ssa := map[string]any{"iss": "cdr-register", "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "jti": sprint(now.UnixNano()),
 		"org_id": sw.org, "org_name": "ADR", "client_name": "ADR " + sw.id, "redirect_uris": sw.redirects[:2],
@@ -106,11 +117,10 @@ func cdrClient(t testing.TB, f *fixture, s *Server, sw *software) string {
 	req := requestClaims(sw, s.URL)
 	delete(req, "scope")
 	req["software_statement"] = mustSign(t, ssa, f.dir)
-	r := do(t, sw.client, http.MethodPost, s.URL+RegistrationPath(ProfileCDR), "application/jwt", "", strings.NewReader(mustSign(t, req, sw.key)))
-	if r.status != http.StatusCreated {
-		t.Fatalf("CDR registration: %s %s", r.outcome(), r.raw)
+	if edit != nil {
+		edit(req)
 	}
-	return str(r.body, "client_id")
+	return do(t, sw.client, http.MethodPost, s.URL+RegistrationPath(ProfileCDR), "application/jwt", "", strings.NewReader(mustSign(t, req, sw.key)))
 }
 
 // isRegister registers a fresh software under the Identity Server profile with the given Basic credentials.
@@ -214,6 +224,18 @@ func profileScenarios() []scenario {
 				r := isRegister(t, f, s, testAdminUser, testAdminPassword)
 				if _, ok := r.body["ext_application_owner"]; ok {
 					return r.outcome() + " ext"
+				}
+				return r.outcome()
+			}},
+		{name: "cdr: request client_name conflicting with the SSA's", want: "201 the SSA's", defects: map[string]string{"request-overrides-ssa": "201 the request's"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				r := cdrRegister(t, f, s, sw, func(req map[string]any) { req["client_name"] = "not the SSA's" })
+				switch str(r.body, "client_name") {
+				case "ADR " + sw.id:
+					return r.outcome() + " the SSA's"
+				case "not the SSA's":
+					return r.outcome() + " the request's"
 				}
 				return r.outcome()
 			}},

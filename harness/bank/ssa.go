@@ -20,7 +20,14 @@ type ssaInfo struct {
 	redirectURIs []string
 	roles        []string
 	scopes       []string // the SSA's scope (CDR)
+	// stated are the client metadata the statement itself carries under their RFC 7591 names (CDR): a
+	// request member of the same name yields to them (RFC 7591 section 3.1.1).
+	stated map[string]any
 }
+
+// statedMetadataNames are the RFC 7591 metadata a CDR SSA states that the request may also carry.
+// redirect_uris is left out: the request picks a subset of the SSA's (checkRedirectURIs).
+var statedMetadataNames = []string{"client_name", "client_description", "client_uri", "logo_uri", "tos_uri", "policy_uri"}
 
 var ssaAlgs = []jose.SignatureAlgorithm{jose.PS256, jose.ES256}
 
@@ -116,6 +123,14 @@ func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 		read = readCDRSSAInfo
 	}
 	info, missing := read(ssa)
+	if d.ssa == "cdr" {
+		info.stated = map[string]any{}
+		for _, name := range statedMetadataNames {
+			if v, ok := ssa.str(name); ok && v != "" {
+				info.stated[name] = v
+			}
+		}
+	}
 	if len(missing) > 0 && !b.has("accept-ssa-missing-claims") {
 		return ssaInfo{}, badSSA("software_statement lacks required claims or has them malformed: %s", strings.Join(missing, ", "))
 	}

@@ -47,6 +47,22 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultDuplicate)...)
 		})
 
+	framework.ConformanceIt(negative("CDR-REG-N14", "register", "RFC7591-3.1.1",
+		"a request whose client_name conflicts with the SSA's is refused, or registered with the SSA's client_name",
+		"400 invalid_client_metadata|invalid_software_statement, or 201 without the request's client_name"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			conflicting := "Not the software statement's name " + framework.NewID()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("client_name", conflicting))
+			if err == nil && resp.Status == http.StatusCreated {
+				if got := f.ExpectJSON(resp)["client_name"]; got == conflicting {
+					f.Failf("the SSA's client_name registered, or the request refused (RFC7591-3.1.1)", "201 with the request's client_name %q", got)
+				}
+				return
+			}
+			f.ExpectError(resp, err, []int{http.StatusBadRequest}, append(codes(framework.FaultMetadata), codes(framework.FaultSSA)...)...)
+		})
+
 	framework.ConformanceIt(negative("CDR-REG-N12", "register", "CDR-DCR-MTLS",
 		"a registration without a client certificate is refused (handshake refused, or 400, 401 or 403)", "TLS handshake refused or 400/401/403"),
 		func(f *framework.Framework) {
