@@ -145,7 +145,9 @@ func (f *Framework) register(sw *target.Software, claims Claims, level regLevel)
 	} else {
 		md = f.SetupJSON(step, resp)
 	}
-	if bad := MetadataTypeErrors(md); len(bad) > 0 { // unreadable: the target failed, at any level
+	bad := MetadataTypeErrors(md)
+	unusable := len(bad) > 0 // unreadable, or not to be used: the target failed, at any level
+	if unusable {
 		c.Add("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
 	}
 	reg := registrationFrom(sw, claims, md)
@@ -153,7 +155,6 @@ func (f *Framework) register(sw *target.Software, claims Claims, level regLevel)
 		tracked.Claims = claims // the one object the cleanup holds: rotations followed later reach it
 		reg = tracked
 	}
-	unusable := len(MetadataTypeErrors(md)) > 0 // the target failed: fails the spec at any level
 	if p := f.Client.Policy(); p != nil && reg.RegistrationURI != "" {
 		if err := p.Check(reg.RegistrationURI); err != nil {
 			c.Add("a registration_client_uri the harness may use: https (RFC 7592 section 5) at one of the bank's own origins", "%v", err)
