@@ -141,6 +141,7 @@ var defectCatalogue = map[string]string{
 	"token-client-from-assertion":           "takes the client from the client assertion's iss and ignores a client_id parameter naming another client",
 	"request-header-jwk-trusted":            "verifies a registration request with a key embedded in its JOSE header (jwk) instead of the software's key set",
 	"request-overrides-ssa":                 "CDR: registers the request's client_name (and other stated metadata) over the SSA's value of the same name",
+	"request-header-jku-trusted":            "verifies a registration request against the key set at the jku URL of its JOSE header when the software's key set does not verify it",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 }
 

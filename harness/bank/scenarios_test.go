@@ -160,6 +160,18 @@ func registrationScenarios() []scenario {
 			run: signedRequest(false, func(t *testing.T, c map[string]any, _ *software) (string, error) {
 				return joseutil.SignEmbeddingJWK(c, newECKey(t), "JWT")
 			})},
+		{name: "request signed by an outside key whose key set its header names (jku)", want: badMeta,
+			defects: map[string]string{"request-header-jku-trusted": created, "skip-request-signature": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw, rogue := f.newSoftware(t, false), newECKey(t)
+				path := "/rogue/" + sw.id + ".jwks"
+				f.publish(path, rogue)
+				token, err := joseutil.SignWithHeaders(f.requestPayload(t, sw, s.URL, nil), rogue, "JWT", map[string]any{"jku": f.keys.URL + path})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return register(t, s, sw.client, token).outcome()
+			}},
 		{name: "request signature tampered", want: badMeta, defects: map[string]string{"skip-request-signature": created},
 			run: signedRequest(false, func(t *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.Tamper(mustSign(t, c, sw.key)), nil

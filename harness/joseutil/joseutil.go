@@ -117,6 +117,31 @@ func SignEmbeddingJWK(claims any, k Key, typ string) (string, error) {
 	return jws.CompactSerialize()
 }
 
+// SignWithHeaders is Sign with extra JOSE header parameters (for example jku or x5u, RFC 7515 section 4.1).
+func SignWithHeaders(claims any, k Key, typ string, extra map[string]any) (string, error) {
+	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
+	for name, v := range extra {
+		opts = opts.WithHeader(jose.HeaderKey(name), v)
+	}
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.Alg, Key: k.Signer}, opts)
+	if err != nil {
+		return "", fmt.Errorf("signer %s: %w", k.Alg, err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("marshal claims: %w", err)
+	}
+	opcount.Signed(k.Signer.Public())
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
 // SignNone builds an unsecured JWS (alg "none", empty signature), which go-jose refuses to make.
 func SignNone(claims any, kid string) (string, error) {
 	return rawToken(map[string]any{"alg": "none", "kid": kid, "typ": "JWT"}, claims, nil)

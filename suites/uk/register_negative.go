@@ -212,6 +212,16 @@ var registrationFaults = []registrationFault{
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			return joseutil.SignEmbeddingJWK(c, f.RogueKey(sw), "JWT")
 		}), status400, badMetadata},
+	{"UK-REG-N52", "OBIE-DCR-3.3-JWKS-NO-EMBEDDED-URL, OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by another software's key, its header naming (jku) that software's key set, is refused",
+		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC", OwnKeys: true})
+			_, ssa, err := joseutil.Decode(f.SSA(other, mockdirectory.SSAOptions{}))
+			jku, _ := ssa["software_jwks_endpoint"].(string)
+			if err != nil || jku == "" {
+				f.Skipf("the other software's SSA names no software_jwks_endpoint to put in the header")
+			}
+			return joseutil.SignWithHeaders(c, other.SigningKey, "JWT", map[string]any{"jku": jku})
+		}), status400, badMetadata},
 	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
