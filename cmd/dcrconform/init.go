@@ -15,6 +15,8 @@ import (
 	"github.com/dcrconform/dcrconform/harness/bank"
 	"github.com/dcrconform/dcrconform/harness/config"
 	"github.com/dcrconform/dcrconform/harness/container"
+	"github.com/dcrconform/dcrconform/harness/keycache"
+	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
@@ -156,6 +158,12 @@ func exportTrust(p initParams) error {
 			return err
 		}
 		files[name] = append(b, '\n')
+	}
+	// The key pool the run's identities share, made now: a runner's first run from init's output then
+	// generates only the keys a spec needs of its own.
+	pool := filepath.Join(p.path(initStateDir), directoryKeyPoolFile)
+	if err := keycache.Warm(pool, 2*keypool.DefaultPairs, 2*keypool.DefaultPairs); err != nil {
+		return fmt.Errorf("directory key pool %s: %w", pool, err)
 	}
 	return writeTrust(p, files, "The directory's CA and keys live in ../"+initStateDir+", so these files stay valid across runs.")
 }
