@@ -142,6 +142,8 @@ var defectCatalogue = map[string]string{
 	"request-header-jwk-trusted":            "verifies a registration request with a key embedded in its JOSE header (jwk) instead of the software's key set",
 	"request-overrides-ssa":                 "CDR: registers the request's client_name (and other stated metadata) over the SSA's value of the same name",
 	"request-header-jku-trusted":            "verifies a registration request against the key set at the jku URL of its JOSE header when the software's key set does not verify it",
+	"accept-unsupported-signing-alg":        "registers (POST and PUT) any token_endpoint_auth_signing_alg, e.g. RS256, not only PS256 or ES256",
+	"put-accept-unsupported-signing-alg":    "accepts and stores on PUT a token_endpoint_auth_signing_alg other than PS256 or ES256 (POST still refuses it)",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 }
 

@@ -43,7 +43,7 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 	reg.authMethod = method
 	if alg, present := c["token_endpoint_auth_signing_alg"]; present {
 		s, ok := alg.(string)
-		if !ok || !slices.Contains(signingAlgs, s) {
+		if !ok || !slices.Contains(signingAlgs, s) && !b.has("accept-unsupported-signing-alg") {
 			return reg, badMetadata("token_endpoint_auth_signing_alg %v is not supported: use PS256 or ES256", alg)
 		}
 		reg.signingAlg = s

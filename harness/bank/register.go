@@ -171,20 +171,34 @@ func (b *Bank) validateRegistration(ctx context.Context, d *dialect, req *regist
 		}
 		requestedID = id
 	}
+	// Defects of PUT: a member the bank does not support is checked as the stored value, and the
+	// requested value is then stored.
+	var unchecked []string
+	if existing != nil && b.has("put-accept-unsupported-auth-method") {
+		unchecked = append(unchecked, "token_endpoint_auth_method")
+	}
+	if existing != nil && b.has("put-accept-unsupported-signing-alg") {
+		unchecked = append(unchecked, "token_endpoint_auth_signing_alg")
+	}
 	checked := req.claims
-	requestedMethod, _ := req.claims.str("token_endpoint_auth_method")
-	keepRequestedMethod := existing != nil && b.has("put-accept-unsupported-auth-method")
-	if keepRequestedMethod { // the stored method is checked in place of the requested one, which is then stored
+	if len(unchecked) > 0 {
 		checked = maps.Clone(req.claims)
-		checked["token_endpoint_auth_method"] = existing.reg.authMethod
+		for _, name := range unchecked {
+			checked[name] = existing.reg.metadata[name]
+		}
 	}
 	reg, e := b.checkMetadata(d, checked, info, cert, skipRedirect)
 	if e != nil {
 		return registration{}, e
 	}
-	if keepRequestedMethod {
-		reg.authMethod = requestedMethod
-		reg.metadata["token_endpoint_auth_method"] = requestedMethod
+	for _, name := range unchecked {
+		requested, _ := req.claims.str(name)
+		reg.metadata[name] = requested
+		if name == "token_endpoint_auth_method" {
+			reg.authMethod = requested
+		} else {
+			reg.signingAlg = requested
+		}
 	}
 	if requestedID != nil {
 		reg.metadata["software_id"] = requestedID

@@ -297,7 +297,8 @@ func registrationScenarios() []scenario {
 			run: registerWith(set("token_endpoint_auth_method", "client_secret_basic"))},
 		{name: "private_key_jwt without signing alg", want: badMeta, defects: map[string]string{"accept-missing-signing-alg": created},
 			run: registerWith(unset("token_endpoint_auth_signing_alg"))},
-		{name: "signing alg RS256", want: badMeta, run: registerWith(set("token_endpoint_auth_signing_alg", "RS256"))},
+		{name: "signing alg RS256", want: badMeta, defects: map[string]string{"accept-unsupported-signing-alg": created},
+			run: registerWith(set("token_endpoint_auth_signing_alg", "RS256"))},
 		{name: "tls_client_auth with the certificate's subject, reordered", want: created, run: func(t *testing.T, f *fixture, s *Server) string {
 			sw := f.newSoftware(t, false)
 			dn := fmt.Sprintf("C=GB, O=OpenBanking, OU=%s, CN=%s", sw.org, sw.id)
@@ -557,6 +558,12 @@ func managementScenarios() []scenario {
 			defects: map[string]string{"put-accept-unsupported-auth-method": "200", "accept-unsupported-auth-method": "200"},
 			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
 				body := f.requestJWT(t, sw, s.URL, set("token_endpoint_auth_method", "client_secret_basic"))
+				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
+			})},
+		{name: "PUT token_endpoint_auth_signing_alg RS256", want: badMeta,
+			defects: map[string]string{"put-accept-unsupported-signing-alg": "200", "accept-unsupported-signing-alg": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, set("token_endpoint_auth_signing_alg", "RS256"))
 				return manage(t, s, sw.client, http.MethodPut, id, tok, body).outcome()
 			})},
 		{name: "PUT without software_statement", want: badSSAc, defects: map[string]string{"put-reuse-stored-ssa": "200"},

@@ -231,6 +231,22 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
 		})
 
+	framework.ConformanceIt(negative("UK-PUT-N13", "update", "OBIE-DCR-3.3-ALGS, OBIE-DCR-3.3-UPDATE",
+		"PUT with a token_endpoint_auth_signing_alg of RS256 is refused, or answered with PS256 or ES256",
+		"400 invalid_client_metadata, or 200 with PS256/ES256"),
+		func(f *framework.Framework) {
+			f.RequireUpdate()
+			reg := f.RegisterBaseline()
+			sw := reg.Software
+			changed := f.BaselineClaims(sw).With("token_endpoint_auth_signing_alg", "RS256")
+			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, changed), sw.Transport)
+			if err == nil && resp.Status == http.StatusOK {
+				expectFAPIAlg(f, f.ExpectJSON(resp)["token_endpoint_auth_signing_alg"], "200")
+				return
+			}
+			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)
+		})
+
 	framework.ConformanceIt(negative("UK-DEL-N07", "delete", "RFC7592-2.3, OBIE-DCR-3.3-DELETE-STATUS",
 		"DELETE twice: the second is 401", "204, then 401"),
 		func(f *framework.Framework) {
