@@ -35,6 +35,7 @@ var defectCatalogue = map[string]string{
 
 	// Registration request JWT.
 	"skip-request-signature":      "accepts a registration request signed by any key (signature not checked against the software key set)",
+	"accept-org-key":              "verifies a registration request against the organisation's key set (the SSA's org_jwks_endpoint), so that a key of another software of the organisation serves",
 	"accept-request-alg-none":     "accepts an unsigned registration request (alg none)",
 	"accept-request-hs256":        "accepts a registration request with alg HS256, without checking its MAC",
 	"accept-request-rs256":        "accepts a registration request signed with RS256",
@@ -114,6 +115,7 @@ var defectCatalogue = map[string]string{
 	"get-after-delete-200":           "answers GET of a deleted registration with 200 and its metadata, token or not",
 	"unknown-client-404":             "answers a management request for an unknown ClientId with 404 instead of 401",
 	"put-adopts-client-id":           "accepts a PUT whose client_id names another client, and answers that client_id as the client's",
+	"accept-sibling-token":           "accepts for a client's registration the access token of another client of the same organisation (the SSA's org_id)",
 	"manage-acts-before-auth":        "carries out a PUT or DELETE whose bearer credential it refuses (none, unknown, expired, another client's), then answers the 401",
 	"put-revokes-tokens":             "revokes the client's access tokens when it updates the client (PUT)",
 	"tokens-revive-on-reregister":    "on DELETE parks the client's access tokens instead of revoking them, and gives them to the next client the same software registers",

@@ -113,6 +113,12 @@ func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string,
 	if tok.thumbprint != "" && !unbound && (cert == nil || tok.thumbprint != pki.Thumbprint(cert)) {
 		return nil, badToken("the access token is bound to another certificate")
 	}
+	if tok.clientID != clientID && c != nil && !otherClientOK && b.has("accept-sibling-token") {
+		// The defect: a token of any client of the same organisation serves.
+		if o := b.store.client(tok.clientID); o != nil && o.reg.orgID != "" && o.reg.orgID == c.reg.orgID {
+			otherClientOK = true
+		}
+	}
 	if c == nil || (tok.clientID != clientID && !otherClientOK) {
 		if !b.has("no-revoke-on-unknown-client") {
 			b.store.revokeToken(value)

@@ -31,7 +31,7 @@ var echoedMetadata = []string{
 // checkMetadata checks the client metadata of a registration request against the SSA, the
 // transport certificate and the bank's policy.
 func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Certificate, skipRedirect bool) (registration, *apiError) {
-	reg := registration{softwareID: info.softwareID, jwksURI: info.jwksURI, metadata: map[string]any{}}
+	reg := registration{softwareID: info.softwareID, orgID: info.orgID, jwksURI: info.jwksURI, metadata: map[string]any{}}
 	if e := b.checkRedirectURIs(c, info, skipRedirect); e != nil {
 		return reg, e
 	}

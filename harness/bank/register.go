@@ -242,9 +242,13 @@ func (b *Bank) verifyRequestSignature(ctx context.Context, token string, info ss
 	if b.has("request-header-jku-trusted") && b.verifiesWithHeaderKeySet(ctx, token, algs) {
 		return nil
 	}
-	set, err := b.fetchKeySet(ctx, info.jwksURI)
+	keySetURI := info.jwksURI
+	if info.orgJWKSURI != "" && b.has("accept-org-key") {
+		keySetURI = info.orgJWKSURI
+	}
+	set, err := b.fetchKeySet(ctx, keySetURI)
 	if err != nil {
-		b.logger.Info("cannot fetch a software key set", "url", info.jwksURI, "error", err)
+		b.logger.Info("cannot fetch a software key set", "url", keySetURI, "error", err)
 		return badMetadata("cannot fetch the software key set at software_jwks_endpoint")
 	}
 	_, header, err := joseutil.Verify(token, set, algs)

@@ -17,6 +17,7 @@ type ssaInfo struct {
 	orgID        string
 	jwksURI      string // software_jwks_endpoint (UK), jwks_uri (CDR)
 	revokedURI   string // software_jwks_revoked_endpoint (UK): the software's revoked keys; "" for none
+	orgJWKSURI   string // org_jwks_endpoint (UK): every key of the organisation's software; "" for none
 	redirectURIs []string
 	roles        []string
 	scopes       []string // the SSA's scope (CDR)
@@ -172,6 +173,7 @@ func readSSAInfo(ssa claims) (info ssaInfo, missing []string) {
 	info.orgID = r.text("org_id")
 	info.jwksURI = r.text("software_jwks_endpoint")
 	info.revokedURI, _ = ssa.str("software_jwks_revoked_endpoint")
+	info.orgJWKSURI, _ = ssa.str("org_jwks_endpoint")
 	info.redirectURIs = r.list("software_redirect_uris")
 	if roles, single := ssa["software_roles"].(string); single { // a single role, as some directories send it
 		if info.roles = strings.Fields(roles); len(info.roles) == 0 {

@@ -12,6 +12,7 @@ import (
 type registration struct {
 	profile      string // the dialect it was registered under
 	softwareID   string
+	orgID        string   // the SSA's org_id
 	jwksURI      string   // the SSA's software_jwks_endpoint
 	jwks         []byte   // a plain RFC 7591 private_key_jwt client's own jwks member (JSON), for its assertions
 	authMethod   string   // token_endpoint_auth_method

@@ -106,9 +106,14 @@ func (p *inProcess) create(ctx context.Context, opts SoftwareOptions) (*Software
 		signingKey, transportKey = s, t
 	}
 	n := p.n.Add(1)
-	org, err := p.d.CreateOrganisation(mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: "Active"})
-	if err != nil {
-		return nil, fmt.Errorf("create organisation: %w", err)
+	var org mockdirectory.Organisation
+	if opts.SiblingOf != nil {
+		org.ID = opts.SiblingOf.OrgID
+	} else {
+		var err error
+		if org, err = p.d.CreateOrganisation(mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: "Active"}); err != nil {
+			return nil, fmt.Errorf("create organisation: %w", err)
+		}
 	}
 	sw, err := p.d.CreateSoftwareWithKeys(mockdirectory.Software{
 		OrgID:        org.ID,

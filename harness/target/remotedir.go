@@ -144,7 +144,9 @@ func excerpt(b []byte) string {
 func (r *remote) NewSoftware(ctx context.Context, opts SoftwareOptions) (*Software, error) {
 	n := r.n.Add(1)
 	var org mockdirectory.Organisation
-	if err := r.callJSON(ctx, http.MethodPost, "/admin/organisations",
+	if opts.SiblingOf != nil {
+		org.ID = opts.SiblingOf.OrgID
+	} else if err := r.callJSON(ctx, http.MethodPost, "/admin/organisations",
 		mockdirectory.Organisation{Name: fmt.Sprintf("Conformance TPP %d", n), Status: mockdirectory.StatusActive, Run: r.run},
 		http.StatusCreated, &org); err != nil {
 		return nil, fmt.Errorf("create organisation: %w", err)

@@ -46,6 +46,9 @@ type SoftwareOptions struct {
 	// ("another software's key") and for software the directory revokes. Without it a directory may give RSA identities key pairs shared from a
 	// small pool; each identity still has its own software ID, organisation, certificates and SSA.
 	OwnKeys bool
+	// SiblingOf, when set, makes the software another one of that software's organisation (the
+	// directory's organisations have many software); otherwise it has an organisation of its own.
+	SiblingOf *Software
 }
 
 // Capabilities are the optional operations the bank implements.
