@@ -55,7 +55,7 @@ var DefectCatches = map[string][]string{
 	"accept-missing-jti":                     {"UK-REG-N13"},
 	"accept-missing-signing-alg":             {"UK-REG-N28"},
 	"accept-no-token":                        {"UK-GET-N02", "UK-PUT-N02", "UK-DEL-N02", "GEN-GET-N01", "GEN-PUT-N01", "GEN-DEL-N01", "IS-GET-N01", "IS-PUT-N01", "IS-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01"},
-	"accept-other-client-token":              {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02", "UK-GET-N12", "UK-PUT-N12", "UK-DEL-N12"},
+	"accept-other-client-token":              {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02", "UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-other-software-cert":             {}, // a SHOULD of the OB Directory: see DefectWarns
 	"accept-request-alg-none":                {"UK-REG-N05"},
 	"accept-request-hs256":                   {"UK-REG-N06", "CDR-REG-N07"},
@@ -106,7 +106,7 @@ var DefectCatches = map[string][]string{
 	"rfc7592-put-overwrites-secret":          {"RFC-PUT-N06"},
 	"rfc7592-read-omits-registration-token":  {"RFC-GET-002"},
 	"rfc7592-rotate-without-storing":         {"RFC-PUT-002"},
-	"skip-request-signature":                 {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02", "UK-PUT-N08", "UK-REG-N23", "UK-REG-N51"}, // N23: revocation moves the keys
+	"skip-request-signature":                 {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02", "UK-PUT-N08", "UK-REG-N23", "UK-REG-N60"}, // N23: revocation moves the keys
 	"skip-ssa-signature":                     {"UK-REG-N01", "CDR-REG-N03", "GEN-REG-N01", "IS-REG-N03", "UK-REG-N46", "CDR-REG-N13"},
 	"status-200-on-register":                 {"UK-REG-001", "CDR-REG-001", "GEN-REG-001", "IS-REG-001", "RFC-REG-001"},
 	"token-accept-any-alg":                   {"UK-TOK-N07"},
@@ -141,8 +141,8 @@ var DefectCatches = map[string][]string{
 	"accept-expired-client-cert":             {"UK-REG-N47", "UK-REG-N48", "UK-TOK-N14", "UK-TOK-N15", "UK-GET-N08", "UK-GET-N09"},
 	"accept-untrusted-client-cert":           {"UK-REG-N49", "UK-TOK-N16", "UK-GET-N10"},
 	"accept-client-cert-without-client-auth": {"UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
-	"accept-sibling-token":                   {"UK-GET-N12", "UK-PUT-N12", "UK-DEL-N12"},
-	"accept-org-key":                         {"UK-REG-N51"},
+	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
+	"accept-org-key":                         {"UK-REG-N60"},
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other

@@ -61,7 +61,7 @@ var credentialFaults = []credentialFault{
 		otherReg := f.Register(other, f.BaselineClaims(other))
 		return f.AccessToken(otherReg), other.Transport
 	}},
-	{"N12", "with the access token of another software of the same organisation (over its own certificate) is 401", func(f *framework.Framework, reg *framework.Registration) (string, *tls.Certificate) {
+	{"N20", "with the access token of another software of the same organisation (over its own certificate) is 401", func(f *framework.Framework, reg *framework.Registration) (string, *tls.Certificate) {
 		sibling := f.NewSoftware(target.SoftwareOptions{SiblingOf: reg.Software, KeyType: "EC"})
 		siblingReg := f.Register(sibling, f.BaselineClaims(sibling))
 		return f.AccessToken(siblingReg), sibling.Transport

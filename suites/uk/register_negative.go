@@ -100,7 +100,7 @@ var registrationFaults = []registrationFault{
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			return joseutil.Sign(c, f.RogueKey(sw), "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N51", "OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by another software of the same organisation (a key of the organisation's key set, not of the software's) is refused",
+	{"UK-REG-N60", "OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by another software of the same organisation (a key of the organisation's key set, not of the software's) is refused",
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			sibling := f.NewSoftware(target.SoftwareOptions{SiblingOf: sw})
 			return joseutil.Sign(c, sibling.SigningKey, "JWT")
