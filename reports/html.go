@@ -20,6 +20,7 @@ var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":           formatMS,
+	"span":         concurrentSpan,
 	"headline":     failureHeadline,
 	"body":         indentBody,
 	"json":         func(v any) string { return prettyJSON(v, "") },

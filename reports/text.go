@@ -25,7 +25,17 @@ func exchangeLine(ex transcript.Exchange) string {
 		fmt.Fprintf(&b, " -> %d", ex.Status)
 	}
 	fmt.Fprintf(&b, " in %s", formatMS(ex.DurationMS))
+	if ex.Batch > 0 {
+		fmt.Fprintf(&b, " (%s)", concurrentSpan(ex))
+	}
 	return b.String()
+}
+
+// concurrentSpan is when an exchange released with others at once started and ended, to the
+// microsecond, so that the overlap of a batch can be read.
+func concurrentSpan(ex transcript.Exchange) string {
+	const clock = "15:04:05.000000"
+	return fmt.Sprintf("batch %d, %s to %s UTC", ex.Batch, ex.Started.UTC().Format(clock), ex.Ended.UTC().Format(clock))
 }
 
 // transcriptSummary lists every exchange on one line each.

@@ -143,6 +143,8 @@ var DefectCatches = map[string][]string{
 	"accept-client-cert-without-client-auth": {"UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
 	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-org-key":                         {"UK-REG-N60"},
+	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"}, // concurrent: requests sent at once
+	"token-jti-check-then-use":               {},                            // RFC 7523: "MAY ensure" no replay: see DefectWarns
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other
@@ -155,6 +157,7 @@ var DefectWarns = map[string][]string{
 	"accept-other-software-cert":     {"UK-REG-N40"},
 	"allow-duplicate-registration":   {"UK-REG-N33", "GEN-REG-N07"},
 	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
+	"token-jti-check-then-use":       {"UK-TOK-N80"},
 }
 
 // LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run

@@ -147,6 +147,8 @@ var defectCatalogue = map[string]string{
 	"accept-unsupported-signing-alg":        "registers (POST and PUT) any token_endpoint_auth_signing_alg, e.g. RS256, not only PS256 or ES256",
 	"put-accept-unsupported-signing-alg":    "accepts and stores on PUT a token_endpoint_auth_signing_alg other than PS256 or ES256 (POST still refuses it)",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
+	"register-check-then-insert":            "checks a registration's jti replay and duplicate software, then waits 250 ms, then stores it: requests sent at once all pass the checks",
+	"token-jti-check-then-use":              "checks a client assertion's jti unused, then waits 250 ms, then records it: assertions sent at once all pass",
 }
 
 // Defects lists the catalogue, sorted by name.

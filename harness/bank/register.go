@@ -59,7 +59,12 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	if d.ssa == "cdr" {
 		rules.duplicateCode = b.cfg.Choices.DuplicateError
 	}
-	c, e := b.store.register(reg, b.now(), rules, creds)
+	var c *client
+	if b.has("register-check-then-insert") {
+		c, e = b.store.checkThenRegister(reg, b.now(), rules, creds, func() { holdFor(r.Context(), raceWindow) })
+	} else {
+		c, e = b.store.register(reg, b.now(), rules, creds)
+	}
 	if e != nil {
 		b.writeError(w, r, e)
 		return
@@ -90,13 +95,20 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 // that registrations sent at once overlap.
 const registrationHold = 50 * time.Millisecond
 
+// raceWindow is how long the defects that check, then act, wait between the two: requests sent at
+// once all pass the check before any acts.
+const raceWindow = 250 * time.Millisecond
+
 // holdRegistration waits registrationHold, or until the request is abandoned.
-func holdRegistration(r *http.Request) {
-	t := time.NewTimer(registrationHold)
+func holdRegistration(r *http.Request) { holdFor(r.Context(), registrationHold) }
+
+// holdFor waits d, or until the request is abandoned.
+func holdFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-r.Context().Done():
+	case <-ctx.Done():
 	}
 }
 

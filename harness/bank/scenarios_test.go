@@ -617,7 +617,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...)
+	return append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

@@ -124,6 +124,29 @@ func (s *store) update(id string, reg registration, now time.Time, rules commitR
 }
 
 func (s *store) checkLocked(reg registration, self string, now time.Time, rules commitRules) *apiError {
+	if e := s.violationLocked(reg, self, now, rules); e != nil {
+		return e
+	}
+	s.rememberLocked(reg)
+	return nil
+}
+
+// checkThenRegister is register done the racy way (the defect register-check-then-insert): the replay
+// and duplicate checks, then a window (wait) in which another request passes the same checks, then
+// the insert, as code does that reads before it writes with neither a lock nor a unique constraint.
+func (s *store) checkThenRegister(reg registration, now time.Time, rules commitRules, creds credentials, wait func()) (*client, *apiError) {
+	s.mu.Lock()
+	e := s.violationLocked(reg, "", now, rules)
+	s.mu.Unlock()
+	if e != nil {
+		return nil, e
+	}
+	wait()
+	return s.register(reg, now, commitRules{}, creds)
+}
+
+// violationLocked is the replay or duplicate rule reg breaks, if any.
+func (s *store) violationLocked(reg registration, self string, now time.Time, rules commitRules) *apiError {
 	if rules.checkReplay && reg.requestJTI != "" {
 		key := "request|" + reg.requestIss + "|" + reg.requestJTI
 		if s.seenLocked(key, now) {
@@ -141,10 +164,22 @@ func (s *store) checkLocked(reg registration, self string, now time.Time, rules 
 			}
 		}
 	}
+	return nil
+}
+
+// rememberLocked records reg's request jti as used.
+func (s *store) rememberLocked(reg registration) {
 	if reg.requestJTI != "" {
 		s.seen["request|"+reg.requestIss+"|"+reg.requestJTI] = reg.requestUntil
 	}
-	return nil
+}
+
+// seenJTI reports whether a jti is in use, without recording it: the first step of the defect
+// token-jti-check-then-use.
+func (s *store) seenJTI(key string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seenLocked(key, now)
 }
 
 // useJTI records a jti of the given kind and issuer until expiry, and reports whether it was

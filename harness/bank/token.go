@@ -250,7 +250,16 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	if until.Before(now) {
 		until = now.Add(tokenLifetime)
 	}
-	if replayed := b.store.useJTI("assertion|"+b.jtiScope(c.id)+"|"+jti, until, now); replayed && !b.has("token-allow-assertion-replay") {
+	key := "assertion|" + b.jtiScope(c.id) + "|" + jti
+	if b.has("token-jti-check-then-use") { // checked, then a window, then recorded: not atomic
+		if b.store.seenJTI(key, now) {
+			return badClient("client_assertion jti has been used before")
+		}
+		holdFor(ctx, raceWindow)
+		b.store.useJTI(key, until, now)
+		return nil
+	}
+	if replayed := b.store.useJTI(key, until, now); replayed && !b.has("token-allow-assertion-replay") {
 		return badClient("client_assertion jti has been used before")
 	}
 	return nil

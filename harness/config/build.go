@@ -60,7 +60,7 @@ func (c *Config) BuildTargetWith(dir target.Directory) (*target.Target, error) {
 	t := &c.Target
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: t.DiscoveryURL, Registration: t.RegistrationEndpoint,
-		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, AssertionAudience: t.AssertionAudience, FAPI: t.FAPI, Timeout: t.TimeoutDuration(), Version: t.Version,
+		Token: t.TokenEndpoint, Issuer: t.Issuer, Audience: t.Audience, AssertionAudience: t.AssertionAudience, FAPI: t.FAPI, Timeout: t.TimeoutDuration(), Concurrency: t.Concurrency, Version: t.Version,
 		AllowHTTP: t.AllowHTTP,
 		Supports:  target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},
 	}

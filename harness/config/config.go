@@ -47,6 +47,9 @@ type Target struct {
 	Scope                *string `json:"scope"`              // absent: the profile's default; "": no scope sent
 	CABundle             string  `json:"ca_bundle"`
 	Timeout              string  `json:"timeout"` // a Go duration such as "10s"
+	// Concurrency is how many requests a concurrent spec releases at once (default 8, at most
+	// MaxConcurrency); a bank that must not be loaded leaves the specs out: --labels '!concurrent'.
+	Concurrency int `json:"concurrency"`
 	// AllowHTTP opts in to plain http, for a local test server: otherwise every URL must be https
 	// (RFC 7591 and RFC 7592 section 5 require TLS).
 	AllowHTTP bool     `json:"allow_http"`

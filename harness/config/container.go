@@ -156,7 +156,7 @@ func (c *Config) ContainerTarget(baseURL string, roots *x509.CertPool, dir targe
 	base := strings.TrimRight(baseURL, "/")
 	tgt := &target.Target{
 		Name: t.Name, Profile: c.Profile, DiscoveryURL: base + c.Container.DiscoveryPathOrDefault(),
-		Audience: t.Audience, Timeout: t.TimeoutDuration(), RootCAs: roots, Directory: dir, Version: t.Version,
+		Audience: t.Audience, Timeout: t.TimeoutDuration(), Concurrency: t.Concurrency, RootCAs: roots, Directory: dir, Version: t.Version,
 		// A container ready over plain HTTP (container.ready) is itself the opt-in to http.
 		AllowHTTP: t.AllowHTTP || strings.HasPrefix(base, "http:"),
 		Supports:  target.Capabilities{Read: orTrue(t.Supports.Read), Update: orTrue(t.Supports.Update), Delete: orTrue(t.Supports.Delete)},

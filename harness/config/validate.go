@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/dcrconform/dcrconform/harness/profiles"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"net"
 	"net/url"
 	"strings"
@@ -112,6 +113,10 @@ func (c *Config) Validate() error {
 		} else if d <= 0 || d > 5*time.Minute {
 			bad("target.timeout", "%s is outside 0 to 5m", d)
 		}
+	}
+	if t.Concurrency < 0 || t.Concurrency > target.MaxConcurrency || t.Concurrency == 1 {
+		bad("target.concurrency", "%d is outside 2 to %d (requests a concurrent spec sends at once; leave it out for %d, or run with --labels '!concurrent' to send none)",
+			t.Concurrency, target.MaxConcurrency, target.DefaultConcurrency)
 	}
 	switch {
 	case c.Container != nil:

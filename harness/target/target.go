@@ -97,6 +97,13 @@ const (
 	AssertionAudienceIssuer = "issuer"         // the issuer alone, as a string (FAPI 2 and draft-ietf-oauth-rfc7523bis)
 )
 
+// The number of requests a concurrent spec releases at once: the default, and the most a configuration
+// may ask for.
+const (
+	DefaultConcurrency = 8
+	MaxConcurrency     = 64
+)
+
 // Target is a DCR server under test.
 type Target struct {
 	Name         string
@@ -115,6 +122,7 @@ type Target struct {
 	FAPI              bool   // the bank implements FAPI, which requires what is optional elsewhere (certificate-bound tokens)
 	RootCAs           *x509.CertPool
 	Timeout           time.Duration
+	Concurrency       int // requests a concurrent spec releases at once (target.concurrency); 0: DefaultConcurrency
 	// AllowHTTP lets requests go over plain http (target.allow_http: a local test server); otherwise
 	// only https is used (see client.Policy).
 	AllowHTTP bool

@@ -27,6 +27,10 @@ type Exchange struct {
 	DurationMS             float64      `json:"duration_ms"`
 	Error                  string       `json:"error,omitempty"`
 	JWTs                   []DecodedJWT `json:"jwts,omitempty"`
+	// Batch numbers (from 1) the group of requests a concurrent spec released at once; Ended is when
+	// the answer was complete, recorded for those requests so that a report shows their overlap.
+	Batch int       `json:"batch,omitempty"`
+	Ended time.Time `json:"ended,omitzero"`
 }
 
 // DecodedJWT is a JWT seen in an exchange, decoded for the reader. Signatures are never kept.

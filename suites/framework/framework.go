@@ -58,6 +58,7 @@ type Framework struct {
 	regs     []*Registration // what the spec registered, deleted when it ends (cleanup.go)
 	software *target.Software
 	profile  *Profile
+	batches  int // concurrent batches released so far (concurrent.go)
 }
 
 func newFramework(ctx context.Context, s Scenario) *Framework {

@@ -1,0 +1,61 @@
+package bank
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+)
+
+// raceScenarios send requests at once, released together from a barrier: the bank's rules hold for
+// them as for requests one after another (and, under -race, its state is shared safely).
+func raceScenarios() []scenario {
+	return []scenario{
+		{name: "one request sent 8 times at once registers once", want: "one",
+			defects: map[string]string{"register-check-then-insert": "several"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				body := f.requestJWT(t, sw, s.URL, nil)
+				return accepted(8, http.StatusCreated, func() int { return register(t, s, sw.client, body).status })
+			}},
+		{name: "one client assertion sent 8 times at once gets one token", want: "one",
+			defects: map[string]string{"token-jti-check-then-use": "several"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, nil)
+				form := tokenForm(id, mustSign(t, assertion(s, id), sw.key))
+				return accepted(8, http.StatusOK, func() int { return requestToken(t, s, sw.client, form).status })
+			}},
+	}
+}
+
+// accepted runs send n times at once and says how many were answered status: none, one or several.
+func accepted(n, status int, send func() int) string {
+	var ready, done sync.WaitGroup
+	release := make(chan struct{})
+	var mu sync.Mutex
+	k := 0
+	for range n {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-release
+			if send() == status {
+				mu.Lock()
+				k++
+				mu.Unlock()
+			}
+		}()
+	}
+	ready.Wait()
+	close(release)
+	done.Wait()
+	switch k {
+	case 0:
+		return "none"
+	case 1:
+		return "one"
+	}
+	return "several"
+}

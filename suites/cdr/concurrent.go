@@ -1,0 +1,17 @@
+package cdr
+
+import (
+	"github.com/dcrconform/dcrconform/suites/common"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// Requests sent at once (label concurrent): a "one registration per software product" rule written as
+// check-then-insert lets registrations that arrive together all through.
+var _ = framework.Describe("CDR concurrent requests", func() {
+	framework.ConformanceIt(common.Concurrent(negative("CDR-REG-N80", "register", "CDR-DCR-DUPLICATE",
+		"registrations of one software product sent at once: at most one is accepted, the rest refused",
+		"at most one 201; the rest 400 invalid_client_metadata|invalid_software_statement|unapproved_software_statement")),
+		func(f *framework.Framework) {
+			common.SameSoftwareAtOnce(f, f.Profile().Codes(framework.FaultDuplicate))
+		})
+})

@@ -1,0 +1,56 @@
+package uk
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/suites/common"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// Requests sent at once (label concurrent): a rule written as check-then-act lets requests that arrive
+// together all pass the check.
+var _ = framework.Describe("UK concurrent requests", func() {
+	framework.ConformanceIt(common.Concurrent(negative("UK-REG-N80", "register", "RFC7519-4.1.7, OBIE-DCR-3.3-CLAIMS-JTI",
+		"the same signed registration request (one jti) sent several times at once is accepted at most once, the rest refused",
+		"at most one 201; the rest 400 invalid_client_metadata")),
+		func(f *framework.Framework) {
+			common.SameRequestAtOnce(f, append(badMetadata.codes(f), duplicate.codes(f)...))
+		})
+
+	framework.ConformanceIt(common.Concurrent(negative("UK-TOK-N80", "token", "RFC7523-3-JTI",
+		"the same client assertion (one jti) sent several times at once yields at most one token, the rest refused",
+		"at most one 200; the rest 400/401 invalid_client|invalid_grant")),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			form := f.TokenForm(reg, signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg)))
+			reqs := make([]client.Request, f.Concurrency())
+			for i := range reqs {
+				reqs[i] = f.TokenRequest(form, reg.Software.Transport)
+			}
+			codes := invalidClient.plus("invalid_grant").codes(f)
+			c := f.Verdict()
+			issued := 0
+			for _, a := range f.Together(reqs) {
+				switch {
+				case a.Err != nil:
+					c.Add("an answer to each token request", "%v", a.Err)
+				case a.Resp.Status == http.StatusOK:
+					issued++
+				default:
+					obj, _ := a.Resp.JSONObject()
+					code, _ := obj["error"].(string)
+					if (a.Resp.Status != http.StatusBadRequest && a.Resp.Status != http.StatusUnauthorized) || !slices.Contains(codes, code) {
+						c.On(a.Resp).Add("the others refused with 400 or 401 and error "+strings.Join(codes, " or "), "%s: %s", a.Resp.StatusText(), a.Resp.Excerpt(200))
+					}
+				}
+			}
+			if issued > 1 {
+				c.On(nil).Add(fmt.Sprintf("at most one token for one client assertion sent %d times at once", len(reqs)), "%d tokens issued", issued)
+			}
+			c.Done()
+		})
+})
