@@ -7,40 +7,53 @@ import (
 )
 
 // Caps on what one report holds of what the bank sent, so that a bank answering megabytes (a 1 MB
-// client_id in every answer) gives reports of a few megabytes: each text a spec reports is cut to
-// maxReportText, and the texts and transcripts of a run to maxTranscriptBytes in all, in spec order;
-// past it, texts are cut to maxReportID and exchanges keep their method, URL, status and error, and
-// say what was dropped.
+// client_id in every answer) gives reports of a few megabytes. Each text a spec reports is cut to
+// maxReportText, and to maxReportID once the run's texts reach maxTextBytes. In spec order,
+// exchanges larger than smallExchange are kept whole until the run's transcripts reach maxBudgetBytes,
+// smaller ones until they reach maxSmallBytes (a run against a working bank, a few megabytes, stays
+// whole); past that, an exchange keeps its method, URL, status and error and says what was dropped.
+// A merged record has these budgets once per run merged.
 const (
-	maxReportText      = 16 << 10
-	maxTranscriptBytes = 2 << 20
-	maxReportID        = 1 << 10 // a client_id in a warning
+	maxReportText  = 16 << 10
+	maxReportID    = 1 << 10
+	maxTextBytes   = 1 << 20
+	maxBudgetBytes = 2 << 20
+	smallExchange  = 16 << 10
+	maxSmallBytes  = 16 << 20
 )
 
-// budgetSpec cuts the texts of a spec and, once the run's transcript budget is spent, its exchanges'
-// headers, bodies and JWTs; spent carries the bytes used across specs.
-func budgetSpec(s *Spec, spent *int) {
+// budget is what a report has spent of its caps, in spec order.
+type budget struct {
+	texts, transcripts int
+	runs               int // runs merged (1 for a single run)
+}
+
+func newBudget(r *Run) *budget { return &budget{runs: max(1, len(r.Runs))} }
+
+// spec cuts the texts of s and, once the transcript budget is spent, its exchanges' headers, bodies
+// and JWTs.
+func (b *budget) spec(s *Spec) {
 	limit := maxReportText
-	if *spent > maxTranscriptBytes {
+	if b.texts > maxTextBytes*b.runs {
 		limit = maxReportID
 	}
 	for _, text := range []*string{&s.Reason, &s.Expected, &s.Actual, &s.ErrorCodeSeen} {
 		*text = transcript.ClipText(*text, limit)
-		*spent += len(*text)
+		b.texts += len(*text)
 	}
 	for i := range s.Exchanges {
 		ex := &s.Exchanges[i]
 		size := exchangeSize(ex)
-		if *spent+size <= maxTranscriptBytes {
-			*spent += size
+		if after := b.transcripts + size; after <= maxBudgetBytes*b.runs || size <= smallExchange && after <= maxSmallBytes*b.runs {
+			b.transcripts = after
 			continue
 		}
 		note := "[" + strconv.Itoa(size) + " bytes of this exchange not kept: the report's " +
-			strconv.Itoa(maxTranscriptBytes>>20) + " MiB for transcripts is spent]"
+			strconv.Itoa(maxBudgetBytes*b.runs>>20) + " MiB for transcripts is spent]"
 		ex.RequestHeaders, ex.ResponseHeaders, ex.JWTs = nil, nil, nil
 		ex.RequestBody, ex.ResponseBody = "", note
 		ex.URL, ex.Error = transcript.ClipText(ex.URL, maxReportID), transcript.ClipText(ex.Error, maxReportID)
-		*spent += exchangeSize(ex)
+		b.transcripts += exchangeSize(ex)
 	}
 }
 

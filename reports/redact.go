@@ -59,10 +59,10 @@ func (r *Run) redacted() *Run {
 		out.Findings = append(out.Findings, f.redacted())
 	}
 	out.Specs = make([]Spec, len(r.Specs))
-	spent := 0 // of the run's transcript budget (budget.go)
+	spent := newBudget(r) // budget.go
 	for i, s := range r.Specs {
 		s.Exchanges = append([]transcript.Exchange(nil), s.Exchanges...)
-		budgetSpec(&s, &spent) // first: what is cut is not redacted
+		spent.spec(&s) // first: what is cut is not redacted
 		s.Title = RedactText(s.Title)
 		s.Reason = RedactText(s.Reason)
 		s.Expected = RedactText(s.Expected)

@@ -286,7 +286,7 @@ var html5Tag = regexp.MustCompile(`HTML parser error : Tag [a-z]+ invalid$`)
 
 // writeHostileConfig writes a config of profile for srv: the endpoints (or discovery), the CA, a 1 s
 // timeout; for uk a fixed software identity (keys, certificate, SSA) of its own.
-func writeHostileConfig(t *testing.T, dir string, srv *hostile.Server, profile string, discovery bool) string {
+func writeHostileConfig(t testing.TB, dir string, srv *hostile.Server, profile string, discovery bool) string {
 	t.Helper()
 	write := func(name string, data []byte) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {

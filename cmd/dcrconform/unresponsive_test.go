@@ -156,7 +156,7 @@ func readRunRecord(t *testing.T, path string) *reports.Run {
 
 // writeFixedSoftware writes a software identity of its own, issued by ca (transport certificate and key,
 // an ES256 signing key, an SSA), with write, and returns the config's software block that names them.
-func writeFixedSoftware(t *testing.T, ca *pki.CA, write func(name string, data []byte)) string {
+func writeFixedSoftware(t testing.TB, ca *pki.CA, write func(name string, data []byte)) string {
 	t.Helper()
 	transportKey, _ := pki.NewECKey()
 	transport, err := ca.IssueClient(pkix.Name{CommonName: "software-1"}, transportKey)

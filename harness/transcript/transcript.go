@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,11 +57,23 @@ const (
 	MaxRecordedText = 4 << 10
 )
 
+// maxRecordedRun is how many bytes of bodies the recorders of a process keep at MaxRecordedBody each;
+// past it, bodies are cut at MaxRecordedText, so that a bank answering megabytes to every request does
+// not hold a run's memory in transcripts (a run against a working bank records a few megabytes).
+const maxRecordedRun = 16 << 20
+
+var recordedRun atomic.Int64
+
 // Add records ex after trimming oversized bodies, headers and claims and masking its secrets, and
 // returns the record.
 func (r *Recorder) Add(ex Exchange) Exchange {
-	reqBody, reqMore := cut(ex.RequestBody, MaxRecordedBody)
-	respBody, respMore := cut(ex.ResponseBody, MaxRecordedBody)
+	limit := MaxRecordedBody
+	if recordedRun.Load() > maxRecordedRun {
+		limit = MaxRecordedText
+	}
+	reqBody, reqMore := cut(ex.RequestBody, limit)
+	respBody, respMore := cut(ex.ResponseBody, limit)
+	recordedRun.Add(int64(len(reqBody) + len(respBody)))
 	ex.RequestBody, ex.ResponseBody = reqBody, respBody
 	ex.URL = clip(ex.URL, MaxRecordedText)
 	ex.Error = ClipText(ex.Error, MaxRecordedText)
