@@ -110,7 +110,7 @@ func (c *Client) Do(ctx context.Context, req Request, rec *transcript.Recorder) 
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	ex := transcript.Exchange{Started: time.Now(), Method: req.Method, URL: req.URL, RequestHeaders: req.Header.Clone(), RequestBody: string(req.Body)}
+	ex := transcript.Exchange{Started: time.Now(), Method: req.Method, URL: req.URL, RequestHeaders: req.Header.Clone(), RequestBody: transcript.RecordBody(req.Body)}
 	if req.Cert != nil && req.Cert.Leaf != nil {
 		ex.ClientCert = req.Cert.Leaf.Subject.String()
 	}

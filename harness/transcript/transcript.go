@@ -5,6 +5,7 @@ package transcript
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,12 +140,48 @@ func ClipText(s string, n int) string {
 	return s[:keep-keep/4] + note + s[len(s)-keep/4:]
 }
 
-// cut splits s after n bytes: the head, and a note of how many bytes were dropped ("" if none).
+// cut splits s after n bytes: the head, and a note of how many bytes were dropped ("" if none). A body
+// RecordBody already cut keeps its count.
 func cut(s string, n int) (head, more string) {
-	if len(s) <= n {
+	dropped := 0
+	if h, k, ok := splitNote(s); ok {
+		s, dropped = h, k
+	}
+	if len(s) > n {
+		s, dropped = s[:n], dropped+len(s)-n
+	}
+	if dropped == 0 {
 		return s, ""
 	}
-	return s[:n], "…[" + strconv.Itoa(len(s)-n) + " more bytes not recorded]"
+	return s, noteHead + strconv.Itoa(dropped) + noteTail
+}
+
+const noteHead, noteTail = "…[", " more bytes not recorded]"
+
+// splitNote splits a body RecordBody cut into its head and the count of bytes it dropped.
+func splitNote(s string) (head string, dropped int, ok bool) {
+	if !strings.HasSuffix(s, noteTail) {
+		return s, 0, false
+	}
+	i := strings.LastIndex(s, noteHead)
+	if i < 0 {
+		return s, 0, false
+	}
+	k, err := strconv.Atoi(s[i+len(noteHead) : len(s)-len(noteTail)])
+	if err != nil || k <= 0 {
+		return s, 0, false
+	}
+	return s[:i], k, true
+}
+
+// RecordBody is what a transcript may keep of a body: its first MaxRecordedBody bytes, and a note of
+// how many it dropped. Cutting a large body here, before it is copied into a string, keeps a run from
+// holding megabytes of it.
+func RecordBody(b []byte) string {
+	if len(b) <= MaxRecordedBody {
+		return string(b)
+	}
+	return string(b[:MaxRecordedBody]) + noteHead + strconv.Itoa(len(b)-MaxRecordedBody) + noteTail
 }
 
 // capHeaders keeps headers, in name order, up to maxRecordedHeaders bytes in all (each value clipped

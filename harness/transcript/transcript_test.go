@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,5 +163,16 @@ func TestAddCapsTexts(t *testing.T) {
 	}
 	if again := ClipText(ex.Error, MaxRecordedText); again != ex.Error {
 		t.Errorf("ClipText cut a cut text again")
+	}
+}
+
+// A request body cut by RecordBody before it is recorded keeps the count of what it dropped.
+func TestRecordBodyKeepsItsCount(t *testing.T) {
+	body := []byte("client_id=" + strings.Repeat("c", 1_000_000))
+	var rec Recorder
+	ex := rec.Add(Exchange{URL: "https://bank/token", RequestBody: RecordBody(body)})
+	want := fmt.Sprintf("…[%d more bytes not recorded]", len(body)-MaxRecordedBody)
+	if !strings.HasSuffix(ex.RequestBody, want) || len(ex.RequestBody) != MaxRecordedBody+len(want) {
+		t.Errorf("recorded %d bytes ending %q, want %d ending %q", len(ex.RequestBody), ex.RequestBody[len(ex.RequestBody)-60:], MaxRecordedBody+len(want), want)
 	}
 }
