@@ -146,6 +146,7 @@ var defectCatalogue = map[string]string{
 	"request-header-jku-trusted":            "verifies a registration request against the key set at the jku URL of its JOSE header when the software's key set does not verify it",
 	"accept-unsupported-signing-alg":        "registers (POST and PUT) any token_endpoint_auth_signing_alg, e.g. RS256, not only PS256 or ES256",
 	"put-accept-unsupported-signing-alg":    "accepts and stores on PUT a token_endpoint_auth_signing_alg other than PS256 or ES256 (POST still refuses it)",
+	"ignore-request-crit":                   "accepts a registration request whose crit header names an extension the bank does not understand (the signature checked by hand, crit ignored)",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 	"register-check-then-insert":            "checks a registration's jti replay and duplicate software, then waits 250 ms, then stores it: requests sent at once all pass the checks",
 	"token-jti-check-then-use":              "checks a client assertion's jti unused, then waits 250 ms, then records it: assertions sent at once all pass",

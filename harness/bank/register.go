@@ -264,6 +264,9 @@ func (b *Bank) verifyRequestSignature(ctx context.Context, token string, info ss
 		return badMetadata("cannot fetch the software key set at software_jwks_endpoint")
 	}
 	_, header, err := joseutil.Verify(token, set, algs)
+	if err != nil && b.has("ignore-request-crit") && verifiesIgnoringCrit(token, set, algs) {
+		return nil
+	}
 	if err != nil {
 		acceptRevoked := b.has("accept-revoked-software")
 		switch revoked := b.signedByRevokedKey(ctx, token, info, algs, acceptRevoked); {

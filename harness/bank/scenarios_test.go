@@ -172,6 +172,10 @@ func registrationScenarios() []scenario {
 				}
 				return register(t, s, sw.client, token).outcome()
 			}},
+		{name: "request crit naming an unknown extension", want: badMeta, defects: map[string]string{"ignore-request-crit": created},
+			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.SignWithHeaders(c, sw.key, "JWT", map[string]any{"crit": []string{"urn:example:unknown"}, "urn:example:unknown": true})
+			})},
 		{name: "request signature tampered", want: badMeta, defects: map[string]string{"skip-request-signature": created},
 			run: signedRequest(false, func(t *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.Tamper(mustSign(t, c, sw.key)), nil

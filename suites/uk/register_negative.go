@@ -227,6 +227,11 @@ var registrationFaults = []registrationFault{
 			}
 			return joseutil.SignWithHeaders(c, other.SigningKey, "JWT", map[string]any{"jku": jku})
 		}), status400, badMetadata},
+	{"UK-REG-N54", "RFC7515-4.1.11", "a request JWT whose crit header names an extension no bank understands is refused",
+		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+			const extension = "urn:dcrconform:unknown-extension"
+			return joseutil.SignWithHeaders(c, sw.SigningKey, "JWT", map[string]any{"crit": []string{extension}, extension: true})
+		}), status400, badMetadata},
 	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
