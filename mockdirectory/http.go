@@ -140,6 +140,7 @@ func (d *Directory) routes() http.Handler {
 	adm.handle("GET", "/admin/software/{id}/keys", d.adminSoftwareKeys)
 	adm.handle("POST", "/admin/software/{id}/keys/{kid}/revoke", d.adminRevokeKey)
 	adm.handle("POST", "/admin/software/{id}/ssa", d.adminIssueSSA)
+	adm.handle("POST", "/admin/software/{id}/transport-certificates", d.adminFaultyTransport)
 	for _, f := range []string{"transport.pem", "transport-key.pem", "signing.pem", "signing-key.pem"} {
 		adm.handle("GET", "/admin/software/{id}/"+f, d.adminPEM(f))
 	}

@@ -6,6 +6,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
 
 	"github.com/dcrconform/dcrconform/harness/pki"
 )
@@ -36,20 +39,6 @@ func transportParts(sw *Software) (crypto.Signer, *x509.Certificate, error) {
 	return key, leaf, nil
 }
 
-// FaultyTransport is sw's transport certificate reissued by ca, wrong as fault says.
-func FaultyTransport(ca *pki.CA, sw *Software, fault pki.CertFault) (*tls.Certificate, error) {
-	key, leaf, err := transportParts(sw)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := ca.IssueClientFault(leaf.Subject, key, fault)
-	if err != nil {
-		return nil, err
-	}
-	out := ca.TLSCertificate(cert, key)
-	return &out, nil
-}
-
 // OtherCATransport is sw's transport certificate (same key and subject) issued by ca, a CA the bank
 // does not trust.
 func OtherCATransport(ca *pki.CA, sw *Software) (*tls.Certificate, error) {
@@ -68,5 +57,32 @@ func OtherCATransport(ca *pki.CA, sw *Software) (*tls.Certificate, error) {
 // IssueFaultyTransport reissues sw's transport certificate from the mock directory's CA, wrong as
 // fault says.
 func (p *inProcess) IssueFaultyTransport(_ context.Context, sw *Software, fault pki.CertFault) (*tls.Certificate, error) {
-	return FaultyTransport(p.d.CA(), sw, fault)
+	cert, err := p.d.IssueFaultyTransport(sw.ID, fault)
+	if err != nil {
+		return nil, err
+	}
+	return &cert, nil
+}
+
+// IssueFaultyTransport asks the remote mock directory's admin API for sw's transport certificate
+// wrong as fault says; the key is sw's own.
+func (r *remote) IssueFaultyTransport(ctx context.Context, sw *Software, fault pki.CertFault) (*tls.Certificate, error) {
+	key, _, err := transportParts(sw)
+	if err != nil {
+		return nil, err
+	}
+	body, err := r.call(ctx, http.MethodPost, "/admin/software/"+url.PathEscape(sw.ID)+"/transport-certificates",
+		map[string]string{"fault": string(fault)}, http.StatusCreated)
+	if err != nil {
+		return nil, fmt.Errorf("faulty transport certificate: %w", err)
+	}
+	chain, err := pki.ParseCertsPEM(body)
+	if err != nil || len(chain) == 0 {
+		return nil, fmt.Errorf("faulty transport certificate: no certificate in the answer (%v)", err)
+	}
+	out := &tls.Certificate{PrivateKey: key, Leaf: chain[0]}
+	for _, c := range chain {
+		out.Certificate = append(out.Certificate, c.Raw)
+	}
+	return out, nil
 }

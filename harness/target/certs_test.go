@@ -1,0 +1,63 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dcrconform/dcrconform/harness/pki"
+	"github.com/dcrconform/dcrconform/mockdirectory"
+)
+
+// The directory, in process and through the admin API, mints a software's transport certificate wrong
+// to order: same key and subject, from its CA, with the one fault asked for.
+func TestFaultyTransportCertificates(t *testing.T) {
+	ctx := context.Background()
+	d, remoteDir := newRemote(t)
+	for name, dir := range map[string]Directory{"in-process": InProcessDirectory(d), "remote": remoteDir} {
+		t.Run(name, func(t *testing.T) {
+			sw, err := dir.NewSoftware(ctx, SoftwareOptions{KeyType: mockdirectory.KeyTypeEC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			issuer, ok := dir.(TransportIssuer)
+			if !ok {
+				t.Fatal("the directory issues no certificates to order")
+			}
+			good, err := x509.ParseCertificate(sw.Transport.Certificate[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			for fault, wrong := range map[pki.CertFault]func(c *x509.Certificate) bool{
+				pki.CertExpired:      func(c *x509.Certificate) bool { return c.NotAfter.Before(now) },
+				pki.CertNotYetValid:  func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
+				pki.CertNoClientAuth: func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
+			} {
+				cert, err := issuer.IssueFaultyTransport(ctx, sw, fault)
+				if err != nil {
+					t.Fatalf("%s: %v", fault, err)
+				}
+				leaf, err := x509.ParseCertificate(cert.Certificate[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !wrong(leaf) {
+					t.Errorf("%s: the certificate (%v to %v, EKU %v) is not so", fault, leaf.NotBefore, leaf.NotAfter, leaf.ExtKeyUsage)
+				}
+				if leaf.Subject.String() != good.Subject.String() || !bytes.Equal(leaf.RawSubjectPublicKeyInfo, good.RawSubjectPublicKeyInfo) {
+					t.Errorf("%s: subject %s or key differ from the software's", fault, leaf.Subject)
+				}
+				if err := leaf.CheckSignatureFrom(d.CA().Issuing); err != nil {
+					t.Errorf("%s: not issued by the directory's CA: %v", fault, err)
+				}
+			}
+			if _, err := issuer.IssueFaultyTransport(ctx, sw, "bogus"); err == nil {
+				t.Error("an unknown fault was minted")
+			}
+		})
+	}
+}
