@@ -144,8 +144,9 @@ var DefectCatches = map[string][]string{
 	"accept-client-cert-without-client-auth": {"UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
 	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-org-key":                         {"UK-REG-N60"},
-	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"}, // concurrent: requests sent at once
-	"token-jti-check-then-use":               {},                            // RFC 7523: "MAY ensure" no replay: see DefectWarns
+	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"},                // concurrent: requests sent at once
+	"token-jti-check-then-use":               {},                                           // RFC 7523: "MAY ensure" no replay: see DefectWarns
+	"register-client-id-race":                {"UK-REG-080", "CDR-REG-080", "RFC-REG-080"}, // concurrent: registrations at once
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other

@@ -149,6 +149,7 @@ var defectCatalogue = map[string]string{
 	"ignore-request-crit":                   "accepts a registration request whose crit header names an extension the bank does not understand (the signature checked by hand, crit ignored)",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 	"register-check-then-insert":            "checks a registration's jti replay and duplicate software, then waits 250 ms, then stores it: requests sent at once all pass the checks",
+	"register-client-id-race":               "numbers client_ids from a count read before a 250 ms window and stored after it: registrations at once get one client_id, the later overwriting the earlier",
 	"token-jti-check-then-use":              "checks a client assertion's jti unused, then waits 250 ms, then records it: assertions sent at once all pass",
 }
 

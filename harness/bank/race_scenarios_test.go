@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -10,6 +11,33 @@ import (
 // them as for requests one after another (and, under -race, its state is shared safely).
 func raceScenarios() []scenario {
 	return []scenario{
+		{name: "distinct registrations sent 8 at once get distinct client_ids", want: "distinct",
+			defects: map[string]string{"register-client-id-race": "shared"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				type request struct {
+					sw   *software
+					body string
+				}
+				reqs := make(chan request, 8)
+				for range 8 {
+					sw := f.newSoftware(t, false)
+					reqs <- request{sw, f.requestJWT(t, sw, s.URL, nil)}
+				}
+				var mu sync.Mutex
+				ids := map[string]bool{}
+				accepted(8, http.StatusCreated, func() int {
+					req := <-reqs
+					r := register(t, s, req.sw.client, req.body)
+					mu.Lock()
+					defer mu.Unlock()
+					ids[fmt.Sprint(r.body["client_id"])] = true
+					return r.status
+				})
+				if len(ids) == 8 {
+					return "distinct"
+				}
+				return "shared"
+			}},
 		{name: "one request sent 8 times at once registers once", want: "one",
 			defects: map[string]string{"register-check-then-insert": "several"},
 			run: func(t *testing.T, f *fixture, s *Server) string {

@@ -60,9 +60,12 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 		rules.duplicateCode = b.cfg.Choices.DuplicateError
 	}
 	var c *client
-	if b.has("register-check-then-insert") {
+	switch {
+	case b.has("register-client-id-race"):
+		c, e = b.store.registerCountedID(reg, b.now(), rules, creds, func() { holdFor(r.Context(), raceWindow) })
+	case b.has("register-check-then-insert"):
 		c, e = b.store.checkThenRegister(reg, b.now(), rules, creds, func() { holdFor(r.Context(), raceWindow) })
-	} else {
+	default:
 		c, e = b.store.register(reg, b.now(), rules, creds)
 	}
 	if e != nil {

@@ -3,6 +3,7 @@ package bank
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -143,6 +144,24 @@ func (s *store) checkThenRegister(reg registration, now time.Time, rules commitR
 	}
 	wait()
 	return s.register(reg, now, commitRules{}, creds)
+}
+
+// registerCountedID is register with the client_id the way a racy counter hands it out (the defect
+// register-client-id-race): the next number read, then a window (wait), then the checks and the client
+// stored under it; registrations at once read the same number, and the later overwrites the earlier.
+func (s *store) registerCountedID(reg registration, now time.Time, rules commitRules, creds credentials, wait func()) (*client, *apiError) {
+	s.mu.Lock()
+	id := fmt.Sprintf("client-%d", len(s.clients)+1)
+	s.mu.Unlock()
+	wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.checkLocked(reg, "", now, rules); e != nil {
+		return nil, e
+	}
+	c := &client{id: id, issuedAt: now.Unix(), reg: reg, secret: creds.secret, regToken: creds.regToken}
+	s.clients[id] = c
+	return c, nil
 }
 
 // violationLocked is the replay or duplicate rule reg breaks, if any.

@@ -53,7 +53,8 @@ func AtMostOneAccepted(f *framework.Framework, answers []framework.Answer, what 
 			continue
 		}
 		if a.Resp.Status/100 == 2 {
-			id, _ := clientIDOf(a)
+			obj, _ := a.Resp.JSONObject()
+			id, _ := obj["client_id"].(string)
 			accepted = append(accepted, id)
 			continue
 		}
@@ -75,11 +76,66 @@ func AtMostOneAccepted(f *framework.Framework, answers []framework.Answer, what 
 	c.Done()
 }
 
-func clientIDOf(a framework.Answer) (string, bool) {
-	obj, err := a.Resp.JSONObject()
-	if err != nil {
-		return "", false
+// DistinctAtOnce registers Concurrency() distinct software identities at once: each must be accepted
+// (201) with a client_id of its own, and each client can then be read, updated and deleted.
+func DistinctAtOnce(f *framework.Framework, read, update, del []string) {
+	n := f.Concurrency()
+	sws, bodies, claims := make([]*target.Software, n), make([]string, n), make([]framework.Claims, n)
+	for i := range n {
+		sws[i] = f.Software()
+		if i > 0 {
+			sws[i] = f.AnotherSoftware()
+		}
+		claims[i] = f.BaselineClaims(sws[i])
+		bodies[i] = f.Encode(sws[i], claims[i])
 	}
-	id, ok := obj["client_id"].(string)
-	return id, ok
+	answers := f.RegisterTogether(sws, bodies)
+	c := f.Verdict()
+	var regs []*framework.Registration
+	owner := map[string]int{} // client_id -> the first request answered with it
+	for i, a := range answers {
+		if a.Err != nil {
+			c.Add(fmt.Sprintf("201 to each of %d distinct registrations sent at once", n), "request %d: %v", i+1, a.Err)
+			continue
+		}
+		obj, _ := a.Resp.JSONObject()
+		id, _ := obj["client_id"].(string)
+		switch first, dup := owner[id]; {
+		case a.Resp.Status != http.StatusCreated || id == "":
+			c.On(a.Resp).Add(fmt.Sprintf("201 with a client_id to each of %d distinct registrations sent at once", n), "request %d: %s: %s", i+1, a.Resp.StatusText(), a.Resp.Excerpt(200))
+		case dup:
+			c.On(a.Resp).Add("a client_id of its own for each registration", "requests %d and %d were both answered client_id %s", first+1, i+1, id)
+		default:
+			owner[id] = i
+			regs = append(regs, f.Registered(a, claims[i]))
+		}
+	}
+	c.Done()
+	for _, reg := range regs {
+		manageOnce(f, reg, read, update, del)
+	}
+}
+
+// manageOnce reads, updates and deletes reg, each answer held to its requirement.
+func manageOnce(f *framework.Framework, reg *framework.Registration, read, update, del []string) {
+	c := f.Verdict()
+	if f.Target.Supports.Read {
+		resp, err := f.ManageReg("GET", reg, "")
+		if err != nil || resp.Status != http.StatusOK {
+			c.On(resp).AddFor(read, "GET of each client registered at once: 200", "client %s: %s", reg.ClientID, statusOrError(resp, err))
+		}
+	}
+	if f.Target.Supports.Update {
+		resp, err := f.ManageReg("PUT", reg, f.UpdateBody(reg, f.BaselineClaims(reg.Software)))
+		if err != nil || resp.Status != http.StatusOK {
+			c.On(resp).AddFor(update, "PUT of each client registered at once: 200", "client %s: %s", reg.ClientID, statusOrError(resp, err))
+		}
+	}
+	if f.Target.Supports.Delete {
+		resp, err := f.ManageReg("DELETE", reg, "")
+		if err != nil || resp.Status/100 != 2 {
+			c.On(resp).AddFor(del, "DELETE of each client registered at once: 204", "client %s: %s", reg.ClientID, statusOrError(resp, err))
+		}
+	}
+	c.Done()
 }

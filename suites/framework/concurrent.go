@@ -145,6 +145,38 @@ func (f *Framework) RegisterTogether(sws []*target.Software, bodies []string) []
 	return answers
 }
 
+// Registered is the client a batch's answer registered (tracked by RegisterTogether), with the claims
+// sent; nil when the answer registered none.
+func (f *Framework) Registered(a Answer, claims Claims) *Registration {
+	if a.Err != nil || a.Resp.Status/100 != 2 {
+		return nil
+	}
+	id, _ := clientIDOf(a)
+	reg := f.tracked(id)
+	if reg != nil {
+		reg.Claims = claims
+	}
+	return reg
+}
+
+func clientIDOf(a Answer) (string, bool) {
+	obj, err := a.Resp.JSONObject()
+	if err != nil {
+		return "", false
+	}
+	id, ok := obj["client_id"].(string)
+	return id, ok
+}
+
+// AnotherSoftware is one more software identity for the spec, whose keys other identities of the run
+// may share (it registers beside the spec's own); the spec is skipped when the target has no directory.
+func (f *Framework) AnotherSoftware() *target.Software {
+	if f.Profile().SSA != "" && f.Target.Directory == nil {
+		f.Skipf("needs a mock directory to create more software identities; this target's SSA is fixed")
+	}
+	return f.newSoftware(target.SoftwareOptions{})
+}
+
 // lookFor reads a client that a 5xx registration answer names, where the profile lets it be read: one
 // that exists was stored although its registration failed, and is reported as a leak until the
 // cleanup deletes it.

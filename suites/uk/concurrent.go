@@ -14,6 +14,13 @@ import (
 // Requests sent at once (label concurrent): a rule written as check-then-act lets requests that arrive
 // together all pass the check.
 var _ = framework.Describe("UK concurrent requests", func() {
+	framework.ConformanceIt(common.Concurrent(positive("UK-REG-080", "register", "RFC7591-3.2.1, RFC7592-2.1, RFC7592-2.2, RFC7592-2.3",
+		"registrations of distinct software sent at once are each accepted with a client_id of its own, and each client can then be read, updated and deleted",
+		"201 each, distinct client_ids; then 200, 200, 204 each")),
+		func(f *framework.Framework) {
+			common.DistinctAtOnce(f, []string{"RFC7592-2.1"}, []string{"RFC7592-2.2"}, []string{"RFC7592-2.3"})
+		})
+
 	framework.ConformanceIt(common.Concurrent(negative("UK-REG-N80", "register", "RFC7519-4.1.7, OBIE-DCR-3.3-CLAIMS-JTI",
 		"the same signed registration request (one jti) sent several times at once is accepted at most once, the rest refused",
 		"at most one 201; the rest 400 invalid_client_metadata")),
