@@ -305,7 +305,7 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 		c.Done()
 		return ""
 	}
-	owns := f.Names(errorFormat...)
+	owns := f.JudgesErrorFormat()
 	outOfFormat := func(expected, actualFormat string, args ...any) {
 		if owns {
 			c.AddFor(errorFormat, expected, actualFormat, args...)
@@ -352,6 +352,10 @@ func (f *Framework) ExpectError(resp *client.Response, err error, wantStatus []i
 // errorFormat are the requirements that own RFC 7591 section 3.2.2's error format (a JSON object with
 // an error member, served as application/json).
 var errorFormat = []string{"RFC7591-3.2.2", "OBIE-DCR-3.3-ERRORS"}
+
+// JudgesErrorFormat reports whether the spec names a requirement owning RFC 7591 section 3.2.2's error
+// format; other specs note an error they cannot read rather than fail on it.
+func (f *Framework) JudgesErrorFormat() bool { return f.Names(errorFormat...) }
 
 // Names reports whether the spec names any of the requirements.
 func (f *Framework) Names(requirements ...string) bool {
