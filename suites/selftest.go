@@ -55,7 +55,7 @@ var DefectCatches = map[string][]string{
 	"accept-missing-jti":                     {"UK-REG-N13"},
 	"accept-missing-signing-alg":             {"UK-REG-N28"},
 	"accept-no-token":                        {"UK-GET-N02", "UK-PUT-N02", "UK-DEL-N02", "GEN-GET-N01", "GEN-PUT-N01", "GEN-DEL-N01", "IS-GET-N01", "IS-PUT-N01", "IS-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01"},
-	"accept-other-client-token":              {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02", "UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
+	"accept-other-client-token":              {"UK-GET-N05", "UK-PUT-N05", "UK-DEL-N05", "GEN-GET-N02", "GEN-PUT-N02", "GEN-DEL-N02", "RFC-GET-N02", "RFC-PUT-N02", "RFC-DEL-N02", "UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20", "CDR-GET-N20", "CDR-PUT-N20", "CDR-DEL-N20"},
 	"accept-other-software-cert":             {}, // a SHOULD of the OB Directory: see DefectWarns
 	"accept-request-alg-none":                {"UK-REG-N05"},
 	"accept-request-hs256":                   {"UK-REG-N06", "CDR-REG-N07"},
@@ -136,7 +136,7 @@ var DefectCatches = map[string][]string{
 	"put-accept-unsupported-signing-alg":     {"UK-PUT-N13"},
 	"ignore-request-crit":                    {"UK-REG-N54"},
 	"put-accept-unsupported-auth-method":     {"UK-PUT-N12"},
-	"manage-acts-before-auth":                {"UK-PUT-N02", "UK-PUT-N03", "UK-PUT-N04", "UK-DEL-N02", "UK-DEL-N03", "UK-DEL-N04", "UK-DEL-N05", "GEN-PUT-N01", "GEN-DEL-N01", "GEN-DEL-N02", "IS-PUT-N01", "IS-DEL-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-PUT-N01", "RFC-PUT-N02", "RFC-PUT-N03", "RFC-DEL-N01", "RFC-DEL-N02", "RFC-DEL-N03"},
+	"manage-acts-before-auth":                {"UK-PUT-N02", "UK-PUT-N03", "UK-PUT-N04", "UK-DEL-N02", "UK-DEL-N03", "UK-DEL-N04", "UK-DEL-N05", "GEN-PUT-N01", "GEN-DEL-N01", "GEN-DEL-N02", "IS-PUT-N01", "IS-DEL-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-PUT-N01", "RFC-PUT-N02", "RFC-PUT-N03", "RFC-DEL-N01", "RFC-DEL-N02", "RFC-DEL-N03", "CDR-DEL-N20"},
 	"put-revokes-tokens":                     {"UK-PUT-001", "GEN-PUT-001", "CDR-PUT-001", "IS-PUT-001"},
 	"tokens-revive-on-reregister":            {"UK-DEL-N10", "GEN-DEL-N04"},
 	"accept-expired-client-cert":             {"UK-REG-N47", "UK-REG-N48", "UK-TOK-N14", "UK-TOK-N15", "UK-GET-N08", "UK-GET-N09"},

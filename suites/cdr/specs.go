@@ -115,6 +115,19 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), tok, op.Body(f, reg), f.Cert(reg.Software))
 				f.ExpectStatus(resp, err, http.StatusForbidden)
 			})
+
+		framework.ConformanceIt(negative("CDR-"+op.Part+"-N20", op.Label, "CDR-DCR-UNKNOWN-CLIENT",
+			op.Method+" with another client's access token (over that client's own certificate) is 401, and the registration is left as it was", "401"),
+			func(f *framework.Framework) {
+				op.Require(f)
+				reg := f.RegisterBaseline()
+				other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
+				otherToken := f.AccessToken(f.Register(other, f.BaselineClaims(other)))
+				victim := f.WatchVictim(reg)
+				resp, err := f.ManageAt(op.Method, f.ManagementURL(reg), otherToken, op.Body(f, reg), f.Cert(other))
+				f.ExpectStatus(resp, err, http.StatusUnauthorized)
+				f.ExpectVictimUnchanged(victim)
+			})
 	}
 })
 
