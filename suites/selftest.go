@@ -135,6 +135,7 @@ var DefectCatches = map[string][]string{
 	"accept-unsupported-signing-alg":         {"UK-REG-N53", "UK-PUT-N13"},
 	"put-accept-unsupported-signing-alg":     {"UK-PUT-N13"},
 	"ignore-request-crit":                    {"UK-REG-N54"},
+	"registration-response-cacheable":        {"RFC-REG-003"},
 	"put-accept-unsupported-auth-method":     {"UK-PUT-N12"},
 	"manage-acts-before-auth":                {"UK-PUT-N02", "UK-PUT-N03", "UK-PUT-N04", "UK-DEL-N02", "UK-DEL-N03", "UK-DEL-N04", "UK-DEL-N05", "GEN-PUT-N01", "GEN-DEL-N01", "GEN-DEL-N02", "IS-PUT-N01", "IS-DEL-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-PUT-N01", "RFC-PUT-N02", "RFC-PUT-N03", "RFC-DEL-N01", "RFC-DEL-N02", "RFC-DEL-N03", "CDR-DEL-N20"},
 	"put-revokes-tokens":                     {"UK-PUT-001", "GEN-PUT-001", "CDR-PUT-001", "IS-PUT-001"},

@@ -147,6 +147,7 @@ var defectCatalogue = map[string]string{
 	"accept-unsupported-signing-alg":        "registers (POST and PUT) any token_endpoint_auth_signing_alg, e.g. RS256, not only PS256 or ES256",
 	"put-accept-unsupported-signing-alg":    "accepts and stores on PUT a token_endpoint_auth_signing_alg other than PS256 or ES256 (POST still refuses it)",
 	"ignore-request-crit":                   "accepts a registration request whose crit header names an extension the bank does not understand (the signature checked by hand, crit ignored)",
+	"registration-response-cacheable":       "answers a registration (its client_secret, registration_access_token) without Cache-Control: no-store and Pragma: no-cache",
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 	"register-check-then-insert":            "checks a registration's jti replay and duplicate software, then waits 250 ms, then stores it: requests sent at once all pass the checks",
 	"register-client-id-race":               "numbers client_ids from a count read before a 250 ms window and stored after it: registrations at once get one client_id, the later overwriting the earlier",

@@ -91,6 +91,10 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	if b.has("status-200-on-register") {
 		status = http.StatusOK
 	}
+	if b.has("registration-response-cacheable") {
+		writeCacheableJSON(w, status, body)
+		return
+	}
 	writeJSON(w, status, body)
 }
 

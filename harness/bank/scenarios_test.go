@@ -435,6 +435,12 @@ func tokenScenarios() []scenario {
 			run: tokenWith(false, setAssertion("iss", "someone-else"), nil)},
 		{name: "assertion not a JWT", want: noClient, defects: map[string]string{"token-500-on-malformed-assertion": "500 server_error"},
 			run: tokenWith(false, func(*testing.T, *Server, *software, map[string]any) string { return "not-a-jwt" }, nil)},
+		{name: "registration response cache headers", want: "201 no-store no-cache", defects: map[string]string{"registration-response-cacheable": "201  "},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				r := register(t, s, sw.client, f.requestJWT(t, sw, s.URL, nil))
+				return fmt.Sprintf("%d %s %s", r.status, r.header.Get("Cache-Control"), r.header.Get("Pragma"))
+			}},
 		{name: "token response cache headers", want: "200 no-store no-cache", defects: map[string]string{"token-response-cacheable": "200  "},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				sw := f.newSoftware(t, false)

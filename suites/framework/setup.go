@@ -221,16 +221,16 @@ func (f *Framework) ExpectAccessToken(reg *Registration) string {
 	if tt, _ := body["token_type"].(string); !strings.EqualFold(tt, "bearer") {
 		f.FailAt(resp, "token_type Bearer (RFC6749-5.1)", "token_type %q", tt)
 	}
-	f.expectNotCached(resp)
+	f.ExpectNotCached(resp)
 	return tok
 }
 
 // tokenNoStore is RFC 6749 section 5.1's rule for an answer that carries a token.
 var tokenNoStore = []string{"RFC6749-5.1-NO-STORE"}
 
-// expectNotCached checks that an answer carrying a token tells caches not to keep it: Cache-Control
-// no-store and Pragma no-cache (RFC 6749 section 5.1).
-func (f *Framework) expectNotCached(resp *client.Response) {
+// ExpectNotCached checks that an answer carrying a token or credentials tells caches not to keep it:
+// Cache-Control no-store and Pragma no-cache (RFC 6749 section 5.1).
+func (f *Framework) ExpectNotCached(resp *client.Response) {
 	c := f.Verdict().On(resp)
 	if !headerHasToken(resp.Header.Values("Cache-Control"), "no-store") {
 		c.AddFor(tokenNoStore, "Cache-Control: no-store", "Cache-Control %q", resp.Header.Values("Cache-Control"))

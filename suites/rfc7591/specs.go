@@ -40,6 +40,20 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 			}
 		})
 
+	framework.ConformanceIt(positive("RFC-REG-003", "register", "RFC6749-5.1-NO-STORE",
+		"the registration answer, which carries the client's credentials (registration_access_token, client_secret), is sent with Cache-Control: no-store and Pragma: no-cache",
+		"201 with Cache-Control: no-store and Pragma: no-cache"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+			f.SetupStatus("the registration", resp, err, http.StatusCreated)
+			body := f.ExpectJSON(resp)
+			if body["registration_access_token"] == nil && body["client_secret"] == nil {
+				f.Skipf("the registration answer carries no registration_access_token or client_secret")
+			}
+			f.ExpectNotCached(resp)
+		})
+
 	framework.ConformanceIt(negative("RFC-REG-N01", "register", "RFC7591-3, RFC6750-3",
 		"a registration without the initial access token the server requires is 401 with a WWW-Authenticate: Bearer challenge",
 		"401 with WWW-Authenticate: Bearer"),
