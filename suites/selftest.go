@@ -148,6 +148,8 @@ var DefectCatches = map[string][]string{
 	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"},                // concurrent: requests sent at once
 	"token-jti-check-then-use":               {},                                           // RFC 7523: "MAY ensure" no replay: see DefectWarns
 	"register-client-id-race":                {"UK-REG-080", "CDR-REG-080", "RFC-REG-080"}, // concurrent: registrations at once
+	"token-check-then-issue":                 {"UK-TOK-N81"},                               // concurrent: token requests at once with the DELETE
+	"put-check-then-write":                   {"UK-PUT-N80", "RFC-PUT-N80"},                // concurrent: PUT and DELETE at once
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other

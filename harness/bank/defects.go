@@ -151,6 +151,8 @@ var defectCatalogue = map[string]string{
 	"put-accept-unsupported-auth-method":    "accepts and stores on PUT a token_endpoint_auth_method it does not support (POST still refuses it)",
 	"register-check-then-insert":            "checks a registration's jti replay and duplicate software, then waits 250 ms, then stores it: requests sent at once all pass the checks",
 	"register-client-id-race":               "numbers client_ids from a count read before a 250 ms window and stored after it: registrations at once get one client_id, the later overwriting the earlier",
+	"token-check-then-issue":                "authenticates a token request, waits 250 ms, then issues the token without looking whether the client was deleted meanwhile",
+	"put-check-then-write":                  "authorises a PUT, waits 250 ms, then writes back the client as it read it: a DELETE served meanwhile is undone",
 	"token-jti-check-then-use":              "checks a client assertion's jti unused, then waits 250 ms, then records it: assertions sent at once all pass",
 }
 

@@ -184,7 +184,12 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 			creds.regToken = ""
 		}
 	}
-	updated, e := b.store.update(c.id, reg, b.now(), b.commitRules(), creds)
+	var racy *client
+	if b.has("put-check-then-write") { // the client as authorised, written back after a window
+		holdFor(r.Context(), raceWindow)
+		racy = c
+	}
+	updated, e := b.store.update(c.id, reg, b.now(), b.commitRules(), creds, racy)
 	if e != nil {
 		b.writeError(w, r, e)
 		return

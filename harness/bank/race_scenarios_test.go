@@ -5,12 +5,40 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 // raceScenarios send requests at once, released together from a barrier: the bank's rules hold for
 // them as for requests one after another (and, under -race, its state is shared safely).
 func raceScenarios() []scenario {
 	return []scenario{
+		{name: "tokens requested with the DELETE are dead once it answered", want: "dead",
+			defects: map[string]string{"token-check-then-issue": "alive"},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				var mu sync.Mutex
+				var tokens []string
+				raceDelete(t, s, sw, id, tok, "", func() {
+					r := requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key)))
+					if v, _ := r.body["access_token"].(string); v != "" {
+						mu.Lock()
+						tokens = append(tokens, v)
+						mu.Unlock()
+					}
+				})
+				for _, v := range tokens {
+					if manage(t, s, sw.client, http.MethodGet, id, v, "").status == http.StatusOK {
+						return "alive"
+					}
+				}
+				return "dead"
+			})},
+		{name: "a PUT sent with the DELETE leaves the client deleted", want: noClient,
+			defects: map[string]string{"put-check-then-write": "200"},
+			run: managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				body := f.requestJWT(t, sw, s.URL, nil)
+				raceDelete(t, s, sw, id, tok, body, nil)
+				return requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key))).outcome()
+			})},
 		{name: "distinct registrations sent 8 at once get distinct client_ids", want: "distinct",
 			defects: map[string]string{"register-client-id-race": "shared"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
@@ -86,4 +114,28 @@ func accepted(n, status int, send func() int) string {
 		return "one"
 	}
 	return "several"
+}
+
+// raceDelete sends a PUT of body (when not empty) or 4 runs of other (when not nil), and 50 ms later the
+// client's DELETE, which must be answered 204.
+func raceDelete(t *testing.T, s *Server, sw *software, id, tok, body string, other func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	n := 4
+	if body != "" {
+		n = 1
+		other = func() { manage(t, s, sw.client, http.MethodPut, id, tok, body) }
+	}
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			other()
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if r := manage(t, s, sw.client, http.MethodDelete, id, tok, ""); r.status != http.StatusNoContent {
+		t.Errorf("delete: %s", r.outcome())
+	}
+	wg.Wait()
 }

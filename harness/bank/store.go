@@ -101,16 +101,21 @@ func (s *store) register(reg registration, now time.Time, rules commitRules, cre
 }
 
 // update replaces a live client's registration under the same rules as register, the client's own
-// registration not counting as a duplicate; non-empty creds replace the client's.
-func (s *store) update(id string, reg registration, now time.Time, rules commitRules, creds credentials) (*client, *apiError) {
+// registration not counting as a duplicate; non-empty creds replace the client's. racy, the defect
+// put-check-then-write, is the client as read before the update's window: it is written back, deleted
+// since or not.
+func (s *store) update(id string, reg registration, now time.Time, rules commitRules, creds credentials, racy *client) (*client, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.clients[id]
-	if !ok || c.deleted {
+	if (!ok || c.deleted) && racy == nil {
 		return nil, badToken("the client does not exist")
 	}
 	if e := s.checkLocked(reg, id, now, rules); e != nil {
 		return nil, e
+	}
+	if racy != nil { // put-check-then-write: the client read before the window, written back whatever happened since
+		c = racy
 	}
 	updated := *c
 	updated.reg = reg
@@ -279,9 +284,15 @@ func (s *store) delete(id string, revokeTokens bool) bool {
 	return true
 }
 
-func (s *store) issueToken(tok accessToken) string {
+// issueToken stores a token for a client that is still live at this moment (a DELETE served since the
+// client authenticated leaves it none), and returns it; "" when the client is gone. The defect
+// token-check-then-issue skips that check (checkLive false).
+func (s *store) issueToken(tok accessToken, checkLive bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c := s.clients[tok.clientID]; checkLive && (c == nil || c.deleted) {
+		return ""
+	}
 	value := randomID() + randomID()
 	s.tokens[value] = &tok
 	s.issued = append(s.issued, value)

@@ -78,7 +78,16 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 	if cert != nil && !b.has("token-unbound") && !b.cfg.Choices.UnboundTokens {
 		tok.thumbprint = pki.Thumbprint(cert)
 	}
-	value := b.store.issueToken(tok)
+	checkLive := true
+	if b.has("token-check-then-issue") { // authenticated, a window, then issued without looking again
+		holdFor(r.Context(), raceWindow)
+		checkLive = false
+	}
+	value := b.store.issueToken(tok, checkLive)
+	if value == "" {
+		b.writeError(w, r, badClient("the client has been deleted"))
+		return
+	}
 	b.logger.Info("access token issued", "client_id", c.id)
 	body := map[string]any{
 		"access_token": value,

@@ -5,10 +5,16 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
+
+// RaceDelay is how long after the requests it races a DELETE is released: long enough for them to reach
+// the bank, short of how long a bank takes to serve them.
+const RaceDelay = 50 * time.Millisecond
 
 // Concurrent labels a scenario as one that sends requests at once (framework.ConcurrentLabel).
 func Concurrent(s framework.Scenario) framework.Scenario {
@@ -139,6 +145,46 @@ func manageOnce(f *framework.Framework, reg *framework.Registration, read, updat
 		if err != nil || resp.Status/100 != 2 {
 			c.On(resp).AddFor(del, "DELETE of each client registered at once: 204", "client %s: %s", reg.ClientID, statusOrError(resp, err))
 		}
+	}
+	c.Done()
+}
+
+// PutDeleteAtOnce sends a PUT and a DELETE of one client at once: the end state must be one of the two,
+// whole. A DELETE answered 2xx leaves a client that is gone everywhere (no token for it, RFC 7592: its
+// registration access token reads nothing); a DELETE refused because the PUT rotated the registration
+// access token first leaves the client updated and readable.
+func PutDeleteAtOnce(f *framework.Framework) {
+	f.RequireUpdate()
+	f.RequireDelete()
+	reg := f.RegisterBaseline()
+	put := f.ManageRequest("PUT", reg, f.UpdateBody(reg, f.BaselineClaims(reg.Software)))
+	del := f.ManageRequest("DELETE", reg, "")
+	answers := f.TogetherAfter([]client.Request{put, del}, []time.Duration{0, RaceDelay}) // the DELETE while the PUT is served
+	putAnswer, delAnswer := answers[0], answers[1]
+	deleted := delAnswer.Err == nil && delAnswer.Resp.Status/100 == 2
+	rotates := f.Profile().ManagementAuth == framework.ManageRegistrationToken
+	if !deleted && !(rotates && putAnswer.OK(http.StatusOK)) {
+		f.SetupStatus("the DELETE sent at once with a PUT", delAnswer.Resp, delAnswer.Err, http.StatusNoContent)
+	}
+	c := f.Verdict()
+	if rotates { // the latest registration access token the answers gave
+		resp, err := f.ManageAt("GET", f.ManagementURL(reg), reg.RegistrationToken, "", f.Cert(reg.Software))
+		readable := err == nil && resp.Status == http.StatusOK
+		switch {
+		case deleted && readable:
+			c.On(resp).Add("a client whose DELETE was answered 2xx gone everywhere, whatever a PUT sent at once did",
+				"the DELETE was answered %d, the PUT %s, and the registration access token still reads the client (200)", delAnswer.Resp.Status, statusOrError(putAnswer.Resp, putAnswer.Err))
+		case !deleted && !readable:
+			c.On(resp).Add("a client whose PUT was answered 200 (and DELETE refused) updated everywhere",
+				"GET with the registration access token the PUT issued: %s", statusOrError(resp, err))
+		}
+		c.Done()
+		return
+	}
+	resp, err := f.TryToken(reg)
+	if deleted && err == nil && resp.Status == http.StatusOK {
+		c.On(resp).Add("a client whose DELETE was answered 2xx gone everywhere, whatever a PUT sent at once did",
+			"the DELETE was answered %d, the PUT %s, and the token endpoint still issues the client tokens", delAnswer.Resp.Status, statusOrError(putAnswer.Resp, putAnswer.Err))
 	}
 	c.Done()
 }

@@ -44,7 +44,12 @@ func (a Answer) OK(status int) bool { return a.Err == nil && a.Resp.Status == st
 // They are bounded in number (target.MaxConcurrency) and in total time (the request timeout and a
 // margin, whatever the bank does). Each exchange is recorded with its batch number and its start and
 // end times. Nothing here fails the spec: its checks judge the answers.
-func (f *Framework) Together(reqs []client.Request) []Answer {
+func (f *Framework) Together(reqs []client.Request) []Answer { return f.TogetherAfter(reqs, nil) }
+
+// TogetherAfter is Together with request i released after[i] later than the others (after may be
+// shorter than reqs; at most maxStagger): for a request that must reach the bank while the others are
+// being served.
+func (f *Framework) TogetherAfter(reqs []client.Request, after []time.Duration) []Answer {
 	if len(reqs) > target.MaxConcurrency {
 		f.Failf(fmt.Sprintf("at most %d requests released at once", target.MaxConcurrency), "%d", len(reqs))
 	}
@@ -73,6 +78,16 @@ func (f *Framework) Together(reqs []client.Request) []Answer {
 				answers[i].Err = ctx.Err()
 				return
 			}
+			if i < len(after) && after[i] > 0 {
+				t := time.NewTimer(min(after[i], maxStagger))
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					answers[i].Err = ctx.Err()
+					return
+				}
+			}
 			answers[i].Resp, answers[i].Err = f.Client.Do(ctx, req, recs[i])
 		}()
 	}
@@ -93,12 +108,19 @@ func (f *Framework) Together(reqs []client.Request) []Answer {
 			f.Failf("requests only to the bank's own origins, over TLS", "%v", answers[i].Err)
 		}
 		brk.observe(f.Scenario.ID, answers[i].Err)
+		if m := reqs[i].Method; m == http.MethodGet || m == http.MethodPut || m == http.MethodDelete {
+			f.observeManagement(m, reqs[i].URL, answers[i].Resp, answers[i].Err)
+		}
 	}
 	return answers
 }
 
-// togetherMargin is the time a batch may take beyond one request's timeout: the goroutines' start.
-const togetherMargin = 5 * time.Second
+// togetherMargin is the time a batch may take beyond one request's timeout: the goroutines' start and
+// any stagger (at most maxStagger).
+const (
+	togetherMargin = 5 * time.Second
+	maxStagger     = time.Second
+)
 
 func (f *Framework) nextBatch() int {
 	f.batches++
@@ -212,4 +234,16 @@ func (f *Framework) unaccounted(what, why string) {
 func (f *Framework) TokenRequest(form url.Values, cert *tls.Certificate) client.Request {
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"application/json"}}
 	return client.Request{Method: "POST", URL: f.Target.Token, Header: h, Body: []byte(form.Encode()), Cert: cert}
+}
+
+// ManageRequest is a GET, PUT or DELETE of reg as ManageReg sends it (a body goes with the profile's
+// content type); the management credential is got first, as a set-up step.
+func (f *Framework) ManageRequest(method string, reg *Registration, body string) client.Request {
+	h := http.Header{"Accept": {"application/json"}, "Authorization": {"Bearer " + f.ManagementToken(reg)}}
+	var b []byte
+	if body != "" {
+		b = []byte(body)
+		h.Set("Content-Type", f.ContentType())
+	}
+	return client.Request{Method: method, URL: f.ManagementURL(reg), Header: h, Body: b, Cert: f.Cert(reg.Software)}
 }

@@ -14,4 +14,9 @@ var _ = framework.Describe("RFC 7591 concurrent requests", func() {
 		func(f *framework.Framework) {
 			common.DistinctAtOnce(f, []string{"RFC7592-2.1"}, []string{"RFC7592-2.2"}, []string{"RFC7592-2.3"})
 		})
+
+	framework.ConformanceIt(common.Concurrent(negative("RFC-PUT-N80", "update", "RFC7592-2.3",
+		"a PUT and a DELETE of one client sent at once leave it whole: deleted (its registration access token reads nothing) or, the DELETE refused, updated",
+		"DELETE 204 and then GET 401, or PUT 200 and then GET 200")),
+		func(f *framework.Framework) { common.PutDeleteAtOnce(f) })
 })

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/suites/common"
@@ -57,6 +58,46 @@ var _ = framework.Describe("UK concurrent requests", func() {
 			}
 			if issued > 1 {
 				c.On(nil).Add(fmt.Sprintf("at most one token for one client assertion sent %d times at once", len(reqs)), "%d tokens issued", issued)
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(common.Concurrent(negative("UK-PUT-N80", "update", "OBIE-DCR-3.3-DELETE, RFC7592-2.3",
+		"a PUT and a DELETE of one client sent at once leave it deleted everywhere: no token is issued to it once the DELETE answered 204",
+		"DELETE 204; then the token endpoint refuses the client")),
+		func(f *framework.Framework) { common.PutDeleteAtOnce(f) })
+
+	framework.ConformanceIt(common.Concurrent(negative("UK-TOK-N81", "token", "OBIE-DCR-3.3-DELETE, RFC7592-2.3",
+		"token requests sent at once with the client's DELETE: no token issued among them still works once the DELETE answered 204",
+		"DELETE 204; then every token of the race is refused (401)")),
+		func(f *framework.Framework) {
+			f.RequireDelete()
+			f.RequireRead()
+			reg := f.RegisterBaseline()
+			reqs := make([]client.Request, f.Concurrency())
+			for i := range len(reqs) - 1 {
+				reqs[i] = f.TokenRequest(f.TokenForm(reg, signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg))), reg.Software.Transport)
+			}
+			reqs[len(reqs)-1] = f.ManageRequest("DELETE", reg, "")
+			// The DELETE follows the token requests by common.RaceDelay, so that it arrives while they are served.
+			after := make([]time.Duration, len(reqs))
+			after[len(reqs)-1] = common.RaceDelay
+			answers := f.TogetherAfter(reqs, after)
+			del := answers[len(answers)-1]
+			f.SetupStatus("the DELETE sent at once with token requests", del.Resp, del.Err, http.StatusNoContent)
+			c := f.Verdict()
+			for i, a := range answers[:len(answers)-1] {
+				if !a.OK(http.StatusOK) {
+					continue
+				}
+				obj, _ := a.Resp.JSONObject()
+				tok, _ := obj["access_token"].(string)
+				resp, err := f.ManageAt("GET", f.ManagementURL(reg), tok, "", reg.Software.Transport)
+				if err == nil && resp.Status == http.StatusOK {
+					c.On(resp).Add("no token of a deleted client works once its DELETE answered 204",
+						"the token of request %d (answered at %s UTC, the DELETE at %s) still reads the client: 200",
+						i+1, a.Resp.Exchange.Ended.UTC().Format("15:04:05.000000"), del.Resp.Exchange.Ended.UTC().Format("15:04:05.000000"))
+				}
 			}
 			c.Done()
 		})
