@@ -116,7 +116,7 @@ var DefectCatches = map[string][]string{
 	"token-accept-wrong-key":                 {"UK-TOK-N06"},
 	"token-accept-wrong-secret":              {"RFC-TOK-N01"},
 	"token-allow-assertion-replay":           {}, // RFC 7523: the server "MAY ensure" no replay: see DefectWarns
-	"token-for-deleted-client":               {"UK-TOK-N01", "RFC-DEL-N05"},
+	"token-for-deleted-client":               {"UK-TOK-N01", "RFC-DEL-N05", "UK-PUT-N80"},
 	"token-ignore-aud":                       {"UK-TOK-N02", "UK-TOK-N13"},
 	"token-ignore-sub-mismatch":              {"UK-TOK-N04"},
 	"token-unbound":                          {"UK-TOK-N10"},
