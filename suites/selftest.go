@@ -68,7 +68,7 @@ var DefectCatches = map[string][]string{
 	"accept-unsupported-auth-method":         {"UK-REG-N27", "IS-REG-N05"},
 	"accept-unsupported-grant-type":          {"UK-REG-N29"},
 	"accept-unsupported-response-type":       {"UK-REG-N30"},
-	"allow-duplicate-registration":           {"CDR-REG-N01"},
+	"allow-duplicate-registration":           {"CDR-REG-N01", "CDR-REG-N80"},
 	"allow-http-redirect":                    {"UK-REG-N26"},
 	"allow-jti-replay":                       {"UK-REG-N16"},
 	"allow-redirect-fragment":                {"RFC-REG-N03", "RFC-PUT-N07"},
@@ -163,6 +163,7 @@ var DefectWarns = map[string][]string{
 	"allow-duplicate-registration":   {"UK-REG-N33", "GEN-REG-N07"},
 	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
 	"token-jti-check-then-use":       {"UK-TOK-N80"},
+	"register-check-then-insert":     {"UK-REG-N81"},
 }
 
 // LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run

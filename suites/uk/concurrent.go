@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -99,6 +100,38 @@ var _ = framework.Describe("UK concurrent requests", func() {
 						i+1, a.Resp.Exchange.Ended.UTC().Format("15:04:05.000000"), del.Resp.Exchange.Ended.UTC().Format("15:04:05.000000"))
 				}
 			}
+			c.Done()
+		})
+
+	// OBIE leaves a second registration of one software to the bank (MAY): what is checked is that a bank
+	// that refuses one after another refuses it when the registrations arrive together too.
+	framework.ConformanceIt(common.Concurrent(negative("UK-REG-N81", "register", "OBIE-DCR-3.3-DUPLICATE",
+		"registrations of one software sent at once, at a bank that refuses a second registration of a software: at most one is accepted",
+		"at most one 201 where a later registration of the software is refused")),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			n := f.Concurrency()
+			sws, bodies := make([]*target.Software, n), make([]string, n)
+			for i := range n {
+				sws[i], bodies[i] = sw, f.Encode(sw, f.BaselineClaims(sw))
+			}
+			accepted := 0
+			for _, a := range f.RegisterTogether(sws, bodies) {
+				if a.Err == nil && a.Resp.Status/100 == 2 {
+					accepted++
+				}
+			}
+			if accepted < 2 {
+				return
+			}
+			// Several were accepted: legal, unless the bank refuses a second registration of a software.
+			resp, err := f.TryRegister(sw, f.BaselineClaims(sw))
+			if err != nil || resp.Status/100 != 4 {
+				return // accepted (the bank allows several), or no refusal to compare with
+			}
+			c := f.Verdict().On(resp)
+			c.Add(fmt.Sprintf("at most one of %d registrations of one software sent at once accepted, at a bank that refuses a later one (%s)", n, resp.StatusText()),
+				"%d accepted at once", accepted)
 			c.Done()
 		})
 })
