@@ -184,6 +184,9 @@ var DefectAlsoBreaks = map[string][]string{
 	"delete-keeps-tokens": {"OBIE-DCR-3.3-DELETE-STATUS", "GEN-DCR-0.1-DELETE"},
 	// A deleted registration served to every token: the client was not deleted, nor its tokens invalidated.
 	"get-after-delete-200": {"OBIE-DCR-3.3-DELETE"},
+	// A PUT carried out with the token a DELETE sent at once just invalidated (RFC-PUT-N80, when the race
+	// falls so): acting on an invalidated token is, from outside, not invalidating it.
+	"manage-acts-before-auth": {"RFC7592-2.3"},
 }
 
 // DefectRequirements are the register IDs the defect breaks: the requirements of the specs expected to
