@@ -2,10 +2,11 @@ package reports
 
 import (
 	"fmt"
-	"github.com/dcrconform/dcrconform/harness/gate"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dcrconform/dcrconform/harness/gate"
 )
 
 // OutcomeExpectedFailure is a spec that failed as a bank's expected-failures list said it would: never

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/dcrconform/dcrconform/harness/profiles"
 	"io"
 	"net"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/dcrconform/dcrconform/harness/container"
 	"github.com/dcrconform/dcrconform/harness/keycache"
 	"github.com/dcrconform/dcrconform/harness/keypool"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 

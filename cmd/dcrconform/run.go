@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"io"
 	"log/slog"
 	"maps"
@@ -20,14 +18,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/dcrconform/dcrconform/harness/bank"
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/harness/config"
-	"github.com/dcrconform/dcrconform/harness/embedded"
 	"github.com/dcrconform/dcrconform/harness/keycache"
-	"github.com/dcrconform/dcrconform/harness/keypool"
 	"github.com/dcrconform/dcrconform/harness/opcount"
 	"github.com/dcrconform/dcrconform/harness/pki"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/harness/transcript"
 	"github.com/dcrconform/dcrconform/mockdirectory"
@@ -42,357 +42,309 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func runSuites(args []string, stdout, stderr io.Writer) int {
+	o, code, ok := parseRunFlags(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	return executeRun(o, stdout, stderr)
+}
+
+// runOptions are run's flags, parsed and checked.
+type runOptions struct {
+	configPath, labels, profile, shardOf, keyPool, ukVersion, expectedPath             string
+	junit, jsonOut, htmlOut, resultsOut, ginkgoJSON, statsOut, cpuProfile, opCountsOut string
+	verbose, noColor, noKeyCache                                                       bool
+	timeout, bankDelay                                                                 time.Duration
+	seed                                                                               int64
+	procs                                                                              int
+	procsAuto                                                                          bool
+	focus, defects, choiceArgs                                                         []string
+	choices                                                                            bank.Choices
+	reportOpts                                                                         reports.Options
+	signer                                                                             crypto.Signer
+	container                                                                          *containerFlags
+}
+
+// embeddedOnly reports whether flags shape the embedded reference bank, which a configured or container
+// target does not have.
+func (o *runOptions) embeddedOnly() bool {
+	return len(o.defects) > 0 || len(o.choiceArgs) > 0 || o.keyPool != "" || o.ukVersion != "" || o.bankDelay != 0
+}
+
+// parseRunFlags reads run's flags; ok is false with the exit code when they are wrong.
+func parseRunFlags(args []string, stdout, stderr io.Writer) (o *runOptions, code int, ok bool) {
+	o = &runOptions{}
 	fs := newCLI("run", "run [--config FILE] [--profile P] [--labels FILTER] [--focus ID] [--junit F] [--json F] [--html F] [--image IMG ...]",
 		`Runs the conformance suites against a bank: the embedded reference bank by default, an external bank
 described by --config (dcrconform init writes one), or a bank started from a Docker image (--image).
 Exit status: 0 every selected spec passed (some perhaps with a warning: a SHOULD or MAY not met), 1 a spec
 failed, 2 a usage or configuration error.`, stdout, stderr)
-	configPath := fs.String("config", "", "YAML file describing an external bank (default: the embedded reference bank)")
-	labels := fs.String("labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
-	profile := fs.String("profile", "", "run only this profile's specs: uk, cdr, generic, is or rfc7591 (default: the configuration's profile; every profile against the embedded default)")
-	junit := fs.String("junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
+	fs.StringVar(&o.configPath, "config", "", "YAML file describing an external bank (default: the embedded reference bank)")
+	fs.StringVar(&o.labels, "labels", "", `Ginkgo label filter, e.g. "uk && negative" or "register"`)
+	fs.StringVar(&o.profile, "profile", "", "run only this profile's specs: "+strings.Join(profiles.Names(), ", ")+" (default: the configuration's profile; every profile against the embedded default)")
+	fs.StringVar(&o.junit, "junit", "dcrconform-junit.xml", "JUnit XML report path (empty: none)")
 	transcripts := fs.transcriptFlags()
-	jsonOut := fs.String("json", "", "JSON report with every exchange, secrets masked (empty: none)")
-	htmlOut := fs.String("html", "", "self-contained HTML report (empty: none)")
+	fs.StringVar(&o.jsonOut, "json", "", "JSON report with every exchange, secrets masked (empty: none)")
+	fs.StringVar(&o.htmlOut, "html", "", "self-contained HTML report (empty: none)")
 	signKey := fs.String("sign-key", "", "PEM private `key` (RSA, ECDSA or Ed25519) that signs the JSON record (needs --json); dcrconform report verify checks it")
-	resultsOut := fs.String("results", "", `write {"ran": N, "failed": [spec IDs]} as JSON, for the self-test (empty: none)`)
-	ginkgoJSON := fs.String("ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
-	verbose := fs.Bool("v", true, "print every spec as it runs")
-	noColor := fs.Bool("no-color", false, "no colours in the output")
-	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
-	statsOut := fs.String("stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
-	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the run")
-	seed := fs.Int64("seed", 0, "Ginkgo random seed ordering the spec groups; every report records the run's (default: the time), and --seed replays it")
-	noKeyCache := fs.Bool("no-key-cache", false, "neither read nor write the RSA keys kept across runs: the key cache under the user's cache folder (embedded default), the key pool in a config's directory state folder (keys are then all generated in this run)")
+	fs.StringVar(&o.resultsOut, "results", "", `write {"ran": N, "failed": [spec IDs]} as JSON, for the self-test (empty: none)`)
+	fs.StringVar(&o.ginkgoJSON, "ginkgo-json", "", "Ginkgo's raw JSON report, for the self-test (empty: none)")
+	fs.BoolVar(&o.verbose, "v", true, "print every spec as it runs")
+	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the output")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout against the target (config's target.timeout wins)")
+	fs.StringVar(&o.statsOut, "stats", "", "write the run's wall time, spec counts, expensive-operation counts and crypto floor as JSON (for dcrconform bench)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the run")
+	fs.Int64Var(&o.seed, "seed", 0, "Ginkgo random seed ordering the spec groups; every report records the run's (default: the time), and --seed replays it")
+	fs.BoolVar(&o.noKeyCache, "no-key-cache", false, "neither read nor write the RSA keys kept across runs: the key cache under the user's cache folder (embedded default), the key pool in a config's directory state folder (keys are then all generated in this run)")
 	procsFlag := fs.String("procs", "auto", fmt.Sprintf("run the selected specs in this many child processes at once against the same target; auto: %d against a configured target or a slow embedded bank (--bank-delay), 1 against the embedded default (CPU-bound: more processes only add start-up) and whenever a configured target's fixed software, mock directory block or --image must be used in turn", autoProcs))
-	opCountsOut := fs.String("op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
-	shardOf := fs.String("shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
-	bankDelay := fs.Duration("bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
-	expectedPath := fs.String("expected-failures", "", "YAML `file` of expected failures ({expected_failures: [{id, reason, expires, last_seen}]}): they fail as expected without failing the run; a new failure, a listed spec that passes, an expired entry or an unknown ID exits 1")
-	keyPool := fs.String("key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
-	var focus, defects, choices stringList
-	fs.Var(&focus, "focus", "run only specs whose ID or title contains this (repeatable)")
-	fs.Var(&defects, "defect", "embedded default only: switch on a reference bank defect (repeatable)")
-	ukVersion := fs.String("uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3) the uk specs are run at (a config gives target.version)")
-	fs.Var(&choices, "bank-choice", "embedded default only: a legal reference bank behaviour where the specs leave a choice, NAME=VALUE (repeatable): "+strings.Join(bank.ChoiceNames(), "; "))
-	cf := addContainerFlags(fs.FlagSet)
+	fs.StringVar(&o.opCountsOut, "op-counts", "", "internal: write the run's expensive-operation counts as JSON to this `file` (a run --procs child's, for the parent's --stats)")
+	fs.StringVar(&o.shardOf, "shard-of", "", "internal: the `file` describing the embedded default a parent run --procs shares with this child")
+	fs.DurationVar(&o.bankDelay, "bank-delay", 0, "embedded default only: the reference bank waits this long before every answer (a slow bank, e.g. to measure --procs)")
+	fs.StringVar(&o.expectedPath, "expected-failures", "", "YAML `file` of expected failures ({expected_failures: [{id, reason, expires, last_seen}]}): they fail as expected without failing the run; a new failure, a listed spec that passes, an expired entry or an unknown ID exits 1")
+	fs.StringVar(&o.keyPool, "key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
+	fs.Var((*stringList)(&o.focus), "focus", "run only specs whose ID or title contains this (repeatable)")
+	fs.Var((*stringList)(&o.defects), "defect", "embedded default only: switch on a reference bank defect (repeatable)")
+	fs.StringVar(&o.ukVersion, "uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3) the uk specs are run at (a config gives target.version)")
+	fs.Var((*stringList)(&o.choiceArgs), "bank-choice", "embedded default only: a legal reference bank behaviour where the specs leave a choice, NAME=VALUE (repeatable): "+strings.Join(bank.ChoiceNames(), "; "))
+	o.container = addContainerFlags(fs.FlagSet)
 	if code, ok := fs.parse(args); !ok {
-		return code
+		return nil, code, false
 	}
 	if code, ok := fs.noArgs(); !ok {
-		return code
+		return nil, code, false
 	}
-	if *seed == 0 { // chosen here, so that every --procs child and every report has the same
-		*seed = time.Now().UnixNano() % 1_000_000_000
+	var err error
+	if o.reportOpts, err = transcripts.options(); err != nil {
+		return nil, fs.usageError("%v", err), false
 	}
-	reportOpts, err := transcripts.options()
-	if err != nil {
-		return fs.usageError("%v", err)
-	}
-	var signer crypto.Signer
 	if *signKey != "" {
-		if *jsonOut == "" {
-			return fs.usageError("--sign-key signs the JSON record: give --json")
+		if o.jsonOut == "" {
+			return nil, fs.usageError("--sign-key signs the JSON record: give --json"), false
 		}
-		var err error
-		if signer, err = loadSigningKey(*signKey); err != nil {
-			return fs.badValue("--sign-key: %v", err)
+		if o.signer, err = loadSigningKey(*signKey); err != nil {
+			return nil, fs.badValue("--sign-key: %v", err), false
 		}
 	}
+	if o.procs, o.procsAuto, err = parseProcs(*procsFlag); err != nil {
+		return nil, fs.usageError("--procs: %v", err), false
+	}
+	if code, ok := o.check(stderr); !ok {
+		return nil, code, false
+	}
+	return o, 0, true
+}
+
+// check refuses flags that contradict each other, and reads the bank choices.
+func (o *runOptions) check(stderr io.Writer) (code int, ok bool) {
+	if o.seed == 0 { // chosen here, so that every --procs child and every report has the same
+		o.seed = time.Now().UnixNano() % 1_000_000_000
+	}
+	if o.timeout <= 0 {
+		fmt.Fprintln(stderr, "run: --timeout must be positive")
+		return exitUsage, false
+	}
+	if o.configPath != "" && (o.embeddedOnly() || o.shardOf != "") {
+		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --bank-delay, --key-pool, --shard-of and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
+		return exitUsage, false
+	}
+	var err error
+	if o.choices, err = bank.ParseChoices(o.choiceArgs); err != nil {
+		fmt.Fprintf(stderr, "run: --bank-choice: %v\n", err)
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// runState is what a run learns as it goes: from its reports, its children and its verdict.
+type runState struct {
+	o           *runOptions
+	st          *startedTarget
+	expected    *expectedFailures
+	started     time.Time
+	opsBefore   opcount.Counts
+	childOps    opcount.Counts // the expensive operations of --procs children, for --stats
+	passed      bool
+	suite       *suites.T
+	reportErr   error
+	ran         int
+	skipped     int
+	warnings    []reports.Warning
+	tally       string
+	failedLines []string
+}
+
+// executeRun starts the target, runs the selected specs on it (in --procs children, or here) and
+// reports: the run's exit status.
+func executeRun(o *runOptions, stdout, stderr io.Writer) int {
 	// From here on, what is printed may carry a bank's bytes: secrets masked, control bytes escaped.
-	color := useColor(stdout, *noColor)
+	color := useColor(stdout, o.noColor)
 	childOut := transcript.ConsoleWriter(stdout, color) // run --procs children's output, escaped by them
 	stdout, stderr = transcript.ConsoleWriter(stdout, false), transcript.ConsoleWriter(stderr, false)
 	defer stopOnSignal()()
-	procs, procsAuto, err := parseProcs(*procsFlag)
-	if err != nil {
-		return fs.usageError("--procs: %v", err)
-	}
-	if *timeout <= 0 {
-		fmt.Fprintln(stderr, "run: --timeout must be positive")
-		return exitUsage
-	}
-	// Flags that shape the embedded reference bank, which a configured or container target does not have.
-	embeddedOnly := len(defects) > 0 || len(choices) > 0 || *keyPool != "" || *ukVersion != "" || *bankDelay != 0
-	if *configPath != "" && (embeddedOnly || *shardOf != "") {
-		fmt.Fprintln(stderr, "run: --defect, --bank-choice, --bank-delay, --key-pool, --shard-of and --uk-version apply to the embedded reference bank only, not with --config (give target.version)")
-		return exitUsage
-	}
-	bankChoices, err := bank.ParseChoices(choices)
-	if err != nil {
-		fmt.Fprintf(stderr, "run: --bank-choice: %v\n", err)
-		return exitUsage
-	}
-
-	expected := &expectedFailures{}
-	if *expectedPath != "" {
-		if err := expected.loadFile(*expectedPath); err != nil {
+	rs := &runState{o: o, expected: &expectedFailures{}, suite: &suites.T{}}
+	if o.expectedPath != "" {
+		if err := rs.expected.loadFile(o.expectedPath); err != nil {
 			fmt.Fprintf(stderr, "run: --expected-failures: %v\n", err)
 			return exitUsage
 		}
 	}
-
-	started, opsBefore := time.Now(), opcount.Snapshot()
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+	rs.started, rs.opsBefore = time.Now(), opcount.Snapshot()
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
 			fmt.Fprintf(stderr, "run: --cpuprofile: %v\n", err)
 			return exitUsage
 		}
 		defer stop()
 	}
-
-	var tgt *target.Target
-	var shared string               // the embedded default's description for --procs children
-	var fixedReason string          // why this target's specs must run in one process
-	var liveClients func() []string // the embedded bank's registrations, to check the cleanup
-	if cr, code, ok := startContainerTarget(cf, *configPath, embeddedOnly || *shardOf != "", *timeout, stdout, stderr); ok {
-		if cr == nil {
-			return code
-		}
-		defer cr.Close()
-		tgt = cr.Target
-		fixedReason = "a target started from --image"
-		if procsAuto {
-			procs = 1
-		}
-	} else if *configPath == "" && *shardOf != "" {
-		if procsAuto {
-			procs = 1
-		}
-		if embeddedOnly || procs != 1 {
-			fmt.Fprintln(stderr, "run: --shard-of: the parent run's bank carries --defect, --bank-choice, --bank-delay and --uk-version; --key-pool and --procs are the parent's")
-			return exitUsage
-		}
-		s, err := readShared(*shardOf)
-		if err != nil {
-			fmt.Fprintf(stderr, "run: --shard-of: %v\n", err)
-			return exitUsage
-		}
-		defer useKeyCache(!*noKeyCache, stderr)()
-		if tgt, err = embedded.Connect(context.Background(), s, *timeout); err != nil {
-			fmt.Fprintf(stderr, "run: --shard-of: %v\n", err)
-			return exitUsage
-		}
-	} else if *configPath == "" {
-		opts := embedded.Options{Defects: defects, Choices: bankChoices, Timeout: *timeout, Logger: quietLogger(stderr), UKVersion: *ukVersion, Delay: *bankDelay}
-		if procsAuto {
-			procs = 1
-			if *bankDelay > 0 {
-				procs = autoProcs
-			}
-		}
-		if procs > 1 {
-			opts.AdminToken = randomToken()
-		}
-		if *keyPool == "" {
-			defer useKeyCache(!*noKeyCache, stderr)()
-		} else {
-			pool, err := keypool.Load(*keyPool)
-			if err != nil {
-				fmt.Fprintf(stderr, "run: --key-pool: %v\n", err)
-				return exitUsage
-			}
-			opts.KeySource = pool.Key
-		}
-		env, err := embedded.Start(opts)
-		if err != nil {
-			fmt.Fprintf(stderr, "run: %v\n", err)
-			return exitUsage
-		}
-		defer env.Close()
-		tgt = env.Target
-		liveClients = env.Bank.Bank.LiveClients
-		fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
-		if procs > 1 {
-			sh, err := env.Share(opts)
-			if err == nil {
-				var dir string
-				if dir, err = os.MkdirTemp("", "dcrconform-procs-"); err == nil {
-					defer os.RemoveAll(dir)
-					shared, err = writeShared(dir, sh)
-				}
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "run: --procs: %v\n", err)
-				return exitUsage
-			}
-		}
-	} else {
-		cfg, err := config.Load(*configPath)
-		if err != nil {
-			fmt.Fprintf(stderr, "run: %v\n", err)
-			return exitUsage
-		}
-		if err := checkSkips(cfg); err != nil {
-			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
-			return exitUsage
-		}
-		expected.add(cfg.ExpectedFailures)
-		var dir *mockdirectory.Directory
-		var dirRun *target.DirectoryRun
-		switch {
-		case cfg.Directory.Remote():
-			if dirRun, err = startDirectoryRun(cfg.Directory, stdout); err != nil {
-				fmt.Fprintf(stderr, "run: directory: %v\n", err)
-				return exitUsage
-			}
-			defer endDirectoryRun(dirRun, stderr)
-		case cfg.Directory != nil:
-			var stop func()
-			dir, stop, err = serveConfiguredDirectory(cfg.Directory, stderr)
-			if err != nil {
-				fmt.Fprintf(stderr, "run: directory: %v\n", err)
-				return exitUsage
-			}
-			defer stop()
-		}
-		if dirRun != nil {
-			tgt, err = cfg.BuildTargetWith(dirRun.Directory)
-		} else {
-			tgt, err = cfg.BuildTarget(dir)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "run: config %s: %v\n", *configPath, err)
-			return exitUsage
-		}
-		if dir != nil {
-			var stop func()
-			tgt.Directory, stop = configuredDirectoryKeys(dir, cfg.Directory.State, !*noKeyCache, stderr)
-			defer stop()
-		}
-		if tgt.Timeout == 0 {
-			tgt.Timeout = *timeout
-		}
-		switch {
-		case tgt.Software != nil:
-			fixedReason = "the configured software is fixed: it is registered and deleted in turn"
-		case cfg.Directory.Remote():
-			fixedReason = "the run's identities come from one lease on the running directory"
-		case cfg.Directory != nil:
-			fixedReason = "the configuration serves a mock directory of its own"
-		}
-		if procsAuto {
-			procs = autoProcs
-		}
+	st, code, ok := startTarget(o, stdout, stderr)
+	if !ok {
+		return code
 	}
-	switch {
-	case procs > 1 && fixedReason != "":
-		if !procsAuto {
-			fmt.Fprintf(stdout, "dcrconform: --procs %d: running in one process: %s\n", procs, fixedReason)
-		}
-		procs = 1
-	case procs > 1 && procsAuto:
-		fmt.Fprintf(stdout, "dcrconform: --procs auto: %d processes at once against %s (--procs 1 runs the specs in one)\n", procs, tgt.Name)
-	}
-
-	t := &suites.T{}
-	var reportErr error
-	var ran, skipped int
-	var warnings []reports.Warning
-	var tally string
-	var failedLines []string
-	writeReports := func(r ginkgo.Report) {
-		r = inCatalogueOrder(r)
-		warnings = reports.Leaks(r)
-		failedLines = failedSpecLines(r)
-		tally = tallyLine(r, reports.Target{Defects: defects, BankChoices: choices})
-		ran, skipped = countRun(r)
-		if *resultsOut != "" {
-			if reportErr = writeResults(*resultsOut, suites.ResultsOf(r)); reportErr != nil {
-				return
-			}
-		}
-		if *jsonOut == "" && *junit == "" && *htmlOut == "" && !expected.active() {
-			return // building and redacting a report nobody asked for is a fifth of a self-test run's CPU
-		}
-		run := reports.FromGinkgo(r, reportMeta(tgt, defects, choices))
-		expected.apply(run)
-		if signer != nil {
-			if reportErr = reports.Sign(run, signer, time.Now()); reportErr != nil {
-				return
-			}
-		}
-		reportErr = reports.WriteAllWith(run, *jsonOut, *junit, *htmlOut, reportOpts)
-	}
-	filter, err := profileLabels(*profile, tgt, *configPath != "" || cf.image != "", *labels)
+	defer st.close()
+	rs.st = st
+	rs.expected.add(st.expected)
+	rs.settleProcs(stdout)
+	filter, err := profileLabels(o.profile, st.tgt, o.configPath != "" || o.container.image != "", o.labels)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
-	var passed bool
-	var shards [][]string
-	var childOps opcount.Counts // the expensive operations of --procs children, for --stats
-	if procs > 1 {
-		if shards, err = dealShards(filter, focus, procs); err != nil {
-			fmt.Fprintf(stderr, "run: %v\n", err)
-			return exitUsage
-		}
+	if err = rs.runSpecs(filter, !color, childOut, stdout); err != nil && errors.Is(err, errBadShards) {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitUsage
 	}
-	if len(shards) > 1 {
-		if err = tgt.Discover(context.Background()); err == nil {
-			a := shardArgs{seed: *seed, configPath: *configPath, sharedPath: shared, profile: *profile, labels: *labels, focus: focus, timeout: *timeout, noKeyCache: *noKeyCache, noColor: !color, verbose: *verbose, stats: *statsOut != ""}
-			var r ginkgo.Report
-			if r, childOps, err = runShards(context.Background(), shards, a, filter, started, childOut); err == nil {
-				r, err = rerunAlone(context.Background(), r, a, len(shards), tgt.Token, stdout)
-			}
-			if err == nil {
-				if *ginkgoJSON != "" {
-					reportErr = reports.WriteGinkgoJSON(*ginkgoJSON, r)
-				}
-				if reportErr == nil {
-					writeReports(r)
-				}
-				passed = r.SuiteSucceeded
-			}
-		}
-	} else {
-		passed, err = suites.Run(t, tgt, suites.Options{Seed: *seed, LabelFilter: filter, Focus: focus, JSONPath: *ginkgoJSON, Verbose: *verbose, NoColor: !color, AfterSuite: writeReports})
-	}
-	if code, ok := discoveryFailure(err, tgt, started, *jsonOut, *junit, *htmlOut, stdout, stderr); ok {
+	if code, ok := discoveryFailure(err, st.tgt, rs.started, o.jsonOut, o.junit, o.htmlOut, stdout, stderr); ok {
 		return code
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
-	printWarnings(stdout, warnings, liveClients)
-	for _, line := range failedLines {
+	return rs.finish(stdout, stderr)
+}
+
+// settleProcs runs a target that must be used in turn in one process, and says what --procs does.
+func (rs *runState) settleProcs(stdout io.Writer) {
+	o := rs.o
+	switch {
+	case o.procs > 1 && rs.st.fixedReason != "":
+		if !o.procsAuto {
+			fmt.Fprintf(stdout, "dcrconform: --procs %d: running in one process: %s\n", o.procs, rs.st.fixedReason)
+		}
+		o.procs = 1
+	case o.procs > 1 && o.procsAuto:
+		fmt.Fprintf(stdout, "dcrconform: --procs auto: %d processes at once against %s (--procs 1 runs the specs in one)\n", o.procs, rs.st.tgt.Name)
+	}
+}
+
+// errBadShards is a --procs split of the selected specs that could not be made.
+var errBadShards = errors.New("--procs")
+
+// runSpecs runs the selected specs: in --procs children when there are shards to deal, else here.
+func (rs *runState) runSpecs(filter string, noColor bool, childOut, stdout io.Writer) error {
+	o, tgt := rs.o, rs.st.tgt
+	var shards [][]string
+	if o.procs > 1 {
+		var err error
+		if shards, err = dealShards(filter, o.focus, o.procs); err != nil {
+			return fmt.Errorf("%w", errors.Join(errBadShards, err))
+		}
+	}
+	if len(shards) <= 1 {
+		var err error
+		rs.passed, err = suites.Run(rs.suite, tgt, suites.Options{Seed: o.seed, LabelFilter: filter, Focus: o.focus, JSONPath: o.ginkgoJSON, Verbose: o.verbose, NoColor: noColor, AfterSuite: rs.writeReports})
+		return err
+	}
+	if err := tgt.Discover(context.Background()); err != nil {
+		return err
+	}
+	a := shardArgs{seed: o.seed, configPath: o.configPath, sharedPath: rs.st.shared, profile: o.profile, labels: o.labels, focus: o.focus, timeout: o.timeout, noKeyCache: o.noKeyCache, noColor: noColor, verbose: o.verbose, stats: o.statsOut != ""}
+	r, childOps, err := runShards(context.Background(), shards, a, filter, rs.started, childOut)
+	if err == nil {
+		r, err = rerunAlone(context.Background(), r, a, len(shards), tgt.Token, stdout)
+	}
+	if err != nil {
+		return err
+	}
+	rs.childOps = childOps
+	if o.ginkgoJSON != "" {
+		rs.reportErr = reports.WriteGinkgoJSON(o.ginkgoJSON, r)
+	}
+	if rs.reportErr == nil {
+		rs.writeReports(r)
+	}
+	rs.passed = r.SuiteSucceeded
+	return nil
+}
+
+// writeReports turns the run's Ginkgo report into the console's lines and the reports asked for.
+func (rs *runState) writeReports(r ginkgo.Report) {
+	o := rs.o
+	r = inCatalogueOrder(r)
+	rs.warnings = reports.Leaks(r)
+	rs.failedLines = failedSpecLines(r)
+	rs.tally = tallyLine(r, reports.Target{Defects: o.defects, BankChoices: o.choiceArgs})
+	rs.ran, rs.skipped = countRun(r)
+	if o.resultsOut != "" {
+		if rs.reportErr = writeResults(o.resultsOut, suites.ResultsOf(r)); rs.reportErr != nil {
+			return
+		}
+	}
+	if o.jsonOut == "" && o.junit == "" && o.htmlOut == "" && !rs.expected.active() {
+		return // building and redacting a report nobody asked for is a fifth of a self-test run's CPU
+	}
+	run := reports.FromGinkgo(r, reportMeta(rs.st.tgt, o.defects, o.choiceArgs))
+	rs.expected.apply(run)
+	if o.signer != nil {
+		if rs.reportErr = reports.Sign(run, o.signer, time.Now()); rs.reportErr != nil {
+			return
+		}
+	}
+	rs.reportErr = reports.WriteAllWith(run, o.jsonOut, o.junit, o.htmlOut, o.reportOpts)
+}
+
+// finish prints the run's summary and writes its statistics: the exit status.
+func (rs *runState) finish(stdout, stderr io.Writer) int {
+	o := rs.o
+	printWarnings(stdout, rs.warnings, rs.st.liveClients)
+	for _, line := range rs.failedLines {
 		fmt.Fprintln(stdout, line)
 	}
-	if tally != "" {
-		fmt.Fprintln(stdout, tally)
+	if rs.tally != "" {
+		fmt.Fprintln(stdout, rs.tally)
 	}
-	if reportErr != nil {
-		fmt.Fprintf(stderr, "run: writing reports: %v\n", reportErr)
+	if rs.reportErr != nil {
+		fmt.Fprintf(stderr, "run: writing reports: %v\n", rs.reportErr)
 		return exitFailed
 	}
-	if ran == 0 && passed {
-		if skipped > 0 {
-			fmt.Fprintf(stderr, "run: no spec ran: all %d selected specs were skipped (see their reasons above), so nothing passed\n", skipped)
+	if rs.ran == 0 && rs.passed {
+		if rs.skipped > 0 {
+			fmt.Fprintf(stderr, "run: no spec ran: all %d selected specs were skipped (see their reasons above), so nothing passed\n", rs.skipped)
 		} else {
 			fmt.Fprintln(stderr, "run: no spec ran: --labels, --focus or --profile selected none (dcrconform list shows the catalogue)")
 		}
 		return exitUsage
 	}
-	if *opCountsOut != "" {
-		if err := writeOpCounts(*opCountsOut, opcount.Snapshot().Sub(opsBefore)); err != nil {
+	ops := opcount.Snapshot().Sub(rs.opsBefore)
+	if o.opCountsOut != "" {
+		if err := writeOpCounts(o.opCountsOut, ops); err != nil {
 			fmt.Fprintf(stderr, "run: --op-counts: %v\n", err)
 			return exitFailed
 		}
 	}
-	if *statsOut != "" {
-		if err := writeStats(*statsOut, *profile, procs, time.Since(started), opcount.Snapshot().Sub(opsBefore).Add(childOps), ran, skipped, passed && !t.Failed); err != nil {
+	if o.statsOut != "" {
+		if err := writeStats(o.statsOut, o.profile, o.procs, time.Since(rs.started), ops.Add(rs.childOps), rs.ran, rs.skipped, rs.passed && !rs.suite.Failed); err != nil {
 			fmt.Fprintf(stderr, "run: --stats: %v\n", err)
 			return exitFailed
 		}
 	}
-	printReportPaths(stdout, *junit, *jsonOut, *htmlOut)
-	if expected.active() {
-		expected.print(stdout)
-		return expected.exitCode()
+	printReportPaths(stdout, o.junit, o.jsonOut, o.htmlOut)
+	if rs.expected.active() {
+		rs.expected.print(stdout)
+		return rs.expected.exitCode()
 	}
-	if !passed || t.Failed {
+	if !rs.passed || rs.suite.Failed {
 		return exitFailed
 	}
 	return exitOK

@@ -2,12 +2,13 @@ package bank
 
 import (
 	"crypto/subtle"
-	"github.com/dcrconform/dcrconform/harness/profiles"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dcrconform/dcrconform/harness/profiles"
 )
 
 // Profiles (DCR dialects) the bank serves, each at its own registration path.

@@ -8,11 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dcrconform/dcrconform/harness/gate"
-	"github.com/dcrconform/dcrconform/harness/profiles"
 	"os"
 	"time"
 
+	"github.com/dcrconform/dcrconform/harness/gate"
+	"github.com/dcrconform/dcrconform/harness/profiles"
 	"github.com/dcrconform/dcrconform/harness/target"
 )
 

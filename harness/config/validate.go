@@ -4,12 +4,13 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/dcrconform/dcrconform/harness/profiles"
-	"github.com/dcrconform/dcrconform/harness/target"
 	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/dcrconform/dcrconform/harness/profiles"
+	"github.com/dcrconform/dcrconform/harness/target"
 )
 
 func (o *Overrides) validate(bad func(field, format string, args ...any)) {

@@ -2,12 +2,12 @@ package framework
 
 import (
 	"fmt"
-	dialects "github.com/dcrconform/dcrconform/harness/profiles"
 	"maps"
 	"slices"
 	"sort"
 	"sync"
 
+	dialects "github.com/dcrconform/dcrconform/harness/profiles"
 	"github.com/dcrconform/dcrconform/harness/target"
 )
 
