@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/dcrconform/dcrconform/suites/runner"
 	"io"
 	"os"
 	"os/signal"
@@ -18,7 +19,7 @@ import (
 
 // defectsEnv names the environment variable with more reference bank defects, comma-separated: how a
 // container of the bank's image gets them (dcrconform run --image-env DCRCONFORM_DEFECTS=...).
-const defectsEnv = "DCRCONFORM_DEFECTS"
+const defectsEnv = runner.DefectsEnv
 
 // runBank serves the reference bank until interrupted. With no flags it is today's embedded pair: a mock
 // directory and the bank, both on loopback. With --addr, --directory-url or a server certificate it serves
@@ -66,7 +67,7 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 
 	standalone := *addr != "" || *dirURL != "" || *dirCA != "" || *certFile != "" || *keyFile != "" || len(hostnames) > 0 || *caOut != "" || *issuer != ""
 	if !standalone {
-		env, err := embedded.Start(embedded.Options{Defects: defects, Logger: quietLogger(stderr)})
+		env, err := embedded.Start(embedded.Options{Defects: defects, Logger: runner.QuietLogger(stderr)})
 		if err != nil {
 			fmt.Fprintf(stderr, "bank: %v\n", err)
 			return exitUsage
@@ -94,7 +95,7 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 		return usage("--hostname and --ca-out apply to a self-issued certificate, not with --server-cert")
 	}
 	opts := embedded.BankOptions{Addr: *addr, DirectoryURL: *dirURL, Hostnames: hostnames, Issuer: *issuer,
-		Defects: defects, Logger: quietLogger(stderr)}
+		Defects: defects, Logger: runner.QuietLogger(stderr)}
 	if *dirCA != "" {
 		if *dirURL == "" {
 			return usage("--directory-ca needs --directory-url: the SSA key sets are fetched from the directory")

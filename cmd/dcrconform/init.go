@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dcrconform/dcrconform/suites/runner"
 	"io"
 	"net"
 	"net/url"
@@ -161,7 +162,7 @@ func exportTrust(p initParams) error {
 	}
 	// The key pool the run's identities share, made now: a runner's first run from init's output then
 	// generates only the keys a spec needs of its own.
-	pool := filepath.Join(p.path(initStateDir), directoryKeyPoolFile)
+	pool := filepath.Join(p.path(initStateDir), runner.DirectoryKeyPoolFile)
 	if err := keycache.Warm(pool, 2*keypool.DefaultPairs, 2*keypool.DefaultPairs); err != nil {
 		return fmt.Errorf("directory key pool %s: %w", pool, err)
 	}

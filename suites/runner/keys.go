@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"fmt"
@@ -12,9 +12,9 @@ import (
 	"github.com/dcrconform/dcrconform/mockdirectory"
 )
 
-// directoryKeyPoolFile is the file in a config's directory state folder that keeps the shared key pool
+// DirectoryKeyPoolFile is the file in a config's directory state folder that keeps the shared key pool
 // of its software identities across runs: at most 2 × keypool.DefaultPairs RSA keys (mode 0600).
-const directoryKeyPoolFile = "software-key-pool.pem"
+const DirectoryKeyPoolFile = "software-key-pool.pem"
 
 // ownKeysAhead is how many keys of their own (a second software, a rogue key) a configured directory's
 // run generates ahead in the background: what a UK run takes (the two of a second RSA software, UK-PUT-N07,
@@ -30,7 +30,7 @@ const ownKeysAhead = 6
 func configuredDirectoryKeys(dir *mockdirectory.Directory, state string, persist bool, stderr io.Writer) (target.Directory, func()) {
 	path := ""
 	if persist && state != "" {
-		path = filepath.Join(state, directoryKeyPoolFile)
+		path = filepath.Join(state, DirectoryKeyPoolFile)
 	}
 	pool := keycache.Open(path, 2*keypool.DefaultPairs)
 	own := keycache.Open("", ownKeysAhead)

@@ -1,7 +1,9 @@
-package main
+package runner
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,9 +21,9 @@ import (
 // default (run --procs children), a configured bank, or a bank started from an image.
 type targetKind interface {
 	// autoProcs is what --procs auto means against this kind of target.
-	autoProcs(o *runOptions) int
-	// start brings the target up, with o.procs resolved; its closers undo what it started.
-	start(o *runOptions, stdout, stderr io.Writer) (*startedTarget, error)
+	autoProcs(o *Options) int
+	// start brings the target up, with o.Procs resolved; its closers undo what it started.
+	start(o *Options, stdout, stderr io.Writer) (*startedTarget, error)
 }
 
 // startedTarget is a target a run goes against, and what the run needs to know of it.
@@ -44,11 +46,11 @@ func (s *startedTarget) close() {
 
 // kindOf chooses the target kind the flags ask for; a container target is decided by
 // startContainerTarget, which needs the config, so it is tried first by startTarget.
-func kindOf(o *runOptions) targetKind {
+func kindOf(o *Options) targetKind {
 	switch {
-	case o.configPath == "" && o.shardOf != "":
+	case o.ConfigPath == "" && o.ShardOf != "":
 		return shardKind{}
-	case o.configPath == "":
+	case o.ConfigPath == "":
 		return embeddedKind{}
 	}
 	return configKind{}
@@ -56,19 +58,19 @@ func kindOf(o *runOptions) targetKind {
 
 // startTarget starts the run's target, resolving --procs auto for its kind. ok is false with the exit
 // code when it could not.
-func startTarget(o *runOptions, stdout, stderr io.Writer) (st *startedTarget, code int, ok bool) {
-	if cr, code, isContainer := startContainerTarget(o.container, o.configPath, o.embeddedOnly() || o.shardOf != "", o.timeout, stdout, stderr); isContainer {
+func startTarget(o *Options, stdout, stderr io.Writer) (st *startedTarget, code int, ok bool) {
+	if cr, code, isContainer := startContainerTarget(o.Container, o.ConfigPath, o.EmbeddedOnly() || o.ShardOf != "", o.Timeout, stdout, stderr); isContainer {
 		if cr == nil {
 			return nil, code, false
 		}
-		if o.procsAuto {
-			o.procs = 1
+		if o.ProcsAuto {
+			o.Procs = 1
 		}
 		return &startedTarget{tgt: cr.Target, fixedReason: "a target started from --image", closers: []func(){cr.Close}}, 0, true
 	}
 	kind := kindOf(o)
-	if o.procsAuto {
-		o.procs = kind.autoProcs(o)
+	if o.ProcsAuto {
+		o.Procs = kind.autoProcs(o)
 	}
 	st, err := kind.start(o, stdout, stderr)
 	if err != nil {
@@ -81,19 +83,19 @@ func startTarget(o *runOptions, stdout, stderr io.Writer) (st *startedTarget, co
 // shardKind is a run --procs child: the parent's embedded default, described by --shard-of.
 type shardKind struct{}
 
-func (shardKind) autoProcs(*runOptions) int { return 1 }
+func (shardKind) autoProcs(*Options) int { return 1 }
 
-func (shardKind) start(o *runOptions, _, stderr io.Writer) (*startedTarget, error) {
-	if o.embeddedOnly() || o.procs != 1 {
+func (shardKind) start(o *Options, _, stderr io.Writer) (*startedTarget, error) {
+	if o.EmbeddedOnly() || o.Procs != 1 {
 		return nil, errors.New("--shard-of: the parent run's bank carries --defect, --bank-choice, --bank-delay and --uk-version; --key-pool and --procs are the parent's")
 	}
-	s, err := readShared(o.shardOf)
+	s, err := readShared(o.ShardOf)
 	if err != nil {
 		return nil, fmt.Errorf("--shard-of: %w", err)
 	}
 	st := &startedTarget{}
-	st.onClose(useKeyCache(!o.noKeyCache, stderr))
-	if st.tgt, err = embedded.Connect(context.Background(), s, o.timeout); err != nil {
+	st.onClose(useKeyCache(!o.NoKeyCache, stderr))
+	if st.tgt, err = embedded.Connect(context.Background(), s, o.Timeout); err != nil {
 		st.close()
 		return nil, fmt.Errorf("--shard-of: %w", err)
 	}
@@ -103,17 +105,17 @@ func (shardKind) start(o *runOptions, _, stderr io.Writer) (*startedTarget, erro
 // embeddedKind is the embedded default: the mock directory and the reference bank, in this process.
 type embeddedKind struct{}
 
-func (embeddedKind) autoProcs(o *runOptions) int {
-	if o.bankDelay > 0 { // a slow bank: specs at once overlap its waits
-		return autoProcs
+func (embeddedKind) autoProcs(o *Options) int {
+	if o.BankDelay > 0 { // a slow bank: specs at once overlap its waits
+		return AutoProcs
 	}
 	return 1 // CPU-bound: more processes only add start-up
 }
 
-func (embeddedKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedTarget, err error) {
-	opts := embedded.Options{Defects: o.defects, Choices: o.choices, Timeout: o.timeout, Logger: quietLogger(stderr), UKVersion: o.ukVersion, Delay: o.bankDelay}
-	if o.procs > 1 {
-		opts.AdminToken = randomToken()
+func (embeddedKind) start(o *Options, stdout, stderr io.Writer) (st *startedTarget, err error) {
+	opts := embedded.Options{Defects: o.Defects, Choices: o.Choices, Timeout: o.Timeout, Logger: QuietLogger(stderr), UKVersion: o.UKVersion, Delay: o.BankDelay}
+	if o.Procs > 1 {
+		opts.AdminToken = newAdminToken()
 	}
 	st = &startedTarget{}
 	defer func() {
@@ -121,10 +123,10 @@ func (embeddedKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedT
 			st.close()
 		}
 	}()
-	if o.keyPool == "" {
-		st.onClose(useKeyCache(!o.noKeyCache, stderr))
+	if o.KeyPool == "" {
+		st.onClose(useKeyCache(!o.NoKeyCache, stderr))
 	} else {
-		pool, err := keypool.Load(o.keyPool)
+		pool, err := keypool.Load(o.KeyPool)
 		if err != nil {
 			return nil, fmt.Errorf("--key-pool: %w", err)
 		}
@@ -137,7 +139,7 @@ func (embeddedKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedT
 	st.onClose(func() { _ = env.Close() })
 	st.tgt, st.liveClients = env.Target, env.Bank.Bank.LiveClients
 	fmt.Fprintf(stdout, "dcrconform: embedded default: mock directory %s, reference bank %s\n", env.DirURL, env.Bank.URL)
-	if o.procs > 1 {
+	if o.Procs > 1 {
 		sh, err := env.Share(opts)
 		if err == nil {
 			var dir string
@@ -157,15 +159,15 @@ func (embeddedKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedT
 // this run, or a running directory service reached through its admin API.
 type configKind struct{}
 
-func (configKind) autoProcs(*runOptions) int { return autoProcs }
+func (configKind) autoProcs(*Options) int { return AutoProcs }
 
-func (configKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedTarget, err error) {
-	cfg, err := config.Load(o.configPath)
+func (configKind) start(o *Options, stdout, stderr io.Writer) (st *startedTarget, err error) {
+	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkSkips(cfg); err != nil {
-		return nil, fmt.Errorf("config %s: %w", o.configPath, err)
+		return nil, fmt.Errorf("config %s: %w", o.ConfigPath, err)
 	}
 	st = &startedTarget{expected: cfg.ExpectedFailures}
 	defer func() {
@@ -193,15 +195,15 @@ func (configKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedTar
 		st.tgt, err = cfg.BuildTarget(nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", o.configPath, err)
+		return nil, fmt.Errorf("config %s: %w", o.ConfigPath, err)
 	}
 	if dir != nil {
 		var stop func()
-		st.tgt.Directory, stop = configuredDirectoryKeys(dir, cfg.Directory.State, !o.noKeyCache, stderr)
+		st.tgt.Directory, stop = configuredDirectoryKeys(dir, cfg.Directory.State, !o.NoKeyCache, stderr)
 		st.onClose(stop)
 	}
 	if st.tgt.Timeout == 0 {
-		st.tgt.Timeout = o.timeout
+		st.tgt.Timeout = o.Timeout
 	}
 	switch {
 	case st.tgt.Software != nil:
@@ -212,4 +214,11 @@ func (configKind) start(o *runOptions, stdout, stderr io.Writer) (st *startedTar
 		st.fixedReason = "the configuration serves a mock directory of its own"
 	}
 	return st, nil
+}
+
+// newAdminToken is a fresh admin token for the directory a parent run shares with its children.
+func newAdminToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

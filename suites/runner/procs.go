@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"bytes"
@@ -34,22 +34,10 @@ import (
 // (embedded.Share). Each child writes Ginkgo's JSON report; the parent merges them in catalogue order
 // and writes every report once, as a run in one process would.
 
-// autoProcs is --procs auto against a target whose answers take time rather than this machine's CPU: a
+// AutoProcs is --procs auto against a target whose answers take time rather than this machine's CPU: a
 // configured bank reached over the network, or the embedded bank slowed by --bank-delay. Four requests
 // in flight at once is gentle for a bank and already four times faster.
-const autoProcs = 4
-
-// parseProcs reads --procs: "auto" (auto true, n to be chosen for the target) or a number of 1 or more.
-func parseProcs(v string) (n int, auto bool, err error) {
-	if v == "auto" {
-		return 0, true, nil
-	}
-	n, err = strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, false, fmt.Errorf("%q: want auto or a number of 1 or more", v)
-	}
-	return n, false, nil
-}
+const AutoProcs = 4
 
 // shardArgs is what each child run repeats of the parent's command line.
 type shardArgs struct {

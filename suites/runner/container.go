@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"context"
@@ -19,17 +19,17 @@ import (
 	"github.com/dcrconform/dcrconform/harness/target"
 )
 
-// containerFlags are run's flags for a bank started from an image (the config's container block, on the
+// ContainerFlags are run's flags for a bank started from an image (the config's container block, on the
 // command line).
-type containerFlags struct {
+type ContainerFlags struct {
 	image, ready, discoveryPath, ca, directoryImage, runID, logs string
 	port                                                         int
 	readyTimeout                                                 time.Duration
-	env, args, files                                             stringList
+	env, args, files                                             StringList
 }
 
-func addContainerFlags(fs *flag.FlagSet) *containerFlags {
-	f := &containerFlags{}
+func AddContainerFlags(fs *flag.FlagSet) *ContainerFlags {
+	f := &ContainerFlags{}
 	fs.StringVar(&f.image, "image", "", "run the bank from this Docker `image` (present locally; never pulled), beside a mock directory container")
 	fs.Var(&f.env, "image-env", "`K=V` in the image's environment (repeatable)")
 	fs.IntVar(&f.port, "image-port", config.DefaultContainerPort, "the HTTPS `port` the image listens on")
@@ -47,7 +47,7 @@ func addContainerFlags(fs *flag.FlagSet) *containerFlags {
 
 // containerConfig is the config of a container run: from --config when it has a container block, else
 // from the --image flags; nil when neither asks for a container.
-func (f *containerFlags) containerConfig(configPath string) (*config.Config, error) {
+func (f *ContainerFlags) containerConfig(configPath string) (*config.Config, error) {
 	if configPath != "" {
 		cfg, err := config.Load(configPath)
 		if err != nil || cfg.Container == nil {
@@ -105,7 +105,7 @@ type containerRun struct {
 
 // startContainerTarget starts the containers when the flags or the config ask for them. ok is false when
 // they do not (the caller goes on as before); otherwise run is the running target, or nil with the exit code.
-func startContainerTarget(f *containerFlags, configPath string, embeddedOnly bool, timeout time.Duration, stdout, stderr io.Writer) (run *containerRun, code int, ok bool) {
+func startContainerTarget(f *ContainerFlags, configPath string, embeddedOnly bool, timeout time.Duration, stdout, stderr io.Writer) (run *containerRun, code int, ok bool) {
 	cfg, err := f.containerConfig(configPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
@@ -115,7 +115,7 @@ func startContainerTarget(f *containerFlags, configPath string, embeddedOnly boo
 		return nil, 0, false
 	}
 	if embeddedOnly {
-		fmt.Fprintf(stderr, "run: --defect and --key-pool apply to the embedded reference bank; give a container's defects with --image-env %s=NAME,...\n", defectsEnv)
+		fmt.Fprintf(stderr, "run: --defect and --key-pool apply to the embedded reference bank; give a container's defects with --image-env %s=NAME,...\n", DefectsEnv)
 		return nil, exitUsage, true
 	}
 	k := cfg.Container
@@ -226,3 +226,12 @@ func (r *containerRun) Close() {
 		_ = r.logFile.Close()
 	}
 }
+
+// StringList is a repeatable flag's values.
+type StringList []string
+
+func (s *StringList) String() string     { return strings.Join(*s, ",") }
+func (s *StringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// DefectsEnv names, in a reference bank image's environment, the defects it switches on.
+const DefectsEnv = "DCRCONFORM_DEFECTS"
