@@ -44,10 +44,6 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "bank: "+format+"\n", a...)
-		return exitUsage
-	}
 	if code, ok := fs.noArgs(); !ok {
 		return code
 	}
@@ -78,43 +74,59 @@ With --addr, --directory-url or a server certificate: the bank alone, trusting a
 		return exitOK
 	}
 
-	if *addr != "" {
-		if err := mockdirectory.CheckAddr(*addr); err != nil {
-			return usage("invalid --addr %q: %v", *addr, err)
+	return serveBankAlone(ctx, bankAlone{addr: *addr, dirURL: *dirURL, dirCA: *dirCA, certFile: *certFile, keyFile: *keyFile,
+		hostnames: hostnames, caOut: *caOut, issuer: *issuer}, defects, stdout, stderr)
+}
+
+// bankAlone are the flags of the reference bank served alone, trusting a directory reached by URL.
+type bankAlone struct {
+	addr, dirURL, dirCA, certFile, keyFile, caOut, issuer string
+	hostnames                                             []string
+}
+
+// serveBankAlone serves the reference bank alone until ctx ends.
+func serveBankAlone(ctx context.Context, f bankAlone, defects []string, stdout, stderr io.Writer) int {
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "bank: "+format+"\n", a...)
+		return exitUsage
+	}
+	if f.addr != "" {
+		if err := mockdirectory.CheckAddr(f.addr); err != nil {
+			return usage("invalid --addr %q: %v", f.addr, err)
 		}
 	}
-	if *issuer != "" {
-		if err := mockdirectory.CheckBaseURL(*issuer); err != nil {
-			return usage("invalid --issuer %q: %v", *issuer, err)
+	if f.issuer != "" {
+		if err := mockdirectory.CheckBaseURL(f.issuer); err != nil {
+			return usage("invalid --issuer %q: %v", f.issuer, err)
 		}
 	}
-	if (*certFile == "") != (*keyFile == "") {
+	if (f.certFile == "") != (f.keyFile == "") {
 		return usage("give both --server-cert and --server-key, or neither")
 	}
-	if *certFile != "" && (len(hostnames) > 0 || *caOut != "") {
+	if f.certFile != "" && (len(f.hostnames) > 0 || f.caOut != "") {
 		return usage("--hostname and --ca-out apply to a self-issued certificate, not with --server-cert")
 	}
-	opts := embedded.BankOptions{Addr: *addr, DirectoryURL: *dirURL, Hostnames: hostnames, Issuer: *issuer,
+	opts := embedded.BankOptions{Addr: f.addr, DirectoryURL: f.dirURL, Hostnames: f.hostnames, Issuer: f.issuer,
 		Defects: defects, Logger: runner.QuietLogger(stderr)}
-	if *dirCA != "" {
-		if *dirURL == "" {
+	if f.dirCA != "" {
+		if f.dirURL == "" {
 			return usage("--directory-ca needs --directory-url: the SSA key sets are fetched from the directory")
 		}
-		pem, err := os.ReadFile(*dirCA)
+		pem, err := os.ReadFile(f.dirCA)
 		if err != nil {
 			return usage("--directory-ca: %v", err)
 		}
 		opts.DirectoryCA = pem
 	}
-	switch *caOut {
+	switch f.caOut {
 	case "":
 	case "-":
 		opts.WriteCA = func(pem []byte) error { _, err := stdout.Write(pem); return err }
 	default:
-		opts.WriteCA = func(pem []byte) error { return os.WriteFile(*caOut, pem, 0o644) }
+		opts.WriteCA = func(pem []byte) error { return os.WriteFile(f.caOut, pem, 0o644) }
 	}
-	if *certFile != "" {
-		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+	if f.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
 		if err != nil {
 			return usage("--server-cert/--server-key: %v", err)
 		}

@@ -67,13 +67,9 @@ without its kept key pool. Flags after "--" go to every child's run.`, stdout, s
 	if *cache != "user" && *cache != "cold" && *cache != "warm" {
 		return fs.usageError("--cache %q: want user, cold or warm", *cache)
 	}
-	var procsValues []int
-	for _, v := range strings.Split(*procsList, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return fs.usageError("--procs %q: want numbers of 1 or more, comma-separated", *procsList)
-		}
-		procsValues = append(procsValues, n)
+	procsValues, ok := numberList(*procsList)
+	if !ok {
+		return fs.usageError("--procs %q: want numbers of 1 or more, comma-separated", *procsList)
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -97,39 +93,8 @@ without its kept key pool. Flags after "--" go to every child's run.`, stdout, s
 		targetName, profileList = *configPath, []string{""}
 	}
 
-	var all []runStats
-	ok := true
-	for _, p := range profileList {
-		p = strings.TrimSpace(p)
-		b := benchRun{self: self, tmp: tmp, config: *configPath, profile: p, cache: *cache, extra: extra, timeout: *runTimeout}
-		if *cache == "warm" {
-			if _, err := b.run(1, "warm-up", ""); err != nil {
-				fmt.Fprintf(stderr, "bench: %s warm-up: %v\n", b.name(), err)
-				ok = false
-				continue
-			}
-		}
-		for n, i := range benchRuns(procsValues, *repeat) {
-			prof := ""
-			if *profDir != "" {
-				prof = filepath.Join(*profDir, fmt.Sprintf("%s-%d-%d.pprof", b.name(), n, i))
-			}
-			st, err := b.run(n, strconv.Itoa(i), prof)
-			if err != nil {
-				fmt.Fprintf(stderr, "bench: %s run %d: %v\n", b.name(), i+1, err)
-				ok = false
-				continue
-			}
-			if !st.Passed {
-				ok = false
-			}
-			st.Target, st.Cache = targetName, *cache
-			if p == "" {
-				st.Profile = "config"
-			}
-			all = append(all, st)
-		}
-	}
+	all, ok := benchAll(benchPlan{self: self, tmp: tmp, config: *configPath, cache: *cache, extra: extra, timeout: *runTimeout,
+		profDir: *profDir, target: targetName, profiles: profileList, procs: procsValues, repeat: *repeat}, stderr)
 	printBench(stdout, all)
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(all, "", "  ")
@@ -273,4 +238,64 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// benchPlan is what bench runs: each profile (or the configured bank), at each --procs value, repeat times.
+type benchPlan struct {
+	self, tmp, config, cache, profDir, target string
+	extra                                     []string
+	timeout                                   time.Duration
+	profiles                                  []string
+	procs                                     []int
+	repeat                                    int
+}
+
+// benchAll runs the plan and returns every run's stats; ok is false when a run failed or did not pass.
+func benchAll(p benchPlan, stderr io.Writer) (all []runStats, ok bool) {
+	ok = true
+	for _, name := range p.profiles {
+		name = strings.TrimSpace(name)
+		b := benchRun{self: p.self, tmp: p.tmp, config: p.config, profile: name, cache: p.cache, extra: p.extra, timeout: p.timeout}
+		if p.cache == "warm" {
+			if _, err := b.run(1, "warm-up", ""); err != nil {
+				fmt.Fprintf(stderr, "bench: %s warm-up: %v\n", b.name(), err)
+				ok = false
+				continue
+			}
+		}
+		for n, i := range benchRuns(p.procs, p.repeat) {
+			prof := ""
+			if p.profDir != "" {
+				prof = filepath.Join(p.profDir, fmt.Sprintf("%s-%d-%d.pprof", b.name(), n, i))
+			}
+			st, err := b.run(n, strconv.Itoa(i), prof)
+			if err != nil {
+				fmt.Fprintf(stderr, "bench: %s run %d: %v\n", b.name(), i+1, err)
+				ok = false
+				continue
+			}
+			if !st.Passed {
+				ok = false
+			}
+			st.Target, st.Cache = p.target, p.cache
+			if name == "" {
+				st.Profile = "config"
+			}
+			all = append(all, st)
+		}
+	}
+	return all, ok
+}
+
+// numberList reads comma-separated numbers of 1 or more.
+func numberList(v string) ([]int, bool) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
 }

@@ -102,33 +102,7 @@ and the runs take leases on it. Prints the next two commands. Existing files are
 		p.DirURL = strings.TrimRight(p.DirURL, "/")
 	}
 
-	cfgPath := filepath.Join(*out, initConfigFile)
-	if _, err := os.Stat(cfgPath); err == nil && !*force {
-		fmt.Fprintf(stderr, "dcrconform init: %s exists: keeping it (--force overwrites)\n", cfgPath)
-		return exitFailed
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
-		return exitFailed
-	}
-	if p.Remote {
-		if err := exportRemoteTrust(p, *dirCA, *dirCASHA); err != nil {
-			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
-			return exitFailed
-		}
-	}
-	if *mock {
-		if err := exportTrust(p); err != nil {
-			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
-			return exitFailed
-		}
-	}
-	if err := os.WriteFile(cfgPath, []byte(starterConfig(p)), 0o644); err != nil {
-		fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
-		return exitFailed
-	}
-	printNext(stdout, p, cfgPath)
-	return exitOK
+	return writeInit(p, *out, *force, *dirCA, *dirCASHA, stdout, stderr)
 }
 
 type initParams struct {
@@ -339,4 +313,36 @@ func starterConfig(p initParams) string {
 	w("#   errors: {ssa: [invalid_software_statement, unapproved_software_statement]}   # codes the bank may answer, per fault\n")
 	w("#   skip: [UK-TOK-N05]             # scenario IDs that do not apply to the bank (dcrconform list)\n")
 	return b.String()
+}
+
+// writeInit writes the starter config under out (kept unless force), exporting the trust material of the
+// mock directory or of a running one, and prints the next steps.
+func writeInit(p initParams, out string, force bool, dirCA, dirCASHA string, stdout, stderr io.Writer) int {
+	cfgPath := filepath.Join(out, initConfigFile)
+	if _, err := os.Stat(cfgPath); err == nil && !force {
+		fmt.Fprintf(stderr, "dcrconform init: %s exists: keeping it (--force overwrites)\n", cfgPath)
+		return exitFailed
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
+		return exitFailed
+	}
+	if p.Remote {
+		if err := exportRemoteTrust(p, dirCA, dirCASHA); err != nil {
+			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
+			return exitFailed
+		}
+	}
+	if p.Mock {
+		if err := exportTrust(p); err != nil {
+			fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
+			return exitFailed
+		}
+	}
+	if err := os.WriteFile(cfgPath, []byte(starterConfig(p)), 0o644); err != nil {
+		fmt.Fprintf(stderr, "dcrconform init: %v\n", err)
+		return exitFailed
+	}
+	printNext(stdout, p, cfgPath)
+	return exitOK
 }

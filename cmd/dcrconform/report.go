@@ -72,31 +72,9 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 		}
 	}
 
-	var runs []*reports.Run
-	for _, in := range ins {
-		data, err := readRecord(in)
-		if err != nil {
-			fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
-			return exitFailed
-		}
-		run, err := reports.ReadJSON(bytes.NewReader(data))
-		if err != nil {
-			fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
-			return exitFailed
-		}
-		if pub != nil {
-			v, err := reports.VerifyRecord(data, pub)
-			if err != nil {
-				fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
-				return exitFailed
-			}
-			if !v.OK() {
-				fmt.Fprintf(stderr, "dcrconform report: --in %s: the signature does not hold:\n  %s\n", in, strings.Join(v.Problems, "\n  "))
-				return exitFailed
-			}
-			run.SetVerification(v)
-		}
-		runs = append(runs, run)
+	runs, ok := readRuns(ins, pub, stderr)
+	if !ok {
+		return exitFailed
 	}
 	run := runs[0]
 	if len(runs) > 1 {
@@ -116,29 +94,7 @@ record, the matrix target × profile × spec: runs of several banks, profiles, o
 		fmt.Fprintf(stderr, "dcrconform report: %v\n", err)
 		return exitFailed
 	}
-	var wrote []string
-	for _, p := range []string{*jsonOut, *junitOut, *htmlOut} {
-		if p != "" {
-			wrote = append(wrote, p)
-		}
-	}
-	s := run.Summary
-	what := run.Target.Name
-	if len(runs) > 1 {
-		what = fmt.Sprintf("%d runs merged (%s)", len(run.Runs), run.Target.Name)
-	}
-	if setup := run.Target.Setup(); setup != "" {
-		what += " (" + setup + ")"
-	}
-	warned := ""
-	if s.Warned > 0 {
-		warned = fmt.Sprintf(", %d passed with a warning", s.Warned)
-	}
-	fmt.Fprintf(stdout, "report: %s: %d specs, %d failed, %d passed%s, %d skipped; wrote %s\n",
-		what, s.Total, s.Failed, s.Passed, warned, s.Skipped, strings.Join(wrote, ", "))
-	if run.Signature != nil {
-		fmt.Fprintf(stdout, "report: %s signed with key %s (%s)\n", *jsonOut, run.Signature.KeyThumbprint, run.Signature.Algorithm)
-	}
+	printReportLine(stdout, run, len(runs), *jsonOut, *junitOut, *htmlOut)
 	return exitOK
 }
 
@@ -228,4 +184,64 @@ func loadVerifyKey(path string) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	return reports.ParsePublicKeyPEM(b, pki.ParseKeyPEM)
+}
+
+// readRuns reads each --in record, verifying its signature with pub when given; false when one fails
+// (said on stderr).
+func readRuns(ins []string, pub crypto.PublicKey, stderr io.Writer) ([]*reports.Run, bool) {
+	var runs []*reports.Run
+	for _, in := range ins {
+		data, err := readRecord(in)
+		if err != nil {
+			fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
+			return nil, false
+		}
+		run, err := reports.ReadJSON(bytes.NewReader(data))
+		if err != nil {
+			fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
+			return nil, false
+		}
+		if pub != nil {
+			v, err := reports.VerifyRecord(data, pub)
+			if err != nil {
+				fmt.Fprintf(stderr, "dcrconform report: --in %s: %v\n", in, err)
+				return nil, false
+			}
+			if !v.OK() {
+				fmt.Fprintf(stderr, "dcrconform report: --in %s: the signature does not hold:\n  %s\n", in, strings.Join(v.Problems, "\n  "))
+				return nil, false
+			}
+			run.SetVerification(v)
+		}
+		runs = append(runs, run)
+	}
+	return runs, true
+}
+
+// printReportLine says what report read and wrote: the target, the counts, the files; and the key that
+// signed the record written.
+func printReportLine(stdout io.Writer, run *reports.Run, inputs int, jsonOut, junitOut, htmlOut string) {
+	var wrote []string
+	for _, p := range []string{jsonOut, junitOut, htmlOut} {
+		if p != "" {
+			wrote = append(wrote, p)
+		}
+	}
+	s := run.Summary
+	what := run.Target.Name
+	if inputs > 1 {
+		what = fmt.Sprintf("%d runs merged (%s)", len(run.Runs), run.Target.Name)
+	}
+	if setup := run.Target.Setup(); setup != "" {
+		what += " (" + setup + ")"
+	}
+	warned := ""
+	if s.Warned > 0 {
+		warned = fmt.Sprintf(", %d passed with a warning", s.Warned)
+	}
+	fmt.Fprintf(stdout, "report: %s: %d specs, %d failed, %d passed%s, %d skipped; wrote %s\n",
+		what, s.Total, s.Failed, s.Passed, warned, s.Skipped, strings.Join(wrote, ", "))
+	if run.Signature != nil {
+		fmt.Fprintf(stdout, "report: %s signed with key %s (%s)\n", jsonOut, run.Signature.KeyThumbprint, run.Signature.Algorithm)
+	}
 }
