@@ -2,11 +2,11 @@
 // read and test on their own. Its test fails on any import that points up a layer.
 //
 //	5  cmd/...                                   the binary: flags, then calls below
-//	4  suites/...                                profiles' specs, the self-test, interop, variants
+//	4  suites/...                                profiles' specs, a run (suites/runner), self-test, interop, variants
 //	3  suites/framework, reports                 what specs are built on; what runs become
 //	2  harness/{target,config,container,embedded} composition: a target with its directory and bank
 //	1  mockdirectory, harness/bank               the servers the harness brings
-//	0  harness/... (the rest), fixtures/...      base: pki, JOSE, transcript, client, key cache, pool, ssa
+//	0  harness/... (the rest), fixtures/...      base: pki, JOSE, transcript, client, key cache, pool, ssa, profiles, gate
 //
 // A package may import packages of its own layer or below, never above.
 package layers
