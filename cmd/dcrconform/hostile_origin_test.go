@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,9 @@ func TestHostileOrigins(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer srv.Close()
-				r := runHostileAt(t, bin, srv, profile, c.discovery)
+				// Without the concurrent specs: a PUT and DELETE sent at once by one of them can be the first
+				// to meet the moved URI, and its own failure then hides the refusal this test looks for.
+				r := runHostileAt(t, bin, srv, profile, c.discovery, "--labels", "!concurrent")
 				srv.Close() // nothing reaches the second listener after the run
 				conns, reqs := srv.Other.Received()
 				t.Logf("%s: the second listener got %d connections and %d requests", name, conns, len(reqs))
@@ -159,6 +162,15 @@ func checkOriginRun(t *testing.T, root string, r *measuredRun, srv *hostile.Serv
 		}
 		if left == 0 {
 			t.Errorf("no warning names a registration left behind at the second listener's URL: %+v", r.run.Warnings)
+		}
+		// The spec that meets the moved URI first may have skipped for a reason of its own before its
+		// cleanup: then the refusal is named by its warning (a skipped spec cannot fail afterwards).
+		for _, s := range r.run.Specs {
+			if s.Skipped() && slices.ContainsFunc(r.run.Warnings, func(w reports.Warning) bool {
+				return w.SpecID == s.ID && containsAll(w.Message, phrases) && strings.Contains(w.Message, other)
+			}) {
+				named++
+			}
 		}
 	}
 	if named == 0 {

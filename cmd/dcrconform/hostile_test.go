@@ -133,15 +133,16 @@ func runHostile(t *testing.T, bin string, mode hostile.Mode, profile string, dis
 }
 
 // runHostileAt runs one profile against a running hostile target and returns what it did.
-func runHostileAt(t *testing.T, bin string, srv *hostile.Server, profile string, discovery bool) *measuredRun {
+func runHostileAt(t *testing.T, bin string, srv *hostile.Server, profile string, discovery bool, extra ...string) *measuredRun {
 	mode := srv.Mode
 	dir := t.TempDir()
 	cfg := writeHostileConfig(t, dir, srv, profile, discovery)
 	out := filepath.Join(dir, "out")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfg, "--no-color", "-v=false",
-		"--junit", filepath.Join(out, "junit.xml"), "--json", filepath.Join(out, "run.json"), "--html", filepath.Join(out, "run.html"))
+	args := append([]string{"run", "--config", cfg, "--no-color", "-v=false",
+		"--junit", filepath.Join(out, "junit.xml"), "--json", filepath.Join(out, "run.json"), "--html", filepath.Join(out, "run.html")}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	parentHWM := vmHWM("self")
