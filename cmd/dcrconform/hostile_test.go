@@ -216,7 +216,10 @@ func checkHostileRun(t *testing.T, root string, r *measuredRun, mode hostile.Mod
 				t.Errorf("%s failed without naming the fault (all of %q):\n%s", s.ID, phrases, s.Reason)
 			}
 		case s.Skipped():
-			if len(s.Exchanges) > 0 || strings.Contains(s.Reason, "inconclusive") {
+			// One deviation, one failure: a spec may skip once it reached the target when its check does
+			// not apply to what the bank answered (RFC-REG-003 without credentials in the answer), never
+			// as inconclusive while the fault is named by no failure.
+			if strings.Contains(s.Reason, "inconclusive") || (len(s.Exchanges) > 0 && failed == 0 && s.ID != "RFC-REG-003") {
 				t.Errorf("%s reached the target and was skipped: %s", s.ID, s.Reason)
 			}
 		}

@@ -109,9 +109,13 @@ func DistinctAtOnce(f *framework.Framework, read, update, del []string) {
 			c.Add(fmt.Sprintf("201 to each of %d distinct registrations sent at once", n), "request %d: %v", i+1, a.Err)
 			continue
 		}
-		obj, _ := a.Resp.JSONObject()
+		obj, jerr := a.Resp.JSONObject()
 		id, _ := obj["client_id"].(string)
 		switch first, dup := owner[id]; {
+		case a.Resp.Status/100 == 2 && jerr != nil: // the answer itself is unreadable: say why
+			c.On(a.Resp).Add(fmt.Sprintf("each of %d distinct registrations sent at once accepted (201) with a client_id", n), "request %d: %s: %v", i+1, a.Resp.StatusText(), jerr)
+		case a.Resp.Status/100 == 2 && len(framework.MetadataTypeErrors(obj)) > 0:
+			c.On(a.Resp).Add(fmt.Sprintf("each of %d distinct registrations sent at once accepted (201) with a client_id", n), "request %d: %s: %s", i+1, a.Resp.StatusText(), strings.Join(framework.MetadataTypeErrors(obj), "; "))
 		case a.Resp.Status/100 != 2 || id == "":
 			c.On(a.Resp).Add(fmt.Sprintf("each of %d distinct registrations sent at once accepted (201) with a client_id", n), "request %d: %s: %s", i+1, a.Resp.StatusText(), a.Resp.Excerpt(200))
 		case dup:
