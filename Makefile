@@ -33,8 +33,8 @@ selftest:
 catalogue:
 	$(GO) run ./cmd/dcrconform list --format markdown > fixtures/CATALOGUE.md
 	$(GO) run ./cmd/dcrconform list --coverage --format markdown > out.coverage.md
-	awk '/<!-- coverage:start -->/{print; while((getline l < "out.coverage.md")>0) print l; skip=1; next} /<!-- coverage:end -->/{skip=0} !skip' README.md > README.md.new
-	mv README.md.new README.md; rm -f out.coverage.md
+	awk '/<!-- coverage:start -->/{print; while((getline l < "out.coverage.md")>0) print l; skip=1; next} /<!-- coverage:end -->/{skip=0} !skip' fixtures/requirements/README.md > out.readme.md
+	mv out.readme.md fixtures/requirements/README.md; rm -f out.coverage.md
 
 clean:
 	rm -rf bin out

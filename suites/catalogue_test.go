@@ -71,7 +71,7 @@ func TestFAPIOnlySpecsAreLabelled(t *testing.T) {
 	}
 }
 
-const readme = "../README.md"
+const readme = "../fixtures/requirements/README.md" // the coverage table, beside the register
 
 // TestReadmeCoverageIsCurrent keeps README.md's coverage table in step with the register and the specs.
 // Regenerate it with `make catalogue`.

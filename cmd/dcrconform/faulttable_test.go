@@ -104,25 +104,25 @@ func checkFaultTable(t *testing.T, readme string, rows []faultRow) {
 	doc := string(data)
 	i, j := strings.Index(doc, faultTableBegin), strings.Index(doc, faultTableEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no fault table between %q and %q", faultTableBegin, faultTableEnd)
+		t.Fatalf("harness/hostile/README.md has no fault table between %q and %q", faultTableBegin, faultTableEnd)
 	}
 	table := faultTable(rows)
 	if os.Getenv("DCRCONFORM_UPDATE_README") != "" {
 		if err := os.WriteFile(readme, []byte(doc[:i]+table+doc[j+len(faultTableEnd):]), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("README.md fault table rewritten:\n%s", table)
+		t.Logf("harness/hostile/README.md fault table rewritten:\n%s", table)
 		return
 	}
 	have := strings.Split(doc[i:j+len(faultTableEnd)], "\n")
 	want := strings.Split(table, "\n")
 	if len(have) != len(want) {
-		t.Errorf("README.md's fault table has %d lines, the run gives %d; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileTargets ./cmd/dcrconform/\n%s", len(have), len(want), table)
+		t.Errorf("harness/hostile/README.md's fault table has %d lines, the run gives %d; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileTargets ./cmd/dcrconform/\n%s", len(have), len(want), table)
 		return
 	}
 	for k := range want {
 		if stable(have[k]) != stable(want[k]) || (k >= 3 && k-3 < len(rows) && !containsAll(messageCell(have[k]), rows[k-3].phrases)) {
-			t.Errorf("README.md's fault table is stale; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileTargets ./cmd/dcrconform/\nREADME: %s\nrun:    %s", have[k], want[k])
+			t.Errorf("harness/hostile/README.md's fault table is stale; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileTargets ./cmd/dcrconform/\nREADME: %s\nrun:    %s", have[k], want[k])
 		}
 	}
 }

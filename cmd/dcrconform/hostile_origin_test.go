@@ -96,7 +96,7 @@ func TestHostileOrigins(t *testing.T) {
 		t.Log("not every fault ran with this tree's binary: the README's table is not checked")
 		return
 	}
-	checkOriginTable(t, filepath.Join(root, "README.md"), lines)
+	checkOriginTable(t, filepath.Join(root, "harness", "hostile", "README.md"), lines)
 }
 
 // checkNothingReceived: the second listener accepted no connection; a request that reached it is
@@ -201,7 +201,7 @@ func checkOriginTable(t *testing.T, readme string, lines []string) {
 	doc := string(data)
 	i, j := strings.Index(doc, originTableBegin), strings.Index(doc, originTableEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no origin table between %q and %q", originTableBegin, originTableEnd)
+		t.Fatalf("harness/hostile/README.md has no origin table between %q and %q", originTableBegin, originTableEnd)
 	}
 	table := originTableBegin + "\n| fault | `hostile` mode | time to end, specs (uk, rfc7591) | what the second listener got (uk, rfc7591) | exit | what the report says (uk, first spec naming the rule) |\n|---|---|---|---|---|---|\n" +
 		strings.Join(lines, "\n") + "\n" + originTableEnd
@@ -209,7 +209,7 @@ func checkOriginTable(t *testing.T, readme string, lines []string) {
 		if err := os.WriteFile(readme, []byte(doc[:i]+table+doc[j+len(originTableEnd):]), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("README.md origin table rewritten:\n%s", table)
+		t.Logf("harness/hostile/README.md origin table rewritten:\n%s", table)
 		return
 	}
 	stableCells := func(line string) string {
@@ -221,12 +221,12 @@ func checkOriginTable(t *testing.T, readme string, lines []string) {
 	}
 	have, want := strings.Split(doc[i:j+len(originTableEnd)], "\n"), strings.Split(table, "\n")
 	if len(have) != len(want) {
-		t.Errorf("README.md's origin table has %d lines, the run gives %d; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileOrigins ./cmd/dcrconform/\n%s", len(have), len(want), table)
+		t.Errorf("harness/hostile/README.md's origin table has %d lines, the run gives %d; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileOrigins ./cmd/dcrconform/\n%s", len(have), len(want), table)
 		return
 	}
 	for k := range want {
 		if stableCells(have[k]) != stableCells(want[k]) {
-			t.Errorf("README.md's origin table is stale; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileOrigins ./cmd/dcrconform/\nREADME: %s\nrun:    %s", have[k], want[k])
+			t.Errorf("harness/hostile/README.md's origin table is stale; regenerate it with DCRCONFORM_UPDATE_README=1 go test -run TestHostileOrigins ./cmd/dcrconform/\nREADME: %s\nrun:    %s", have[k], want[k])
 		}
 	}
 }

@@ -119,7 +119,7 @@ func TestHostileTargets(t *testing.T) {
 		t.Log("not every fault ran (-run selected some, or a run failed): the README's table is not checked")
 		return
 	}
-	checkFaultTable(t, filepath.Join(root, "README.md"), rows)
+	checkFaultTable(t, filepath.Join(root, "harness", "hostile", "README.md"), rows)
 }
 
 // runHostile runs one profile against one fault and returns what it did.

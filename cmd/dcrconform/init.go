@@ -250,7 +250,7 @@ func starterConfig(p initParams) string {
 	}
 	w("# dcrconform configuration for %s.\n", registryEntry(p.Profile).Description)
 	w("# Written by `dcrconform init %s`. Relative paths are relative to this file.\n", flags)
-	w("# Every field is described in README.md, \"Configuration reference\".\n")
+	w("# Every field is described in fixtures/examples/README.md, \"Configuration reference\", in a dcrconform checkout.\n")
 	w("profile: %s\n", p.Profile)
 	w("target:\n  name: My bank                      # shown in reports\n")
 	regPath := bank.RegistrationPath(p.Profile)

@@ -38,27 +38,27 @@ func SyncREADME(t *testing.T, key, section string) {
 	text := string(data)
 	i, j := strings.Index(text, begin), strings.Index(text, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q markers for the %s table", strings.TrimSpace(begin), end, key)
+		t.Fatalf("suites/interop/README.md has no %q ... %q markers for the %s table", strings.TrimSpace(begin), end, key)
 	}
 	current := text[i+len(begin) : j]
 	if current == section {
 		return
 	}
 	if !update {
-		t.Errorf("README.md's Interoperability table of %s is out of date; rerun this test with %s=1 to rewrite it. It should read:\n%s", key, UpdateEnv, section)
+		t.Errorf("suites/interop/README.md's Interoperability table of %s is out of date; rerun this test with %s=1 to rewrite it. It should read:\n%s", key, UpdateEnv, section)
 		return
 	}
 	out := text[:i+len(begin)] + section + text[j:]
 	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("README.md: rewrote the Interoperability table of %s", key)
+	t.Logf("suites/interop/README.md: rewrote the Interoperability table of %s", key)
 }
 
 // readmePath is the module's README.md.
 func readmePath() (string, error) {
 	root, err := moduleRoot()
-	return filepath.Join(root, "README.md"), err
+	return filepath.Join(root, "suites", "interop", "README.md"), err
 }
 
 // moduleRoot is the folder of go.mod, found by walking up from the test's folder.

@@ -23,10 +23,10 @@ const (
 var server = interop.Server{
 	Key: "authlib", Name: "Authlib",
 	Setup: "Debian's `python3-authlib` and `python3-flask`, run by `/usr/bin/python3` behind " +
-		"[suites/interop/testdata/authlib_app.py](suites/interop/testdata/authlib_app.py), a Flask app on Authlib's own " +
+		"[suites/interop/testdata/authlib_app.py](../../suites/interop/testdata/authlib_app.py), a Flask app on Authlib's own " +
 		"`ClientRegistrationEndpoint` and `ClientConfigurationEndpoint`, on loopback over HTTP: client_credentials " +
 		"with client_secret_basic or private_key_jwt, an initial access token, scopes `read` and `write`. " +
-		"Config: [fixtures/examples/authlib.yaml](fixtures/examples/authlib.yaml).",
+		"Config: [fixtures/examples/authlib.yaml](../../fixtures/examples/authlib.yaml).",
 }
 
 // authlibVersion is the installed Authlib's version; the test fails without Authlib and Flask (CI

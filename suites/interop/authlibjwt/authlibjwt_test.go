@@ -16,7 +16,7 @@ import (
 var server = interop.Server{
 	Key: "authlib-private-key-jwt", Name: "Authlib",
 	Setup: "The Authlib app above, with clients registered for `private_key_jwt` (a key each, its public half as `jwks`). " +
-		"Config: [fixtures/examples/authlib-private-key-jwt.yaml](fixtures/examples/authlib-private-key-jwt.yaml).",
+		"Config: [fixtures/examples/authlib-private-key-jwt.yaml](../../fixtures/examples/authlib-private-key-jwt.yaml).",
 }
 
 func TestRFC7591AgainstAuthlibPrivateKeyJWT(t *testing.T) {

@@ -23,7 +23,7 @@ var server = interop.Server{
 	Setup: "`" + hydrabuild.Module + "@" + hydrabuild.Version + "` from the Go module proxy, built once per machine into the user cache folder " +
 		"(`go run ./suites/interop/cmd/hydrabuild`), run as `hydra serve all --dev` on loopback over HTTP with `DSN=memory` and " +
 		"`oidc.dynamic_client_registration.enabled=true`; no initial access token. Config: " +
-		"[fixtures/examples/hydra.yaml](fixtures/examples/hydra.yaml) (Hydra's discovery names no registration endpoint: " +
+		"[fixtures/examples/hydra.yaml](../../fixtures/examples/hydra.yaml) (Hydra's discovery names no registration endpoint: " +
 		"`target.registration_endpoint` gives it).",
 }
 
