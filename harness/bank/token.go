@@ -78,7 +78,7 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 	if cert != nil && !b.has("token-unbound") && !b.cfg.Choices.UnboundTokens {
 		tok.thumbprint = pki.Thumbprint(cert)
 	}
-	checkLive := !c.deleted // deleted already: token-for-deleted-client let it through
+	checkLive := !c.deleted              // deleted already: token-for-deleted-client let it through
 	if b.has("token-check-then-issue") { // authenticated, a window, then issued without looking again
 		holdFor(r.Context(), raceWindow)
 		checkLive = false
