@@ -73,62 +73,34 @@ func Sign(claims any, k Key, typ string) (string, error) {
 
 // SignAs is Sign with an explicit algorithm (for example RS256 with an RSA key that normally signs PS256).
 func SignAs(claims any, k Key, alg jose.SignatureAlgorithm, typ string) (string, error) {
-	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: k.Signer}, opts)
-	if err != nil {
-		return "", fmt.Errorf("signer %s: %w", alg, err)
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("marshal claims: %w", err)
-	}
-	opcount.Signed(k.Signer.Public())
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
-	}
-	return jws.CompactSerialize()
+	return sign(claims, k, alg, typ, &jose.SignerOptions{}, nil)
 }
 
 // SignEmbeddingJWK is Sign with k's public key embedded in the JOSE header as jwk (RFC 7515 section
 // 4.1.3), beside its kid: a signature any recipient can check without knowing the key beforehand, which
 // proves nothing of who signed.
 func SignEmbeddingJWK(claims any, k Key, typ string) (string, error) {
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.Alg, Key: k.Signer}, opts)
-	if err != nil {
-		return "", fmt.Errorf("signer %s: %w", k.Alg, err)
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("marshal claims: %w", err)
-	}
-	opcount.Signed(k.Signer.Public())
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
-	}
-	return jws.CompactSerialize()
+	return sign(claims, k, k.Alg, typ, &jose.SignerOptions{EmbedJWK: true}, nil)
 }
 
 // SignWithHeaders is Sign with extra JOSE header parameters (for example jku or x5u, RFC 7515 section 4.1).
 func SignWithHeaders(claims any, k Key, typ string, extra map[string]any) (string, error) {
-	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
+	return sign(claims, k, k.Alg, typ, &jose.SignerOptions{}, extra)
+}
+
+// sign serialises claims as a compact JWS signed with k and alg, with kid, typ and the extra header
+// parameters in the header.
+func sign(claims any, k Key, alg jose.SignatureAlgorithm, typ string, opts *jose.SignerOptions, extra map[string]any) (string, error) {
+	opts = opts.WithHeader(jose.HeaderKey("kid"), k.KeyID)
 	for name, v := range extra {
 		opts = opts.WithHeader(jose.HeaderKey(name), v)
 	}
 	if typ != "" {
 		opts = opts.WithType(jose.ContentType(typ))
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.Alg, Key: k.Signer}, opts)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: k.Signer}, opts)
 	if err != nil {
-		return "", fmt.Errorf("signer %s: %w", k.Alg, err)
+		return "", fmt.Errorf("signer %s: %w", alg, err)
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
