@@ -278,7 +278,7 @@ func TestContainerFlagErrors(t *testing.T) {
 		{[]string{"--config", cfg, "--image", "y"}, "container block already"},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := runSuites(append(c.args, "--junit", ""), &stdout, &stderr); code != exitUsage {
+		if code := runCommand(append(c.args, "--junit", ""), &stdout, &stderr); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", c.args, code, exitUsage, stderr.String())
 		}
 		if !strings.Contains(stderr.String(), c.want) {

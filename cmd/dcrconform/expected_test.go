@@ -85,7 +85,7 @@ func TestExpectedFailuresFileErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr strings.Builder
-	if code := runSuites([]string{"--expected-failures", list}, &stdout, &stderr); code != exitUsage {
+	if code := runCommand([]string{"--expected-failures", list}, &stdout, &stderr); code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
 	}
 	for _, want := range []string{"expected_failures[0].reason is required", `expected_failures[1].expires "soon" is not a date`} {

@@ -14,7 +14,8 @@ import (
 
 type stringList = runner.StringList
 
-func runSuites(args []string, stdout, stderr io.Writer) int {
+// runCommand is `dcrconform run`: its flags, then the run itself (suites/runner).
+func runCommand(args []string, stdout, stderr io.Writer) int {
 	o, code, ok := parseRunFlags(args, stdout, stderr)
 	if !ok {
 		return code
