@@ -69,8 +69,9 @@ func TestBenchComparesProcs(t *testing.T) {
 	if !two.Passed || two.Ran != one.Ran {
 		t.Errorf("--procs 2 ran %d specs (passed %v), --procs 1 ran %d", two.Ran, two.Passed, one.Ran)
 	}
-	// Every spec's handshakes happen in the children: the parent alone makes one or two.
-	if two.Counts[opcount.TLSHandshake] < one.Counts[opcount.TLSHandshake] {
+	// Every spec's handshakes happen in the children: the parent alone makes one or two. How many
+	// connections each run reuses depends on timing, so the two counts are compared loosely.
+	if h1, h2 := one.Counts[opcount.TLSHandshake], two.Counts[opcount.TLSHandshake]; h2 <= 2 || 2*h2 < h1 {
 		t.Errorf("--procs 2 counted %d full TLS handshakes, --procs 1 %d: the children's are missing", two.Counts[opcount.TLSHandshake], one.Counts[opcount.TLSHandshake])
 	}
 }
