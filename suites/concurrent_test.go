@@ -64,12 +64,8 @@ func TestConcurrentSpecsCatchTheirRaces(t *testing.T) {
 			t.Errorf("concurrent spec %s is caught by no defect", id)
 		}
 	}
-	dir := t.TempDir()
-	bin := buildDcrconform(t, dir)
-	poolPath := filepath.Join(dir, "pool.pem")
-	if err := testKeys(t).Save(poolPath); err != nil {
-		t.Fatal(err)
-	}
+	bin, poolPath := childBinary(t)
+	dir := t.TempDir() // the runs' reports
 	start := time.Now()
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup

@@ -30,12 +30,8 @@ func TestVerdictsDoNotDependOnOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
 	}
-	dir := t.TempDir()
-	bin := buildDcrconform(t, dir)
-	poolPath := filepath.Join(dir, "pool.pem")
-	if err := testKeys(t).Save(poolPath); err != nil {
-		t.Fatal(err)
-	}
+	bin, poolPath := childBinary(t)
+	dir := t.TempDir()            // the runs' reports
 	orders := map[string]bool{}   // the orders the seeds gave the specs (of the first defect's runs)
 	orderOf := map[int64]string{} // each seed's order, which the second defect's runs must replay
 	for n, defect := range stateDefects {

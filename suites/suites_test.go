@@ -116,12 +116,7 @@ func TestDefectsAreCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
 	}
-	dir := t.TempDir()
-	bin := buildDcrconform(t, dir)
-	poolPath := filepath.Join(dir, "pool.pem")
-	if err := testKeys(t).Save(poolPath); err != nil {
-		t.Fatal(err)
-	}
+	bin, poolPath := childBinary(t)
 	start := time.Now()
 	results := suites.SelfTest(context.Background(), suites.DefectCatches, suites.CommandRunner(bin, poolPath, 3*time.Minute), 2)
 	for _, r := range results {
@@ -152,6 +147,19 @@ func sameIDs(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
+// childBinary builds the dcrconform binary the child runs use, and saves the test's RSA keys beside it
+// as the pool those runs reuse.
+func childBinary(t *testing.T) (bin, poolPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin = buildDcrconform(t, dir)
+	poolPath = filepath.Join(dir, "pool.pem")
+	if err := testKeys(t).Save(poolPath); err != nil {
+		t.Fatal(err)
+	}
+	return bin, poolPath
+}
+
 // buildDcrconform builds the dcrconform binary (without the race detector) into dir.
 func buildDcrconform(t *testing.T, dir string) string {
 	t.Helper()
@@ -170,12 +178,7 @@ func TestUKVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
 	}
-	dir := t.TempDir()
-	bin := buildDcrconform(t, dir)
-	poolPath := filepath.Join(dir, "pool.pem")
-	if err := testKeys(t).Save(poolPath); err != nil {
-		t.Fatal(err)
-	}
+	bin, poolPath := childBinary(t)
 	for _, v := range []string{"3.1", "3.2"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		out, err := exec.CommandContext(ctx, bin, "run", "--profile", "uk", "--uk-version", v, "--key-pool", poolPath,
