@@ -29,6 +29,7 @@ type CoverageSource struct {
 	Source, Title                      string
 	File                               string // the register file, fixtures/requirements/<File>
 	Read                               int    // documents and pages the file says were read (its read list)
+	Sentences                          int    // normative sentences of the texts read whole (its swept list); 0: not swept
 	Sections                           int    // distinct sections of the source its entries quote
 	Entries                            int    // every entry, whoever it binds
 	Rows                               []CoverageRow
@@ -48,7 +49,7 @@ func coverageOf(cat []framework.Scenario, reg *requirements.Register) []Coverage
 	}
 	var out []CoverageSource
 	for _, src := range reg.Sources {
-		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Entries: len(src.Requirements)}
+		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Sentences: src.SentencesRead(), Entries: len(src.Requirements)}
 		sections := map[string]bool{}
 		for _, q := range src.Requirements {
 			sections[q.Section] = true
@@ -143,6 +144,9 @@ func CoverageText(cov []CoverageSource) string {
 		fmt.Fprintf(&b, "%s: %s\n", cs.Source, cs.Title)
 		fmt.Fprintf(&b, "  read: %d documents or pages (the read list of fixtures/requirements/%s); %d entries quoting %d sections, %d binding the client or directory\n",
 			cs.Read, cs.File, cs.Entries, cs.Sections, cs.OtherSide)
+		if cs.Sentences > 0 {
+			fmt.Fprintf(&b, "  swept: %d normative sentences in the texts read whole (the swept list), each quoted by an entry\n", cs.Sentences)
+		}
 		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not observable (reason given), %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
 		for _, r := range cs.Rows {
 			q := r.Requirement
@@ -168,12 +172,17 @@ func CoverageText(cov []CoverageSource) string {
 // CoverageMarkdown renders the per-source summary table kept in README.md.
 func CoverageMarkdown(cov []CoverageSource) string {
 	var b strings.Builder
-	b.WriteString("| source | documents read | sections quoted | entries | client or directory | bank-side | checked | not observable | gaps |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| source | documents read | normative sentences read | sections quoted | entries | client or directory | bank-side | checked | not observable | gaps |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var t CoverageSource
 	for _, cs := range cov {
-		fmt.Fprintf(&b, "| %s (%s) | %d | %d | %d | %d | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Read, cs.Sections, cs.Entries,
+		sentences := "not swept"
+		if cs.Sentences > 0 {
+			sentences = fmt.Sprint(cs.Sentences)
+		}
+		fmt.Fprintf(&b, "| %s (%s) | %d | %s | %d | %d | %d | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Read, sentences, cs.Sections, cs.Entries,
 			cs.OtherSide, cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
 		t.Read += cs.Read
+		t.Sentences += cs.Sentences
 		t.Sections += cs.Sections
 		t.Entries += cs.Entries
 		t.OtherSide += cs.OtherSide
@@ -182,7 +191,7 @@ func CoverageMarkdown(cov []CoverageSource) string {
 		t.NotCheckable += cs.NotCheckable
 		t.Gaps += cs.Gaps
 	}
-	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d | %d | %d | %d | %d |\n", t.Read, t.Sections, t.Entries, t.OtherSide, t.Total, t.Checked, t.NotCheckable, t.Gaps)
+	fmt.Fprintf(&b, "| **all** | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", t.Read, t.Sentences, t.Sections, t.Entries, t.OtherSide, t.Total, t.Checked, t.NotCheckable, t.Gaps)
 	return b.String()
 }
 
