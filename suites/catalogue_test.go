@@ -98,3 +98,39 @@ func TestSpecsEnforceTheEntriesTheyCite(t *testing.T) {
 		t.Error(bad)
 	}
 }
+
+// unprovenByDefect are checked entries no reference bank defect can prove, with why. The list may only
+// shrink.
+var unprovenByDefect = map[string]string{
+	"OIDD-3":                 "a discovery document without issuer or token_endpoint stops the run at set-up (the runner names what is missing) before any spec",
+	"OBIE-DCR-3.3-DISCOVERY": "the embedded target finds its registration endpoint by discovery: a bank not advertising it stops the run at set-up; a configured target stating its endpoints reaches UK-DISC-001",
+}
+
+// TestEveryCheckedEntryIsProven: every bank-side entry a spec checks is cited by a spec that some
+// reference bank defect is expected to fail (or warn): the check is shown to catch a breach.
+func TestEveryCheckedEntryIsProven(t *testing.T) {
+	proven := map[string]bool{}
+	for _, catches := range []map[string][]string{suites.DefectCatches, suites.DefectWarns} {
+		for _, ids := range catches {
+			for _, id := range ids {
+				proven[id] = true
+			}
+		}
+	}
+	for _, cs := range suites.Coverage() {
+		for _, r := range cs.Rows {
+			if r.State != suites.Checked {
+				continue
+			}
+			id := r.Requirement.ID
+			ok := slices.ContainsFunc(r.Specs, func(s string) bool { return proven[s] })
+			_, excused := unprovenByDefect[id]
+			switch {
+			case !ok && !excused:
+				t.Errorf("%s (%s) is checked by %v, but no reference bank defect is expected to fail any of them: add one", id, r.Requirement.Level, r.Specs)
+			case ok && excused:
+				t.Errorf("%s is now proven by a defect: drop it from unprovenByDefect", id)
+			}
+		}
+	}
+}

@@ -105,6 +105,8 @@ var DefectCatches = map[string][]string{
 	"rfc7592-omit-registration-token":        {"RFC-REG-001"},
 	"rfc7592-put-overwrites-secret":          {"RFC-PUT-N06"},
 	"rfc7592-read-omits-registration-token":  {"RFC-GET-002"},
+	"ssa-echo-decoded":                       {"UK-REG-006"},
+	"read-omits-software-id":                 {"UK-GET-001"},
 	"rfc7592-rotate-without-storing":         {"RFC-PUT-002"},
 	"skip-request-signature":                 {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02", "UK-PUT-N08", "UK-REG-N23", "UK-REG-N60", "UK-REG-N54"}, // N23: revocation moves the keys; N54: crit is checked when the JWS is verified
 	"skip-ssa-signature":                     {"UK-REG-N01", "CDR-REG-N03", "GEN-REG-N01", "IS-REG-N03", "UK-REG-N46", "CDR-REG-N13"},

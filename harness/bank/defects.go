@@ -126,6 +126,8 @@ var defectCatalogue = map[string]string{
 	"is-skip-basic-auth":                    "Identity Server: registers without the administrator's HTTP Basic credentials, or with wrong ones",
 	"is-omit-ext-fields":                    "Identity Server: leaves the ext_* members out of the client information response",
 	"omit-client-secret-expires-at":         "issues a client_secret without client_secret_expires_at",
+	"ssa-echo-decoded":                      "returns the software_statement of a registration decoded (its claims as an object), not the JWT it was sent",
+	"read-omits-software-id":                "answers a read (GET) without the registered software_id (kept apart from the rest of the metadata)",
 	"rfc7591-skip-initial-access-token":     "RFC 7591: registers without a valid initial access token when one is required",
 	"rfc7591-allow-jwks-and-jwks-uri":       "RFC 7591: accepts a registration carrying both jwks and jwks_uri",
 	"rfc7592-omit-registration-token":       "RFC 7592: answers a registration without registration_access_token and registration_client_uri",

@@ -369,3 +369,14 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 func sprint(v any) string { return fmt.Sprint(v) }
+
+// requestSSA is the software_statement a signed registration request carries.
+func requestSSA(t testing.TB, requestJWT string) string {
+	t.Helper()
+	claims, ok := decodedClaims(requestJWT).(map[string]any)
+	if !ok {
+		t.Fatalf("the request %.40s… does not decode", requestJWT)
+	}
+	ssa, _ := claims["software_statement"].(string)
+	return ssa
+}

@@ -2,6 +2,8 @@ package bank
 
 import (
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -158,6 +160,12 @@ const (
 // members the dialect adds (client_secret, RFC 7592 registration token and URI, Identity Server's ext_*).
 func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map[string]any {
 	out := c.response()
+	if op == opCreate && b.has("ssa-echo-decoded") {
+		out["software_statement"] = decodedClaims(out["software_statement"])
+	}
+	if op == opRead && b.has("read-omits-software-id") {
+		delete(out, "software_id")
+	}
 	if d.issuedAtString {
 		out["client_id_issued_at"] = strconv.FormatInt(c.issuedAt, 10)
 	}
@@ -193,6 +201,21 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 		}
 	}
 	return out
+}
+
+// decodedClaims is a compact JWT's payload as an object (the JWT itself where it does not decode).
+func decodedClaims(token any) any {
+	s, _ := token.(string)
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return token
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		return token
+	}
+	return claims
 }
 
 // hasScope reports whether a space-separated scope holds want.

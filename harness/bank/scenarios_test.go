@@ -315,6 +315,16 @@ func registrationScenarios() []scenario {
 			run: registerWith(set("grant_types", []string{"client_credentials", "password"}))},
 		{name: "response type token", want: badMeta, defects: map[string]string{"accept-unsupported-response-type": created},
 			run: registerWith(set("response_types", []string{"token"}))},
+		{name: "software_statement returned as sent", want: "201 unmodified", defects: map[string]string{"ssa-echo-decoded": "201 modified"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				body := f.requestJWT(t, sw, s.URL, nil)
+				r := register(t, s, sw.client, body)
+				if got, _ := r.body["software_statement"].(string); got != "" && got == requestSSA(t, body) {
+					return r.outcome() + " unmodified"
+				}
+				return r.outcome() + " modified"
+			}},
 		{name: "application type native", want: badMeta, defects: map[string]string{"accept-bad-application-type": created},
 			run: registerWith(set("application_type", "native"))},
 		{name: "id_token alg none", want: badMeta, run: registerWith(set("id_token_signed_response_alg", "none"))},
@@ -512,6 +522,14 @@ func managementScenarios() []scenario {
 		{name: "GET own registration", want: "200", run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
 			return manage(t, s, sw.client, http.MethodGet, id, tok, "").outcome()
 		})},
+		{name: "GET own registration: its software_id", want: "200 software_id", defects: map[string]string{"read-omits-software-id": "200 "},
+			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, tok string) string {
+				r := manage(t, s, sw.client, http.MethodGet, id, tok, "")
+				if _, ok := r.body["software_id"].(string); ok {
+					return r.outcome() + " software_id"
+				}
+				return r.outcome() + " "
+			})},
 		{name: "GET without a certificate", want: noClient, run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
 			return manage(t, s, f.httpClient(t, nil), http.MethodGet, id, tok, "").outcome()
 		})},
