@@ -56,7 +56,7 @@ failed, 2 a usage or configuration error.`, stdout, stderr)
 	fs.StringVar(&o.KeyPool, "key-pool", "", "embedded default only: PEM file of RSA keys to reuse instead of generating one per software (for self-tests)")
 	fs.Var((*stringList)(&o.Focus), "focus", "run only specs whose ID or title contains this (repeatable)")
 	fs.Var((*stringList)(&o.Defects), "defect", "embedded default only: switch on a reference bank defect (repeatable)")
-	fs.StringVar(&o.UKVersion, "uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3) the uk specs are run at (a config gives target.version)")
+	fs.StringVar(&o.UKVersion, "uk-version", "", "embedded default only: the UK OBIE DCR version (3.1, 3.2, 3.3 default, 3.4) the uk specs are run at (a config gives target.version)")
 	fs.Var((*stringList)(&o.ChoiceArgs), "bank-choice", "embedded default only: a legal reference bank behaviour where the specs leave a choice, NAME=VALUE (repeatable): "+strings.Join(bank.ChoiceNames(), "; "))
 	o.Container = runner.AddContainerFlags(fs.FlagSet)
 	if code, ok := fs.parse(args); !ok {

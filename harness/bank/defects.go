@@ -65,6 +65,9 @@ var defectCatalogue = map[string]string{
 	"allow-duplicate-registration":     "registers the same software_id again while an earlier client exists",
 	"v31-jwt-only":                     "UK DCR 3.1 endpoint: refuses application/jose, the content type 3.1 defines",
 	"v31-subject-dn-only":              "UK DCR 3.1 endpoint: reads tls_client_auth_subject_dn (3.2) instead of 3.1's tls_client_auth_dn",
+	"v34-application-type-mobile":      "UK DCR 3.4 endpoint: keeps 3.3's application_type codes, registering mobile (which 3.4 no longer lists) and refusing native",
+	"v34-subject-dn-any-order":         "UK DCR 3.4 endpoint: registers a tls_client_auth_subject_dn in any attribute order (as 3.3 allowed) and answers it as sent, the CN last",
+	"v34-subject-dn-reversed":          "UK DCR 3.4 endpoint: answers tls_client_auth_subject_dn in X.509 order (C=GB,...,CN=...), not 3.4's CN-first form",
 	"ignore-tls-subject-dn":            "ignores tls_client_auth_subject_dn: registers one that is not the certificate's, and the token endpoint takes any certificate of the software",
 
 	// Registration transport and response.

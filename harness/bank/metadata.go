@@ -59,6 +59,9 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		if !ok || strings.TrimSpace(dn) == "" {
 			return reg, badMetadata("tls_client_auth needs %s", member)
 		}
+		if e := b.checkSubjectDNForm(d, member, dn); e != nil {
+			return reg, e
+		}
 		// Under the choice SubjectDNAtToken the token endpoint compares it instead (authenticateClient).
 		reg.ignoreDN = b.has("ignore-tls-subject-dn")
 		if cert != nil && !sameDN(dn, cert.Subject.String()) && !reg.ignoreDN && !b.cfg.Choices.SubjectDNAtToken {
@@ -77,8 +80,8 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		}
 	}
 
-	if appType, present := c["application_type"]; present && appType != "web" && !b.has("accept-bad-application-type") {
-		return reg, badMetadata("application_type %v is not supported: use web", appType)
+	if e := b.checkApplicationType(d, c); e != nil {
+		return reg, e
 	}
 	anyIDTokenAlg := b.has("accept-any-id-token-alg")
 	for _, name := range []string{"id_token_signed_response_alg", "request_object_signing_alg"} {
@@ -104,6 +107,9 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		if v, present := c[name]; present {
 			reg.metadata[name] = v
 		}
+	}
+	if dn, ok := reg.metadata["tls_client_auth_subject_dn"].(string); ok {
+		reg.metadata["tls_client_auth_subject_dn"] = b.answeredSubjectDN(d, dn)
 	}
 	reg.metadata["software_id"] = info.softwareID
 	for name, v := range info.stated { // RFC 7591 section 3.1.1: the statement's value takes precedence

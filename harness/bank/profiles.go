@@ -15,7 +15,7 @@ import (
 
 // Profiles (DCR dialects) the bank serves, each at its own registration path.
 const (
-	ProfileUK      = "uk"      // UK OBIE DCR 3.3
+	ProfileUK      = "uk"      // UK OBIE DCR 3.3 (3.1, 3.2 and 3.4 at their own paths)
 	ProfileCDR     = "cdr"     // AU CDR DCR 0.2 (seed 001)
 	ProfileGeneric = "generic" // the generic accelerator's DCR 0.1 (seed 004)
 	ProfileIS      = "is"      // Identity Server DCR v1.1 (seed 000)
@@ -49,6 +49,7 @@ var (
 // name, path, body, SSA and authorisation; the rest is how the bank answers.
 var dialects = []*dialect{
 	of(ProfileUK, dialect{version: "3.3", authMethods: mtlsMethods}),
+	of(ProfileUK, dialect{version: "3.4", path: "/open-banking/v3.4/register", authMethods: mtlsMethods}),
 	of(ProfileUK, dialect{version: "3.2", path: "/open-banking/v3.2.0/register", authMethods: mtlsMethods}),
 	of(ProfileUK, dialect{version: "3.1", path: "/open-banking/v3.1.0/register", authMethods: mtlsMethods}),
 	of(ProfileCDR, dialect{authMethods: []string{"private_key_jwt"}}),
@@ -94,7 +95,7 @@ func RegistrationPath(profile string) string {
 	return ""
 }
 
-// RegistrationPathVersion is the registration endpoint path of a UK OBIE DCR version (3.1, 3.2, 3.3);
+// RegistrationPathVersion is the registration endpoint path of a UK OBIE DCR version (3.1, 3.2, 3.3, 3.4);
 // "" for an unknown one.
 func RegistrationPathVersion(version string) string {
 	for _, d := range dialects {

@@ -42,7 +42,7 @@ type Target struct {
 	Issuer               string  `json:"issuer"`
 	Audience             string  `json:"audience"`
 	AssertionAudience    string  `json:"assertion_audience"` // aud of client assertions: both (default), token_endpoint or issuer
-	Version              string  `json:"version"`            // UK OBIE DCR version: 3.1, 3.2 or 3.3 (default)
+	Version              string  `json:"version"`            // UK OBIE DCR version: 3.1, 3.2, 3.3 (default) or 3.4
 	FAPI                 bool    `json:"fapi"`               // the bank implements FAPI: certificate-bound tokens are required
 	Scope                *string `json:"scope"`              // absent: the profile's default; "": no scope sent
 	CABundle             string  `json:"ca_bundle"`

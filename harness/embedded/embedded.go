@@ -26,7 +26,7 @@ type Options struct {
 	Logger  *slog.Logger
 	// KeySource supplies software keys from a pool instead of generating each (see harness/keypool).
 	KeySource func(keyType string) (crypto.Signer, error)
-	// UKVersion selects the UK OBIE DCR version (3.1, 3.2, 3.3) the uk profile is tested at; "" is 3.3.
+	// UKVersion selects the UK OBIE DCR version (3.1, 3.2, 3.3, 3.4) the uk profile is tested at; "" is 3.3.
 	UKVersion string
 	// Delay is added by the reference bank before every answer (a slow bank).
 	Delay time.Duration
@@ -115,7 +115,7 @@ func atUKVersion(tgt *target.Target, bankURL, version string) error {
 	}
 	path := bank.RegistrationPathVersion(version)
 	if path == "" {
-		return fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2 and 3.3", version)
+		return fmt.Errorf("UK DCR version %q: the reference bank serves 3.1, 3.2, 3.3 and 3.4", version)
 	}
 	tgt.Version = version
 	tgt.Profiles[bank.ProfileUK].Registration = bankURL + path

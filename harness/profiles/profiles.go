@@ -51,7 +51,8 @@ type Profile struct {
 	ManagementAuth   string   // Manage*
 	ManagementScope  string   // scope a management access token must carry ("" none)
 	Discovery        bool     // the bank publishes an OpenID discovery document the config may point at
-	Versions         []string // the versions target.version may name, the default last; nil: one version
+	Versions         []string // the versions target.version may name; nil: one version
+	DefaultVersion   string   // the version of a target without target.version (one of Versions)
 
 	RegistrationPath string // the registration endpoint on the reference bank
 }
@@ -61,7 +62,7 @@ var registry = []Profile{
 		Description: "a UK OBIE DCR 3.3 bank: signed JWT registrations carrying an SSA, over mutual TLS",
 		SSA:         ssa.ProfileUK, Body: BodyJWT, ContentType: JWTContentType, MTLS: true,
 		RegistrationAuth: RegAuthMTLS, ManagementAuth: ManageClientToken, Discovery: true,
-		Versions: []string{"3.1", "3.2", "3.3"}, RegistrationPath: "/open-banking/v3.3.0/register"},
+		Versions: []string{"3.1", "3.2", "3.3", "3.4"}, DefaultVersion: "3.3", RegistrationPath: "/open-banking/v3.3.0/register"},
 	{Name: "cdr", Title: "AU CDR DCR 0.2",
 		Description: "an Australian CDR data holder: SSAs from the CDR register, management with scope cdr:registration",
 		SSA:         ssa.ProfileCDR, Body: BodyJWT, ContentType: JWTContentType, MTLS: true,

@@ -108,7 +108,7 @@ const (
 type Target struct {
 	Name         string
 	Profile      string // the profile a configured target speaks; the embedded default serves them all
-	Version      string // UK OBIE DCR version the bank implements: 3.1, 3.2 or 3.3 ("" is 3.3)
+	Version      string // UK OBIE DCR version the bank implements: 3.1, 3.2, 3.3 or 3.4 ("" is 3.3)
 	Profiles     map[string]*ProfileSettings
 	DiscoveryURL string
 	Registration string // registration endpoint URL

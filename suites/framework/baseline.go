@@ -53,7 +53,7 @@ func (f *Framework) withAuthMethod(c Claims, sw *target.Software, method string)
 		c["token_endpoint_auth_signing_alg"] = string(sw.SigningKey.Alg)
 	case "tls_client_auth":
 		if sw.Transport != nil && sw.Transport.Leaf != nil {
-			c["tls_client_auth_subject_dn"] = sw.Transport.Leaf.Subject.String()
+			c["tls_client_auth_subject_dn"] = f.SubjectDN(sw.Transport.Leaf)
 		}
 	}
 	return c

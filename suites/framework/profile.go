@@ -56,7 +56,7 @@ type Profile struct {
 	Errors map[string][]string // Fault* -> accepted error codes
 	Skip   []string            // scenario IDs that do not apply
 
-	// Versions adjusts the profile for a target.version (UK OBIE DCR 3.1, 3.2, 3.3), before overrides.
+	// Versions adjusts the profile for a target.version (UK OBIE DCR 3.1, 3.2, 3.3, 3.4), before overrides.
 	Versions map[string]func(Profile) Profile
 
 	// Baseline is a valid registration request of the profile for sw: every negative changes one thing.

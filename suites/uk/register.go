@@ -14,10 +14,11 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			expectEchoedMetadata(f, reg)
 		})
 
-	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN, OBIE-DCR-3.1-TLS-DN",
-		"tls_client_auth with the certificate's subject DN is accepted", "201 with tls_client_auth"),
+	framework.ConformanceIt(positive("UK-REG-002", "register", "RFC8705-2.1.2, OBIE-DCR-3.3-TLS-DN, OBIE-DCR-3.1-TLS-DN, OBIE-DCR-3.4-TLS-DN-FORM",
+		"tls_client_auth with the certificate's subject DN is accepted (at 3.4 and answered CN-first)", "201 with tls_client_auth"),
 		func(f *framework.Framework) {
 			reg := registerTLSClientAuth(f, true)
+			expectDNOf34(f, reg.Metadata)
 			common.ExpectEchoed(f, reg.Claims, reg.Metadata, []string{"token_endpoint_auth_method", dnMember(f)})
 		})
 

@@ -183,7 +183,7 @@ func registerTLSClientAuth(f *framework.Framework, own bool) *framework.Registra
 	}
 	reg := register(sw, f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").
 		With("token_endpoint_auth_method", "tls_client_auth").
-		With(dnMember(f), sw.Transport.Leaf.Subject.String()))
+		With(dnMember(f), f.SubjectDN(sw.Transport.Leaf)))
 	reg.TLSClientAuth = true
 	return reg
 }
