@@ -31,6 +31,9 @@ var DefectCatches = map[string][]string{
 	"allow-tls11":                            {"UK-DISC-N01"},
 	"ssa-from-earlier-registration":          {"UK-REG-N45"},
 	"v31-subject-dn-only":                    {"UK-REG-002"},
+	"v34-application-type-mobile":            {"UK-REG-N31"},
+	"v34-subject-dn-any-order":               {"UK-REG-N61"},
+	"v34-subject-dn-reversed":                {"UK-REG-002"},
 	"ignore-software-id-mismatch":            {"UK-REG-N42"},
 	"redirect-prefix-match":                  {"UK-REG-N43"},
 	"accept-any-id-token-alg":                {"UK-REG-N44"},
@@ -301,8 +304,11 @@ func SelfTest(ctx context.Context, catches map[string][]string, run RunDefect, p
 // DefectVersions names the UK OBIE DCR version a defect lives at; its run tests the uk profile at that
 // version (the others at the default, 3.3).
 var DefectVersions = map[string]string{
-	"v31-jwt-only":        "3.1",
-	"v31-subject-dn-only": "3.1",
+	"v31-jwt-only":                "3.1",
+	"v31-subject-dn-only":         "3.1",
+	"v34-application-type-mobile": "3.4",
+	"v34-subject-dn-any-order":    "3.4",
+	"v34-subject-dn-reversed":     "3.4",
 }
 
 // CommandRunner runs each defect through a dcrconform binary: `bin run --defect D` against the

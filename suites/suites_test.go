@@ -172,14 +172,14 @@ func buildDcrconform(t *testing.T, dir string) string {
 	return bin
 }
 
-// TestUKVersions runs the uk specs against the reference bank at UK OBIE DCR 3.1 and 3.2 (3.3, the
+// TestUKVersions runs the uk specs against the reference bank at UK OBIE DCR 3.1, 3.2 and 3.4 (3.3, the
 // default, is TestConformance's): every one must pass.
 func TestUKVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration tier (needs whole runs of the built binary); go test -short leaves it out")
 	}
 	bin, poolPath := childBinary(t)
-	for _, v := range []string{"3.1", "3.2"} {
+	for _, v := range []string{"3.1", "3.2", "3.4"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		out, err := exec.CommandContext(ctx, bin, "run", "--profile", "uk", "--uk-version", v, "--key-pool", poolPath,
 			"--junit", "", "-v=false", "--no-color").CombinedOutput()

@@ -645,7 +645,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...)
+	return append(append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...), v34Scenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/dcrconform/dcrconform/fixtures/requirements"
+	dialects "github.com/dcrconform/dcrconform/harness/profiles"
 )
 
 // EntryWarning is the report entry of a check whose clause is a SHOULD that the bank did not meet, or a
@@ -37,7 +38,8 @@ func (w Warning) String() string {
 var classRank = map[string]int{requirements.ClassMay: 1, requirements.ClassShould: 2, requirements.ClassMust: 3}
 
 // levelOf is the requirement, with its level and class, that a check citing ids is held to: the
-// strongest of those the spec names, or of all of ids when the spec names none of them. With no ids,
+// strongest of those the spec names, or of all of ids when the spec names none of them, leaving out
+// entries of other UK DCR versions than the target's (OBIE-DCR-3.3-APPLICATION-TYPE at 3.4). With no ids,
 // the check is the spec's own, held to the strongest requirement the spec names. An ID the register
 // does not know is held to MUST.
 func (f *Framework) levelOf(ids ...string) (id, level, class string) {
@@ -51,6 +53,9 @@ func (f *Framework) levelOf(ids ...string) (id, level, class string) {
 		return "", requirements.ClassMust, requirements.ClassMust
 	}
 	register, err := requirements.Load()
+	if err == nil {
+		ids = f.atVersion(register, ids)
+	}
 	for _, candidate := range ids {
 		q, ok := requirements.Requirement{}, false
 		if err == nil {
@@ -103,4 +108,24 @@ func (c *Checks) AddFor(ids []string, expected, actualFormat string, args ...any
 // Warned reports whether a check below MUST level failed so far.
 func (c *Checks) Warned() bool {
 	return slices.ContainsFunc(c.list, func(m mismatch) bool { return m.class != requirements.ClassMust })
+}
+
+// atVersion leaves out of ids the register entries that name versions (UK DCR) other than the target's,
+// the profile's default when the target names none; ids unchanged when that would leave none.
+func (f *Framework) atVersion(register *requirements.Register, ids []string) []string {
+	version := ""
+	if f.Target != nil {
+		version = f.Target.Version
+	}
+	if p, ok := dialects.Lookup(f.Scenario.Profile); ok && version == "" {
+		version = p.DefaultVersion
+	}
+	kept := slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+		q, ok := register.Lookup(id)
+		return ok && len(q.Versions) > 0 && !slices.Contains(q.Versions, version)
+	})
+	if len(kept) == 0 {
+		return ids
+	}
+	return kept
 }

@@ -1,6 +1,10 @@
 package framework
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dcrconform/dcrconform/harness/target"
+)
 
 // A check is held to the strongest level among the requirements it cites that the spec names (all of
 // them when the spec names none), or, citing none, among those the spec names.
@@ -23,6 +27,18 @@ func TestLevelOf(t *testing.T) {
 		id, _, class := f.levelOf(tc.cites...)
 		if id != tc.id || class != tc.class {
 			t.Errorf("spec %q citing %v: held to %s (%s), want %s (%s)", tc.spec, tc.cites, id, class, tc.id, tc.class)
+		}
+	}
+}
+
+// A check citing entries of several UK DCR versions is held to the target's version's.
+func TestLevelOfVersion(t *testing.T) {
+	const spec = "OBIE-DCR-3.3-APPLICATION-TYPE, OBIE-DCR-3.4-APPLICATION-TYPE, RFC7591-3.2.2-METADATA"
+	for version, want := range map[string]string{"": "OBIE-DCR-3.3-APPLICATION-TYPE", "3.1": "OBIE-DCR-3.3-APPLICATION-TYPE",
+		"3.4": "OBIE-DCR-3.4-APPLICATION-TYPE"} {
+		f := &Framework{Scenario: Scenario{ID: "UK-REG-N31", Profile: "uk", Requirement: spec}, Target: &target.Target{Version: version}}
+		if id, _, _ := f.levelOf(); id != want {
+			t.Errorf("at version %q: held to %s, want %s", version, id, want)
 		}
 	}
 }
