@@ -42,7 +42,7 @@ func signAssertion(f *framework.Framework, key joseutil.Key, alg jose.SignatureA
 }
 
 var tokenFaults = []tokenFault{
-	{"UK-TOK-N02", "RFC7523-3-AUD, RFC7523-3.2", "a client assertion whose aud is not the token endpoint is refused",
+	{"UK-TOK-N02", "RFC7523-3-AUD, RFC7521-5.2-AUD, RFC7523-3.2", "a client assertion whose aud is not the token endpoint is refused",
 		assertionWith("aud", func(*framework.Framework, *framework.Registration) any {
 			return "https://another-bank.example.com/token"
 		}), nil, invalidClient},
@@ -54,13 +54,13 @@ var tokenFaults = []tokenFault{
 			}
 			return other
 		}), nil, invalidClient},
-	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7523-3.2", "an expired client assertion is refused",
+	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7521-5.2-EXP, RFC7523-3.2", "an expired client assertion is refused",
 		assertionWith("exp", func(*framework.Framework, *framework.Registration) any {
 			return time.Now().Add(-5 * time.Minute).Unix()
 		}), nil, invalidClient},
-	{"UK-TOK-N04", "RFC7523-3-SUB, RFC7523-3.2", "a client assertion whose sub is not its iss (the client_id) is refused",
+	{"UK-TOK-N04", "RFC7523-3-SUB, RFC7521-5.2-SUB, RFC7523-3.2", "a client assertion whose sub is not its iss (the client_id) is refused",
 		assertionWith("sub", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
-	{"UK-TOK-N06", "RFC7523-3-SIGNED, RFC7523-3.2", "a client assertion signed by a key not in the software's key set is refused",
+	{"UK-TOK-N06", "RFC7523-3-SIGNED, RFC7521-5.2-SIGNED, RFC7523-3.2", "a client assertion signed by a key not in the software's key set is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			return signAssertion(f, f.RogueKey(reg.Software), "", c)
 		}, nil, invalidClient},
@@ -71,7 +71,7 @@ var tokenFaults = []tokenFault{
 			}
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
-	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7523-3.2", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
+	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7521-5.2-ISS, RFC7523-3.2", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
 		assertionWith("iss", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
 	{"UK-TOK-N12", "RFC7523-3-VALID, RFC7523-3.2", "a client_assertion that is not a JWT is refused with invalid_client",
 		func(*framework.Framework, *framework.Registration, framework.Claims) string { return "not-a-jwt" }, nil, invalidClient},
@@ -82,13 +82,13 @@ var tokenFaults = []tokenFault{
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
-	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(f.RegisterBaseline())
 		})
 
-	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1, RFC6749-5.1-NO-STORE",
 		"a tls_client_auth client gets a token with its own certificate", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(registerTLSClientAuth(f, false))
