@@ -29,7 +29,8 @@ type CoverageSource struct {
 	Source, Title                      string
 	File                               string // the register file, fixtures/requirements/<File>
 	Read                               int    // documents and pages the file says were read (its read list)
-	Sentences                          int    // normative sentences of the texts read whole (its swept list); 0: not swept
+	Sentences                          int    // normative sentences of the texts read whole (its swept list)
+	Swept                              bool   // the file has a swept list (its texts may have no normative sentence)
 	Sections                           int    // distinct sections of the source its entries quote
 	Entries                            int    // every entry, whoever it binds
 	Rows                               []CoverageRow
@@ -49,7 +50,7 @@ func coverageOf(cat []framework.Scenario, reg *requirements.Register) []Coverage
 	}
 	var out []CoverageSource
 	for _, src := range reg.Sources {
-		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Sentences: src.SentencesRead(), Entries: len(src.Requirements)}
+		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Sentences: src.SentencesRead(), Swept: len(src.Swept) > 0, Entries: len(src.Requirements)}
 		sections := map[string]bool{}
 		for _, q := range src.Requirements {
 			sections[q.Section] = true
@@ -144,7 +145,7 @@ func CoverageText(cov []CoverageSource) string {
 		fmt.Fprintf(&b, "%s: %s\n", cs.Source, cs.Title)
 		fmt.Fprintf(&b, "  read: %d documents or pages (the read list of fixtures/requirements/%s); %d entries quoting %d sections, %d binding the client or directory\n",
 			cs.Read, cs.File, cs.Entries, cs.Sections, cs.OtherSide)
-		if cs.Sentences > 0 {
+		if cs.Swept {
 			fmt.Fprintf(&b, "  swept: %d normative sentences in the texts read whole (the swept list), each quoted by an entry\n", cs.Sentences)
 		}
 		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not observable (reason given), %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
@@ -176,7 +177,7 @@ func CoverageMarkdown(cov []CoverageSource) string {
 	var t CoverageSource
 	for _, cs := range cov {
 		sentences := "not swept"
-		if cs.Sentences > 0 {
+		if cs.Swept {
 			sentences = fmt.Sprint(cs.Sentences)
 		}
 		fmt.Fprintf(&b, "| %s (%s) | %d | %s | %d | %d | %d | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Read, sentences, cs.Sections, cs.Entries,

@@ -15,7 +15,7 @@ var _ = framework.Describe("CDR concurrent requests", func() {
 			common.DistinctAtOnce(f, []string{"CDR-DCR-GET"}, []string{"CDR-DCR-PUT"}, []string{"CDR-DCR-DELETE"})
 		})
 
-	framework.ConformanceIt(common.Concurrent(negative("CDR-REG-N80", "register", "CDR-DCR-DUPLICATE",
+	framework.ConformanceIt(common.Concurrent(negative("CDR-REG-N80", "register", "CDR-DCR-DUPLICATE, CDR-DCR-ONE-REGISTRATION",
 		"registrations of one software product sent at once: at most one is accepted, the rest refused",
 		"at most one 201; the rest 400 invalid_client_metadata|invalid_software_statement|unapproved_software_statement")),
 		func(f *framework.Framework) {

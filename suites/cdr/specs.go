@@ -13,7 +13,7 @@ import (
 )
 
 var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func() {
-	framework.ConformanceIt(positive("CDR-REG-001", "register", "CDR-DCR-REGISTER",
+	framework.ConformanceIt(positive("CDR-REG-001", "register", "CDR-DCR-REGISTER, CDR-DCR-RESPONSE, CDR-DCR-ACCEPT-SSA, CDR-DCR-CONFORM",
 		"a registration JWT signed by the data recipient's key, with the register's SSA, is accepted", "201 with client_id and the registered metadata"),
 		func(f *framework.Framework) {
 			reg := common.Register(f, echoed)
@@ -22,15 +22,15 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 			}
 		})
 
-	framework.ConformanceIt(positive("CDR-TOK-001", "token", "CDR-DCR-TOKEN, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("CDR-TOK-001", "token", "CDR-DCR-TOKEN, CDR-AUTH-PKJWT, RFC6749-5.1, RFC6749-5.1-NO-STORE",
 		"client_credentials with private_key_jwt issues a token with scope cdr:registration", "200 with access_token"),
 		func(f *framework.Framework) { common.Token(f) })
 
-	framework.ConformanceIt(positive("CDR-GET-001", "read", "CDR-DCR-GET",
+	framework.ConformanceIt(positive("CDR-GET-001", "read", "CDR-DCR-GET, CDR-DCR-MANAGEMENT",
 		"GET of a registration with a cdr:registration token returns 200 with the registered metadata", "200 with the same metadata"),
 		func(f *framework.Framework) { common.Read(f, echoed) })
 
-	framework.ConformanceIt(positive("CDR-PUT-001", "update", "CDR-DCR-PUT",
+	framework.ConformanceIt(positive("CDR-PUT-001", "update", "CDR-DCR-PUT, CDR-DCR-MANAGEMENT, CDR-DCR-ACCEPT-SSA",
 		"PUT with a changed redirect URI returns 200 and a later GET shows it", "200, then GET shows the change"),
 		func(f *framework.Framework) { common.Update(f, echoed) })
 
@@ -38,7 +38,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 		"DELETE returns 204, and a later GET with the same token is 401", "204, then 401"),
 		func(f *framework.Framework) { common.Delete(f) })
 
-	framework.ConformanceIt(negative("CDR-REG-N01", "register", "CDR-DCR-DUPLICATE",
+	framework.ConformanceIt(negative("CDR-REG-N01", "register", "CDR-DCR-DUPLICATE, CDR-DCR-ONE-REGISTRATION, CDR-DCR-SOFTWARE-ID",
 		"a second registration of the same software product is refused", "400 invalid_client_metadata|invalid_software_statement|unapproved_software_statement"),
 		func(f *framework.Framework) {
 			f.RegisterBaseline()
@@ -174,11 +174,11 @@ var registrationFaults = []registrationFault{
 		signed(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("software_statement", common.SelfSignedSSA(f, sw))
 		})},
-	{"CDR-REG-N03", "CDR-DCR-SSA, CDR-DCR-ERRORS", "an SSA whose signature does not verify is refused", framework.FaultSSA,
+	{"CDR-REG-N03", "CDR-DCR-SSA, CDR-DCR-ERRORS, CDR-DCR-VERIFIED", "an SSA whose signature does not verify is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature})},
 	{"CDR-REG-N04", "CDR-DCR-SSA, CDR-DCR-SSA-ISSUER", "an SSA whose iss is not the register is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakWrongIssuer})},
-	{"CDR-REG-N05", "CDR-DCR-SSA, CDR-DCR-SSA-EXPIRY", "an expired SSA is refused", framework.FaultSSA,
+	{"CDR-REG-N05", "CDR-DCR-SSA, CDR-DCR-SSA-EXPIRY, CDR-DCR-JWT-VALIDATION", "an expired SSA is refused", framework.FaultSSA,
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakExpired})},
 	{"CDR-REG-N06", "CDR-DCR-REDIRECT, RFC7591-3.2.2-REDIRECT", "a redirect URI that is not among the SSA's redirect_uris is refused", framework.FaultRedirectURI,
 		signed(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
@@ -196,7 +196,7 @@ var registrationFaults = []registrationFault{
 			}
 			return jwt
 		}},
-	{"CDR-REG-N08", "CDR-DCR-REQUEST-SIGNATURE", "a registration JWT signed by a key not in the SSA's jwks_uri is refused", framework.FaultMetadata,
+	{"CDR-REG-N08", "CDR-DCR-REQUEST-SIGNATURE, CDR-DCR-VERIFIED", "a registration JWT signed by a key not in the SSA's jwks_uri is refused", framework.FaultMetadata,
 		func(f *framework.Framework, sw *target.Software, c framework.Claims) string {
 			jwt, err := joseutil.Sign(c, f.RogueKey(sw), "JWT")
 			if err != nil {

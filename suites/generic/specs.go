@@ -33,11 +33,11 @@ func signedWith(change func(f *framework.Framework, sw *target.Software, c frame
 var status400 = []int{http.StatusBadRequest}
 
 var registrationFaults = []registrationFault{
-	{"GEN-REG-N01", "RFC7591-3.2.2-SSA", "an SSA whose signature does not verify is refused", framework.FaultSSA, status400,
+	{"GEN-REG-N01", "RFC7591-3.2.2-SSA, OBD-SSA-VALIDATION", "an SSA whose signature does not verify is refused", framework.FaultSSA, status400,
 		signedWith(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("software_statement", f.SSA(sw, mockdirectory.SSAOptions{Break: mockdirectory.BreakBadSignature}))
 		})},
-	{"GEN-REG-N02", "OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by a key not in the software's key set is refused", framework.FaultMetadata, status400,
+	{"GEN-REG-N02", "OBIE-DCR-3.3-REQUEST-SIGNATURE, OBD-REQUEST-SIGNATURE", "a request JWT signed by a key not in the software's key set is refused", framework.FaultMetadata, status400,
 		func(f *framework.Framework, sw *target.Software, c framework.Claims) request {
 			jwt, err := joseutil.Sign(c, f.RogueKey(sw), "JWT")
 			if err != nil {
