@@ -22,7 +22,7 @@ func discoveryFailure(err error, tgt *target.Target, started time.Time, jsonOut,
 	spec := reports.Spec{
 		ID:          "TARGET-DISCOVERY",
 		Title:       "the target's discovery document is fetched",
-		Requirement: "OIDD-3",
+		Requirement: "OIDD-3, OIDD-4.3, RFC8414-3.3",
 		Profile:     tgt.Profile,
 		Operation:   "discovery",
 		Kind:        "positive",

@@ -105,7 +105,7 @@ var registrationFaults = []registrationFault{
 			sibling := f.NewSoftware(target.SoftwareOptions{SiblingOf: sw})
 			return joseutil.Sign(c, sibling.SigningKey, "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N05", "RFC7515-4.1.1, OBIE-DCR-3.3-ALGS", "a request JWT with alg none is refused",
+	{"UK-REG-N05", "RFC7515-4.1.1, OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6-NONE", "a request JWT with alg none is refused",
 		signedAs(func(_ *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			return joseutil.SignNone(c, sw.SigningKey.KeyID)
 		}), status400, badMetadata},
@@ -117,7 +117,7 @@ var registrationFaults = []registrationFault{
 			}
 			return joseutil.SignHS256(c, sw.SigningKey.KeyID, pub)
 		}), status400, badMetadata},
-	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
+	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6, FAPI1-ADV-8.6-RS256", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			if sw.SigningKey.Alg != jose.PS256 {
 				f.Skipf("the software's key is not RSA, so RS256 cannot be tried")
@@ -153,7 +153,7 @@ var registrationFaults = []registrationFault{
 		withSSA(mockdirectory.SSAOptions{Remove: []string{"software_jwks_endpoint"}}), status400, badSSA},
 	{"UK-REG-N25", "RFC7591-3.2.2-SSA, OBIE-DCR-3.3-SSA-SIGNATURE", "an SSA signed with HS256 keyed with the directory's public key is refused",
 		withSSA(mockdirectory.SSAOptions{Break: mockdirectory.BreakHS256}), status400, badSSA},
-	{"UK-REG-N26", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-2", "a non-https redirect URI is refused, even when the SSA lists it",
+	{"UK-REG-N26", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-2, FAPI1-BASE-5.2.2-20", "a non-https redirect URI is refused, even when the SSA lists it",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			insecure := "http://tpp.example.com/insecure"
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{insecure}, sw.RedirectURIs...)}})
