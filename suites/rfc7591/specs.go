@@ -19,7 +19,7 @@ const exampleJWKS = `{"keys":[{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs
 	`"y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","use":"sig","kid":"1"}]}`
 
 var _ = framework.Describe("RFC 7591/7592: registration", func() {
-	framework.ConformanceIt(positive("RFC-REG-001", "register", "RFC7591-3.2.1",
+	framework.ConformanceIt(positive("RFC-REG-001", "register", "RFC7591-3.2.1, RFC7591-3-POST, RFC7591-2-REDIRECT-SUPPORT",
 		"a JSON registration is answered 201 with client_id, registration_access_token, registration_client_uri and the metadata",
 		"201 with client_id, registration_access_token, registration_client_uri"),
 		func(f *framework.Framework) { common.Register(f, echoed) })
@@ -125,7 +125,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 })
 
 var _ = framework.Describe("RFC 7591/7592: management", func() {
-	framework.ConformanceIt(positive("RFC-GET-001", "read", "RFC7592-2.1",
+	framework.ConformanceIt(positive("RFC-GET-001", "read", "RFC7592-2.1, RFC7592-3-METADATA",
 		"GET at registration_client_uri with the registration access token returns 200 with the client's metadata", "200 with the same client_id and metadata"),
 		func(f *framework.Framework) { common.Read(f, echoed) })
 
@@ -140,11 +140,11 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 			}
 		})
 
-	framework.ConformanceIt(positive("RFC-PUT-001", "update", "RFC7592-2.2",
+	framework.ConformanceIt(positive("RFC-PUT-001", "update", "RFC7592-2.2, RFC7592-3-METADATA, RFC7592-2.2-DEFAULTS",
 		"PUT of the full metadata with client_id and a changed redirect URI returns 200, and a later GET shows it", "200, then GET shows the change"),
 		func(f *framework.Framework) { common.Update(f, echoed) })
 
-	framework.ConformanceIt(positive("RFC-PUT-002", "update", "RFC7592-2.2",
+	framework.ConformanceIt(positive("RFC-PUT-002", "update", "RFC7592-2.2, RFC7592-A.1",
 		"after an update, the registration access token the server answered (rotated or not) reads the client", "200, then GET with the current token is 200"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
@@ -231,7 +231,7 @@ var _ = framework.Describe("RFC 7591/7592: management", func() {
 				f.ExpectVictimUnchanged(victim)
 			})
 
-		framework.ConformanceIt(negative("RFC-"+op.Part+"-N04", op.Label, "RFC7592-2",
+		framework.ConformanceIt(negative("RFC-"+op.Part+"-N04", op.Label, "RFC7592-2, RFC7592-2-UNKNOWN",
 			op.Method+" of a client that does not exist is 401", "401"),
 			func(f *framework.Framework) {
 				op.Require(f)

@@ -174,8 +174,8 @@ var registrationFaults = []registrationFault{
 		}), status400, badMetadata},
 	{"UK-REG-N28", "OBIE-DCR-3.3-AUTH-SIGNING-ALG", "private_key_jwt without token_endpoint_auth_signing_alg is refused",
 		without("token_endpoint_auth_signing_alg"), status400, badMetadata},
-	{"UK-REG-N29", "RFC7591-2.1, OBIE-DCR-3.3-GRANT-TYPES, OBIE-DCR-3.4-GRANT-TYPES", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
-	{"UK-REG-N30", "RFC7591-2.1, OBIE-DCR-3.3-RESPONSE-TYPES", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
+	{"UK-REG-N29", "RFC7591-2, OBIE-DCR-3.3-GRANT-TYPES, OBIE-DCR-3.4-GRANT-TYPES", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
+	{"UK-REG-N30", "RFC7591-2, OBIE-DCR-3.3-RESPONSE-TYPES", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
 	{"UK-REG-N31", "OBIE-DCR-3.3-APPLICATION-TYPE, OBIE-DCR-3.4-APPLICATION-TYPE, RFC7591-3.2.2-METADATA",
 		"an application_type the version does not list (native before 3.4, mobile at 3.4) is refused",
 		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
