@@ -20,7 +20,7 @@ type certFault struct {
 var certFaults = []certFault{
 	{pki.CertExpired, "RFC5280-6.1.3-VALIDITY, RFC8705-2.1", "an expired client certificate", "UK-REG-N47", "UK-TOK-N14", "UK-GET-N08"},
 	{pki.CertNotYetValid, "RFC5280-6.1.3-VALIDITY, RFC8705-2.1", "a client certificate not yet valid", "UK-REG-N48", "UK-TOK-N15", "UK-GET-N09"},
-	{pki.CertOtherCA, "RFC8705-2.1", "a client certificate from a CA the bank does not trust", "UK-REG-N49", "UK-TOK-N16", "UK-GET-N10"},
+	{pki.CertOtherCA, "RFC5280-6.1.3-CHAIN, RFC8705-2.1", "a client certificate from a CA the bank does not trust", "UK-REG-N49", "UK-TOK-N16", "UK-GET-N10"},
 	{pki.CertNoClientAuth, "RFC5280-4.2.1.12, RFC8705-2.1", "a client certificate whose extended key usage lacks clientAuth", "UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
 }
 

@@ -117,14 +117,14 @@ var registrationFaults = []registrationFault{
 			}
 			return joseutil.SignHS256(c, sw.SigningKey.KeyID, pub)
 		}), status400, badMetadata},
-	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6, FAPI1-ADV-8.6-RS256", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
+	{"UK-REG-N07", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6, FAPI1-ADV-8.6-RS256, RFC7519-7.2-ALG", "a request JWT signed with RS256, which UK DCR does not allow, is refused",
 		signedAs(func(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
 			if sw.SigningKey.Alg != jose.PS256 {
 				f.Skipf("the software's key is not RSA, so RS256 cannot be tried")
 			}
 			return joseutil.SignAs(c, sw.SigningKey, jose.RS256, "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N08", "RFC7519-4.1.6, OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT issued in the future is refused",
+	{"UK-REG-N08", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT issued in the future is refused",
 		withTime("iat", time.Hour), status400, badMetadata},
 	{"UK-REG-N09", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT without iss is refused", without("iss"), status400, badMetadata},
 	{"UK-REG-N10", "OBIE-DCR-3.3-CLAIMS-AUD", "a request JWT without aud is refused", without("aud"), status400, badMetadata},
@@ -191,7 +191,7 @@ var registrationFaults = []registrationFault{
 			}
 			return c.With("scope", strings.TrimSpace(f.Scope()+" fundsconfirmations"))
 		}), status400, badMetadata},
-	{"UK-REG-N34", "RFC7515-7.1, OBIE-DCR-3.3-ERRORS", "a body that is not a JWT is refused",
+	{"UK-REG-N34", "RFC7515-7.1, RFC7519-7.2, OBIE-DCR-3.3-ERRORS", "a body that is not a JWT is refused",
 		func(f *framework.Framework, sw *target.Software, _ framework.Claims) request {
 			return request{"this.is-not.a-jwt!", f.ContentType(), f.Cert(sw)}
 		}, status400, badBody},

@@ -143,7 +143,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3, RFC8705-3.4, FAPI1-ADV-5.2.2-5, FAPI1-ADV-5.2.2-6",
+	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3, FAPI1-ADV-5.2.2-5, FAPI1-ADV-5.2.2-6",
 		"a certificate-bound access token presented with another certificate is refused", "401"),
 		func(f *framework.Framework) {
 			f.RequireRead()
