@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -379,4 +380,18 @@ func requestSSA(t testing.TB, requestJWT string) string {
 	}
 	ssa, _ := claims["software_statement"].(string)
 	return ssa
+}
+
+// untrustedX5C is an x5c header value for key: its certificate, issued by a CA no bank trusts, and that CA.
+func untrustedX5C(t testing.TB, key joseutil.Key) []string {
+	t.Helper()
+	ca, err := pki.NewCA("untrusted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.IssueSigning(pkix.Name{CommonName: "rogue"}, key.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{base64.StdEncoding.EncodeToString(cert.Raw), base64.StdEncoding.EncodeToString(ca.Issuing.Raw)}
 }

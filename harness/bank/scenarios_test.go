@@ -172,6 +172,12 @@ func registrationScenarios() []scenario {
 				}
 				return register(t, s, sw.client, token).outcome()
 			}},
+		{name: "request signed by an outside key whose certificate, from an untrusted CA, its header carries (x5c)", want: badMeta,
+			defects: map[string]string{"request-header-x5c-trusted": created, "skip-request-signature": created},
+			run: signedRequest(false, func(t *testing.T, c map[string]any, _ *software) (string, error) {
+				rogue := newECKey(t)
+				return joseutil.SignWithHeaders(c, rogue, "JWT", map[string]any{"x5c": untrustedX5C(t, rogue)})
+			})},
 		{name: "request crit naming an unknown extension", want: badMeta, defects: map[string]string{"ignore-request-crit": created},
 			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.SignWithHeaders(c, sw.key, "JWT", map[string]any{"crit": []string{"urn:example:unknown"}, "urn:example:unknown": true})
@@ -243,6 +249,8 @@ func registrationScenarios() []scenario {
 
 		{name: "request expired", want: badMeta, defects: map[string]string{"ignore-request-exp": created}, run: registerWith(set("exp", past))},
 		{name: "request iat in the future", want: badMeta, defects: map[string]string{"ignore-request-iat-future": created}, run: registerWith(set("iat", future))},
+		{name: "request nbf in the future", want: badMeta, defects: map[string]string{"ignore-request-nbf": created}, run: registerWith(set("nbf", future))},
+		{name: "request nbf a string", want: badMeta, run: registerWith(set("nbf", "soon"))},
 		{name: "request without iss", want: badMeta, defects: map[string]string{"accept-missing-iss": created}, run: registerWith(unset("iss"))},
 		{name: "request without aud", want: badMeta, defects: map[string]string{"accept-missing-aud": created}, run: registerWith(unset("aud"))},
 		{name: "request without exp", want: badMeta, defects: map[string]string{"accept-missing-exp": created}, run: registerWith(unset("exp"))},

@@ -57,6 +57,10 @@ var registrationFaults = []registrationFault{
 		signedWith(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("exp", time.Now().Add(-10*time.Minute).Unix())
 		})},
+	{"GEN-REG-N09", "RFC7519-4.1.5", "a request JWT not valid before an hour from now (nbf) is refused", framework.FaultMetadata, status400,
+		signedWith(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.With("nbf", time.Now().Add(time.Hour).Unix())
+		})},
 	{"GEN-REG-N06", "OBIE-DCR-3.3-CONTENT-TYPE", "an unsigned JSON body where a signed JWT is required is refused", framework.FaultBody,
 		[]int{http.StatusBadRequest, http.StatusUnsupportedMediaType},
 		func(_ *framework.Framework, _ *target.Software, c framework.Claims) request {

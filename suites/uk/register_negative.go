@@ -2,6 +2,8 @@ package uk
 
 import (
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
+	"github.com/dcrconform/dcrconform/harness/pki"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/mockdirectory"
 	"github.com/dcrconform/dcrconform/suites/common"
@@ -126,6 +129,8 @@ var registrationFaults = []registrationFault{
 		}), status400, badMetadata},
 	{"UK-REG-N08", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT issued in the future is refused",
 		withTime("iat", time.Hour), status400, badMetadata},
+	{"UK-REG-N71", "RFC7519-4.1.5", "a request JWT not valid before an hour from now (nbf) is refused",
+		withTime("nbf", time.Hour), status400, badMetadata},
 	{"UK-REG-N09", "OBIE-DCR-3.3-CLAIMS-ISS", "a request JWT without iss is refused", without("iss"), status400, badMetadata},
 	{"UK-REG-N10", "OBIE-DCR-3.3-CLAIMS-AUD", "a request JWT without aud is refused", without("aud"), status400, badMetadata},
 	{"UK-REG-N11", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT without iat is refused", without("iat"), status400, badMetadata},
@@ -236,6 +241,8 @@ var registrationFaults = []registrationFault{
 			const extension = "urn:dcrconform:unknown-extension"
 			return joseutil.SignWithHeaders(c, sw.SigningKey, "JWT", map[string]any{"crit": []string{extension}, extension: true})
 		}), status400, badMetadata},
+	{"UK-REG-N72", "RFC7515-4.1.6, OBIE-DCR-3.3-REQUEST-SIGNATURE", "a request JWT signed by a key outside the software's key set, that key's certificate from a CA the bank does not trust in its header (x5c), is refused",
+		signedAs(signedWithUntrustedX5C), status400, badMetadata},
 	{"UK-REG-N43", "OBIE-DCR-3.3-REDIRECT-SSA, RFC7591-3.2.2-REDIRECT", "a redirect URI that only extends one of the SSA's (prefix match) is refused",
 		claimsChange(func(_ *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			return c.With("redirect_uris", []string{sw.RedirectURIs[0] + "/attacker"})
@@ -322,6 +329,23 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused or corrected",
 			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
 		})
 })
+
+// signedWithUntrustedX5C signs c with a key outside sw's key set and puts that key's certificate, issued by a
+// CA of the spec's own, in the JOSE header as x5c with its issuer (RFC 7515 section 4.1.6): a bank that takes
+// the key must first validate the chain, which cannot end at a trust anchor of the bank's.
+func signedWithUntrustedX5C(f *framework.Framework, sw *target.Software, c framework.Claims) (string, error) {
+	rogue := f.RogueKey(sw)
+	ca, err := pki.NewCA("dcrconform untrusted")
+	if err != nil {
+		return "", err
+	}
+	cert, err := ca.IssueSigning(pkix.Name{CommonName: sw.ID, Organization: []string{"dcrconform untrusted"}}, rogue.Signer)
+	if err != nil {
+		return "", err
+	}
+	x5c := []string{base64.StdEncoding.EncodeToString(cert.Raw), base64.StdEncoding.EncodeToString(ca.Issuing.Raw)}
+	return joseutil.SignWithHeaders(c, rogue, "JWT", map[string]any{"x5c": x5c})
+}
 
 // expectFAPIAlg fails the spec unless the answered token_endpoint_auth_signing_alg is PS256 or ES256
 // (the request's RS256 replaced: OBIE's values "as constrained by FAPI-RW").
