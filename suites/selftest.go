@@ -29,6 +29,11 @@ var DefectCatches = map[string][]string{
 	"accept-future-ssa":                      {"UK-REG-N19"},
 	"v31-jwt-only":                           {"UK-REG-001"},
 	"allow-tls11":                            {"UK-DISC-N01"},
+	"tls-legacy-ciphers":                     {"UK-DISC-N02"},
+	"discovery-text-plain":                   {"UK-DISC-002"},
+	"discovery-empty-array":                  {"UK-DISC-003"},
+	"discovery-no-signing-algs":              {"UK-DISC-004"},
+	"discovery-signing-alg-none":             {"UK-DISC-004"},
 	"ssa-from-earlier-registration":          {"UK-REG-N45"},
 	"v31-subject-dn-only":                    {"UK-REG-002"},
 	"v34-application-type-mobile":            {"UK-REG-N31"},
@@ -184,6 +189,8 @@ var LoadOnlyDefects = map[string]string{
 // to catch it (DefectCatches): requirements whose breach the defect makes indistinguishable, from
 // outside the bank, from its own.
 var DefectAlsoBreaks = map[string][]string{
+	// TLS 1.0 and 1.1 have no cipher suite BCP 195 recommends: a bank allowing them allows those suites.
+	"allow-tls11": {"FAPI1-ADV-8.5"},
 	// A token accepted after the bank should have revoked it is, to the client, a token not revoked.
 	"accept-unknown-token": {"RFC7592-2-REVOKE"},
 	// Tokens that still read a deleted registration: the deleted client is not unknown (401), and the

@@ -73,6 +73,11 @@ var defectCatalogue = map[string]string{
 
 	// Registration transport and response.
 	"allow-tls11":                            "accepts TLS 1.0 and 1.1 handshakes (FAPI requires TLS 1.2 or later)",
+	"tls-legacy-ciphers":                     "accepts TLS 1.2 handshakes with the runtime's default cipher suites, CBC ones among them (FAPI permits only those BCP 195 recommends)",
+	"discovery-text-plain":                   "serves the discovery document as text/plain (its JSON written without a Content-Type, left to sniffing)",
+	"discovery-empty-array":                  "lists an empty array in discovery (acr_values_supported: [], from an unset setting)",
+	"discovery-no-signing-algs":              "advertises private_key_jwt in discovery without token_endpoint_auth_signing_alg_values_supported",
+	"discovery-signing-alg-none":             "lists none among discovery's token_endpoint_auth_signing_alg_values_supported",
 	"accept-expired-client-cert":             "accepts a client (transport) certificate outside its validity period: expired or not yet valid",
 	"accept-untrusted-client-cert":           "accepts a client (transport) certificate that does not chain to a CA it trusts",
 	"accept-client-cert-without-client-auth": "accepts a client (transport) certificate whose extended key usage does not allow TLS client authentication",

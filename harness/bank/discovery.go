@@ -1,6 +1,10 @@
 package bank
 
-import "net/http"
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+)
 
 // Algorithms the bank accepts for registration requests, client assertions and request objects.
 var signingAlgs = []string{"PS256", "ES256"}
@@ -25,7 +29,27 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	if !b.cfg.Choices.UnboundTokens {
 		doc["tls_client_certificate_bound_access_tokens"] = true
 	}
+	b.breakDiscovery(doc)
+	if b.has("discovery-text-plain") {
+		body, _ := json.Marshal(doc)
+		w.Header().Set("Content-Type", http.DetectContentType(body))
+		_, _ = w.Write(body)
+		return
+	}
 	writeJSON(w, http.StatusOK, doc)
+}
+
+// breakDiscovery applies the discovery document's defects.
+func (b *Bank) breakDiscovery(doc map[string]any) {
+	if b.has("discovery-empty-array") {
+		doc["acr_values_supported"] = []string{}
+	}
+	if b.has("discovery-no-signing-algs") {
+		delete(doc, "token_endpoint_auth_signing_alg_values_supported")
+	}
+	if b.has("discovery-signing-alg-none") {
+		doc["token_endpoint_auth_signing_alg_values_supported"] = append(slices.Clone(signingAlgs), "none")
+	}
 }
 
 // advertisedResponseTypes are the response types discovery lists.

@@ -3,6 +3,7 @@ package bank
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -108,6 +109,38 @@ func registrationScenarios() []scenario {
 				}
 				defer conn.Close()
 				return tls.VersionName(conn.ConnectionState().Version)
+			}},
+		{name: "TLS 1.2 handshake with CBC suites only", want: "refused", defects: map[string]string{"tls-legacy-ciphers": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "allow-tls11": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
+			run: func(t *testing.T, _ *fixture, s *Server) string {
+				conn, err := tls.Dial("tcp", strings.TrimPrefix(s.URL, "https://"), &tls.Config{InsecureSkipVerify: true, //nolint:gosec
+					MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+					CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}})
+				if err != nil {
+					return "refused"
+				}
+				defer conn.Close()
+				return tls.CipherSuiteName(conn.ConnectionState().CipherSuite)
+			}},
+		{name: "discovery document", want: "application/json; private_key_jwt signed with [PS256 ES256]",
+			defects: map[string]string{
+				"discovery-text-plain":       "text/plain; charset=utf-8; private_key_jwt signed with [PS256 ES256]",
+				"discovery-empty-array":      "application/json; private_key_jwt signed with [PS256 ES256]; empty acr_values_supported",
+				"discovery-no-signing-algs":  "application/json; private_key_jwt signed with <nil>",
+				"discovery-signing-alg-none": "application/json; private_key_jwt signed with [PS256 ES256 none]",
+			},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+discoveryPath, "", "", nil)
+				var doc map[string]any
+				if err := json.Unmarshal(r.raw, &doc); err != nil {
+					return fmt.Sprintf("%d %s", r.status, r.raw)
+				}
+				out := fmt.Sprintf("%s; private_key_jwt signed with %v", r.header.Get("Content-Type"), doc["token_endpoint_auth_signing_alg_values_supported"])
+				for k, v := range doc {
+					if list, ok := v.([]any); ok && len(list) == 0 {
+						out += "; empty " + k
+					}
+				}
+				return out
 			}},
 		{name: "no client certificate", want: noClient, defects: map[string]string{"no-mtls-register": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {

@@ -1,0 +1,83 @@
+package uk
+
+import (
+	"slices"
+
+	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// The discovery document's form (OpenID Connect Discovery section 4, RFC 8414 sections 2 and 3.2), each
+// rule a spec of its own.
+var _ = framework.Describe("UK OBIE DCR 3.3: the discovery document", func() {
+	framework.ConformanceIt(positive("UK-DISC-002", "discovery", "OIDD-4.2, OIDD-4-JSON, RFC8414-3.2",
+		"the discovery document is a JSON object served 200 with Content-Type application/json", "200, application/json, a JSON object"),
+		func(f *framework.Framework) {
+			if f.Target.DiscoveryURL == "" {
+				f.Skipf("no discovery URL configured; endpoints were given explicitly")
+			}
+			resp, err := f.Do(client.Request{Method: "GET", URL: f.Target.DiscoveryURL})
+			f.ExpectStatus(resp, err, 200)
+			f.ExpectJSON(resp)
+		})
+
+	framework.ConformanceIt(positive("UK-DISC-003", "discovery", "OIDD-4.2-EMPTY, RFC8414-3.2-EMPTY",
+		"the discovery document lists no member with zero elements", "no member is an empty array"),
+		func(f *framework.Framework) {
+			resp, doc := discoveryDocument(f)
+			c := f.Verdict().On(resp)
+			for _, key := range sortedKeys(doc) {
+				if list, ok := doc[key].([]any); ok && len(list) == 0 {
+					c.Add("a member with zero elements omitted from the document", "%s: []", key)
+				}
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(positive("UK-DISC-004", "discovery", "RFC8414-2-SIGNING-ALGS, RFC8414-2-SIGNING-ALGS-NONE, OIDD-3-TOKEN-AUTH-NONE",
+		"where discovery lists private_key_jwt or client_secret_jwt, it lists their signing algs, none not among them",
+		"token_endpoint_auth_signing_alg_values_supported present, without none"),
+		func(f *framework.Framework) {
+			resp, doc := discoveryDocument(f)
+			methods, _ := doc["token_endpoint_auth_methods_supported"].([]any)
+			if !slices.Contains(methods, any("private_key_jwt")) && !slices.Contains(methods, any("client_secret_jwt")) {
+				f.Skipf("discovery lists neither private_key_jwt nor client_secret_jwt (token_endpoint_auth_methods_supported %v)", methods)
+			}
+			c := f.Verdict().On(resp)
+			algs, present := doc["token_endpoint_auth_signing_alg_values_supported"]
+			list, _ := algs.([]any)
+			switch {
+			case !present:
+				c.AddFor([]string{"RFC8414-2-SIGNING-ALGS"}, "token_endpoint_auth_signing_alg_values_supported, as token_endpoint_auth_methods_supported lists a JWT method",
+					"absent; token_endpoint_auth_methods_supported %v", methods)
+			case slices.Contains(list, any("none")):
+				c.AddFor([]string{"RFC8414-2-SIGNING-ALGS-NONE", "OIDD-3-TOKEN-AUTH-NONE"}, "signing algs without none", "%v", algs)
+			}
+			c.Done()
+		})
+})
+
+// discoveryDocument GETs the discovery document as a set-up step (UK-DISC-001 and UK-DISC-002 judge how
+// it is served) and returns the answer and its JSON object; it skips without a discovery URL.
+func discoveryDocument(f *framework.Framework) (*client.Response, map[string]any) {
+	if f.Target.DiscoveryURL == "" {
+		f.Skipf("no discovery URL configured; endpoints were given explicitly")
+	}
+	resp, err := f.Do(client.Request{Method: "GET", URL: f.Target.DiscoveryURL})
+	f.SetupStatus("discovery", resp, err, 200)
+	doc, err := resp.JSONObject()
+	if err != nil {
+		f.FailAt(resp, "the discovery document, a JSON object", "%v", err)
+	}
+	return resp, doc
+}
+
+// sortedKeys are the document's member names, sorted, so that failures read the same on every run.
+func sortedKeys(doc map[string]any) []string {
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
