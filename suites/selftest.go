@@ -147,6 +147,7 @@ var DefectCatches = map[string][]string{
 	"put-accept-unsupported-signing-alg":     {"UK-PUT-N13"},
 	"ignore-request-crit":                    {"UK-REG-N54"},
 	"request-header-x5c-trusted":             {"UK-REG-N72"},
+	"request-typ-exact":                      {"UK-REG-071"},
 	"registration-response-cacheable":        {"RFC-REG-003"},
 	"put-accept-unsupported-auth-method":     {"UK-PUT-N12"},
 	"manage-acts-before-auth":                {"UK-PUT-N02", "UK-PUT-N03", "UK-PUT-N04", "UK-DEL-N02", "UK-DEL-N03", "UK-DEL-N04", "UK-DEL-N05", "GEN-PUT-N01", "GEN-DEL-N01", "GEN-DEL-N02", "IS-PUT-N01", "IS-DEL-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-PUT-N01", "RFC-PUT-N02", "RFC-PUT-N03", "RFC-DEL-N01", "RFC-DEL-N02", "RFC-DEL-N03", "CDR-DEL-N20"},

@@ -157,6 +157,7 @@ var defectCatalogue = map[string]string{
 	"request-header-jku-trusted":            "verifies a registration request against the key set at the jku URL of its JOSE header when the software's key set does not verify it",
 	"accept-unsupported-signing-alg":        "registers (POST and PUT) any token_endpoint_auth_signing_alg, e.g. RS256, not only PS256 or ES256",
 	"put-accept-unsupported-signing-alg":    "accepts and stores on PUT a token_endpoint_auth_signing_alg other than PS256 or ES256 (POST still refuses it)",
+	"request-typ-exact":                     "refuses a registration request whose typ header is not the string \"JWT\" exactly, though \"application/jwt\" (or \"jwt\") names the same media type",
 	"request-header-x5c-trusted":            "verifies a registration request with the key of the first certificate of its JOSE header's x5c, without validating the chain",
 	"ignore-request-crit":                   "accepts a registration request whose crit header names an extension the bank does not understand (the signature checked by hand, crit ignored)",
 	"registration-response-cacheable":       "answers a registration (its client_secret, registration_access_token) without Cache-Control: no-store and Pragma: no-cache",

@@ -80,6 +80,9 @@ func (b *Bank) readRegistrationRequest(w http.ResponseWriter, r *http.Request, d
 	if payload == nil {
 		return nil, b.badBody(http.StatusBadRequest, "the request JWT payload is not a JSON object")
 	}
+	if typ, ok := header["typ"].(string); ok && typ != "JWT" && b.has("request-typ-exact") {
+		return nil, badMetadata("the request JWT's typ %q is not JWT", typ)
+	}
 	alg, _ := header["alg"].(string)
 	return &registrationRequest{raw: text, alg: alg, claims: payload}, nil
 }

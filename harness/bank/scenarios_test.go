@@ -211,6 +211,10 @@ func registrationScenarios() []scenario {
 				rogue := newECKey(t)
 				return joseutil.SignWithHeaders(c, rogue, "JWT", map[string]any{"x5c": untrustedX5C(t, rogue)})
 			})},
+		{name: "request typ application/jwt", want: created, defects: map[string]string{"request-typ-exact": badMeta},
+			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
+				return joseutil.Sign(c, sw.key, "application/jwt")
+			})},
 		{name: "request crit naming an unknown extension", want: badMeta, defects: map[string]string{"ignore-request-crit": created},
 			run: signedRequest(false, func(_ *testing.T, c map[string]any, sw *software) (string, error) {
 				return joseutil.SignWithHeaders(c, sw.key, "JWT", map[string]any{"crit": []string{"urn:example:unknown"}, "urn:example:unknown": true})

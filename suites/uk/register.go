@@ -1,6 +1,7 @@
 package uk
 
 import (
+	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
@@ -48,6 +49,28 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			if _, issued := reg.Metadata["client_secret"]; issued {
 				f.Failf("no client_secret for a private_key_jwt client", "client_secret issued")
 			}
+		})
+
+	// RFC 7515 section 4.1.9: "JWT" is "application/jwt" with its prefix left out, and media type names are
+	// case insensitive; a bank may ignore typ, but one that reads it must take either spelling.
+	framework.ConformanceIt(positive("UK-REG-071", "register", "RFC7515-4.1.9-RECIPIENT",
+		`a request JWT whose typ is "application/jwt", the media type the baseline's "JWT" stands for, is registered`, "201 with client_id"),
+		func(f *framework.Framework) {
+			sw := f.Software()
+			body, err := joseutil.Sign(f.BaselineClaims(sw), sw.SigningKey, "application/jwt")
+			if err != nil {
+				f.Failf("to sign the request", "%v", err)
+			}
+			resp, err := f.PostRegistration(sw, body, f.ContentType(), f.Cert(sw))
+			f.ExpectNoTransportError(err)
+			if resp.Status/100 == 4 {
+				f.RequireBaselineRegisters() // the baseline refused too: this refusal proves nothing
+			}
+			c := f.Verdict().On(resp)
+			if resp.Status/100 != 2 {
+				c.Add(`the request registered: typ "application/jwt" is the baseline's "JWT"`, "%s: %s", resp.StatusText(), resp.Excerpt(200))
+			}
+			c.Done()
 		})
 
 	framework.ConformanceIt(positive("UK-REG-006", "register", "RFC7591-3.2.1-SSA-ECHO",
