@@ -97,6 +97,11 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		}
 	}
 
+	if d.ssa == "cdr" {
+		if e := b.checkCDRSSAScopes(info); e != nil {
+			return reg, e
+		}
+	}
 	scopes, e := b.checkScope(d, c, info)
 	if e != nil {
 		return reg, e
@@ -126,6 +131,9 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 	if d.ssa == "cdr" { // the holder answers the SSA's scope and key set (seed 001)
 		reg.metadata["scope"] = strings.Join(scopes, " ")
 		reg.metadata["jwks_uri"] = info.jwksURI
+		if e := b.checkCDRClaims(c, &reg); e != nil {
+			return reg, e
+		}
 	}
 	return reg, nil
 }

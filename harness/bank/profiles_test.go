@@ -109,11 +109,20 @@ func cdrClient(t testing.TB, f *fixture, s *Server, sw *software) string {
 // "ADR <software_id>".
 func cdrRegister(t testing.TB, f *fixture, s *Server, sw *software, edit func(req map[string]any)) result {
 	t.Helper()
+	return cdrRegisterSSA(t, f, s, sw, nil, edit)
+}
+
+// cdrRegisterSSA is cdrRegister with the SSA's claims edited by editSSA before it is signed.
+func cdrRegisterSSA(t testing.TB, f *fixture, s *Server, sw *software, editSSA, edit func(map[string]any)) result {
+	t.Helper()
 	now := time.Now()
 	ssa := map[string]any{"iss": "cdr-register", "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "jti": sprint(now.UnixNano()),
 		"org_id": sw.org, "org_name": "ADR", "client_name": "ADR " + sw.id, "redirect_uris": sw.redirects[:2],
 		"jwks_uri": sw.jwksURL, "software_id": sw.id, "software_roles": "data-recipient-software-product",
 		"scope": "openid bank:accounts.basic:read cdr:registration"}
+	if editSSA != nil {
+		editSSA(ssa)
+	}
 	req := requestClaims(sw, s.URL)
 	delete(req, "scope")
 	req["software_statement"] = mustSign(t, ssa, f.dir)
@@ -238,6 +247,25 @@ func profileScenarios() []scenario {
 					return r.outcome() + " the request's"
 				}
 				return r.outcome()
+			}},
+		{name: "cdr: request carrying a claim the holder does not support", want: "201 ignored",
+			defects: map[string]string{"cdr-refuse-unknown-claims": "400 invalid_client_metadata", "cdr-echo-unknown-claims": "201 answered"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := cdrRegister(t, f, s, f.newSoftware(t, false), func(req map[string]any) { req["x_unsupported"] = "ignore me" })
+				if _, answered := r.body["x_unsupported"]; answered {
+					return r.outcome() + " answered"
+				}
+				if r.status == http.StatusCreated {
+					return r.outcome() + " ignored"
+				}
+				return r.outcome()
+			}},
+		{name: "cdr: SSA naming a scope the holder does not support (energy)", want: "201",
+			defects: map[string]string{"cdr-refuse-unsupported-ssa-scope": "400 invalid_software_statement"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return cdrRegisterSSA(t, f, s, f.newSoftware(t, false), func(ssa map[string]any) {
+					ssa["scope"] = ssa["scope"].(string) + " energy:accounts.basic:read"
+				}, nil).outcome()
 			}},
 		{name: "cdr: GET with a token without cdr:registration", want: "403 insufficient_scope", defects: map[string]string{"cdr-ignore-registration-scope": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
