@@ -166,6 +166,16 @@ var DefectCatches = map[string][]string{
 	"register-client-id-race":                {"UK-REG-080", "CDR-REG-080", "RFC-REG-080"}, // concurrent: registrations at once
 	"token-check-then-issue":                 {"UK-TOK-N81"},                               // concurrent: token requests at once with the DELETE
 	"put-check-then-write":                   {"UK-PUT-N80", "RFC-PUT-N80"},                // concurrent: PUT and DELETE at once
+
+	// RFC 6749 2.3.2 and 5.2, RFC 7521 4.2.1, RFC 7523 3, RFC 6750 3 (the swept token and challenge rules).
+	"token-accept-assertion-without-exp":      {"UK-TOK-N19"},
+	"token-ignore-assertion-nbf":              {"UK-TOK-N20"},
+	"token-ignore-second-client-auth":         {"UK-TOK-N21"},
+	"token-accept-cert-for-jwt-client":        {"UK-TOK-N22"},
+	"token-unsupported-grant-invalid-request": {"UK-TOK-N23"},
+	"error-description-raw":                   {"UK-TOK-N24"},
+	"bearer-challenge-bare":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"},
+	"bearer-error-without-credentials":        {}, // RFC 6750 3.1: SHOULD NOT: see DefectWarns
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other
@@ -180,6 +190,8 @@ var DefectWarns = map[string][]string{
 	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
 	"token-jti-check-then-use":       {"UK-TOK-N80"},
 	"register-check-then-insert":     {"UK-REG-N81"},
+
+	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
 }
 
 // LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run

@@ -170,6 +170,16 @@ var defectCatalogue = map[string]string{
 	"token-check-then-issue":                "authenticates a token request, waits 250 ms, then issues the token without looking whether the client was deleted meanwhile",
 	"put-check-then-write":                  "authorises a PUT, waits 250 ms, then writes back the client as it read it: a DELETE served meanwhile is undone",
 	"token-jti-check-then-use":              "checks a client assertion's jti unused, then waits 250 ms, then records it: assertions sent at once all pass",
+
+	// RFC 6749 sections 2.3 and 5.2, RFC 7521 section 4.2.1, RFC 7523 section 3, RFC 6750 section 3.
+	"token-accept-assertion-without-exp":      "accepts a client assertion without exp, as if it never expired",
+	"token-ignore-assertion-nbf":              "accepts a client assertion whose nbf is still in the future",
+	"token-ignore-second-client-auth":         "accepts a token request carrying a client_secret (form or HTTP Basic) beside its client assertion: authenticates by the assertion, ignores the secret",
+	"token-accept-cert-for-jwt-client":        "authenticates a private_key_jwt client that sends no client assertion by its transport certificate alone, as if it were registered for tls_client_auth",
+	"token-unsupported-grant-invalid-request": "answers a token request for a grant_type it does not support with invalid_request instead of unsupported_grant_type",
+	"error-description-raw":                   "writes error_description as formatted, with the double quotes of quoted values (grant_type \"x\" ...), characters RFC 6749 section 5.2 forbids",
+	"bearer-challenge-bare":                   "answers a management request carrying no Bearer credentials with a bare WWW-Authenticate: Bearer, no auth-param after the scheme",
+	"bearer-error-without-credentials":        "puts error=\"invalid_token\" in the challenge to a request that carries no credentials at all (RFC 6750 section 3.1: SHOULD NOT)",
 }
 
 // Defects lists the catalogue, sorted by name.

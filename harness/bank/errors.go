@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error codes of RFC 7591 §3.2.2, RFC 6749 §5.2 and RFC 6750 §3.1.
@@ -31,6 +32,9 @@ type apiError struct {
 	desc   string
 	basic  bool   // challenge for HTTP Basic credentials
 	scope  string // the scope an insufficient_scope error asks for
+	// noCredentials: the request carried no Bearer credentials at all, so the challenge has no error
+	// code (RFC 6750 section 3.1: "SHOULD NOT include an error code")
+	noCredentials bool
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.desc }
@@ -89,7 +93,11 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		"status", e.status, "error", e.code, "error_description", e.desc)
 	if (e.code == errInvalidToken || e.code == errInsufficientScope) && !b.has("no-www-authenticate") {
 		challenge := `Bearer error="` + e.code + `"`
-		if b.has("bearer-challenge-without-error") {
+		switch {
+		case e.noCredentials && b.has("bearer-challenge-bare"):
+			challenge = "Bearer"
+		case e.noCredentials && !b.has("bearer-error-without-credentials"),
+			b.has("bearer-challenge-without-error"):
 			challenge = `Bearer realm="dcrconform"`
 		}
 		if e.scope != "" {
@@ -107,7 +115,28 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		fmt.Fprintf(w, "%s: %s\n", e.code, e.desc)
 		return
 	}
-	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.desc})
+	desc := e.desc
+	if !b.has("error-description-raw") {
+		desc = safeDescription(desc)
+	}
+	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": desc})
+}
+
+// safeDescription keeps an error_description within the characters RFC 6749 section 5.2 allows
+// (%x20-21 / %x23-5B / %x5D-7E): a double quote becomes a single one, a backslash a slash, any other
+// character outside the set a question mark.
+func safeDescription(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == '\\':
+			return '/'
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // writeJSON sends v as a JSON body that caches must not keep.

@@ -86,7 +86,9 @@ func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string,
 	}
 	value, ok := bearerToken(authorization)
 	if !ok {
-		return nil, badToken("an Authorization: Bearer access token is required")
+		e := badToken("an Authorization: Bearer access token is required")
+		e.noCredentials = true
+		return nil, e
 	}
 	otherClientOK := b.has("accept-other-client-token")
 	if d.registrationToken {

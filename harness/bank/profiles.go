@@ -142,7 +142,9 @@ func (b *Bank) authorizeRegistration(r *http.Request, d *dialect) *apiError {
 	if d.initialToken && b.cfg.InitialAccessToken != "" {
 		tok, ok := bearerToken(r.Header.Get("Authorization"))
 		if (!ok || !equalSecret(tok, b.cfg.InitialAccessToken)) && !b.has("rfc7591-skip-initial-access-token") {
-			return badToken("registration needs a valid initial access token (RFC 7591 section 3)")
+			e := badToken("registration needs a valid initial access token (RFC 7591 section 3)")
+			e.noCredentials = !ok
+			return e
 		}
 	}
 	return nil

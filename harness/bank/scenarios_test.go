@@ -578,8 +578,9 @@ func managementScenarios() []scenario {
 		{name: "GET without a certificate", want: noClient, run: managed(func(t *testing.T, f *fixture, s *Server, _ *software, id, tok string) string {
 			return manage(t, s, f.httpClient(t, nil), http.MethodGet, id, tok, "").outcome()
 		})},
-		{name: "GET without a token", want: noToken + ` Bearer error="invalid_token"`,
-			defects: map[string]string{"accept-no-token": "200 ", "no-www-authenticate": noToken + " ", "bearer-challenge-without-error": noToken + ` Bearer realm="dcrconform"`},
+		{name: "GET without a token", want: noToken + ` Bearer realm="dcrconform"`,
+			defects: map[string]string{"accept-no-token": "200 ", "no-www-authenticate": noToken + " ", "bearer-challenge-bare": noToken + " Bearer",
+				"bearer-error-without-credentials": noToken + ` Bearer error="invalid_token"`},
 			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {
 				r := manage(t, s, sw.client, http.MethodGet, id, "", "")
 				return r.outcome() + " " + r.header.Get("WWW-Authenticate")
@@ -690,7 +691,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...), v34Scenarios()...)
+	return append(append(append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...), v34Scenarios()...), tokenRuleScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change

@@ -45,10 +45,22 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRequest, "grant_type is required"))
 		return
 	default:
-		b.writeError(w, r, newError(http.StatusBadRequest, errUnsupportedGrantType, "grant_type %q is not supported here: use client_credentials", grant))
+		code := errUnsupportedGrantType
+		if b.has("token-unsupported-grant-invalid-request") {
+			code = errInvalidRequest
+		}
+		b.writeError(w, r, newError(http.StatusBadRequest, code, "grant_type %q is not supported here: use client_credentials", grant))
 		return
 	}
 	creds := clientCredentials(r, form)
+	// RFC 7521 section 4.2.1: a client assertion beside a client_secret (form or HTTP Basic) is more than
+	// one authentication mechanism, refused with invalid_client.
+	if form.Get("client_assertion") != "" && (creds.basic || form.Get("client_secret") != "") && !b.has("token-ignore-second-client-auth") {
+		e := badClient("a client_assertion and a client_secret: use one client authentication mechanism")
+		e.basic = creds.basic
+		b.writeError(w, r, e)
+		return
+	}
 	c, e := b.authenticateClient(r.Context(), creds, form.Get("client_assertion_type"),
 		form.Get("client_assertion"), cert, b.issuerFor(r))
 	if e != nil {
@@ -151,6 +163,9 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 		if cert != nil && cert.Subject.CommonName != c.reg.softwareID {
 			return nil, badClient("the transport certificate (CN %q) is not one of the client's software", cert.Subject.CommonName)
 		}
+		if assertion == "" && assertionType == "" && cert != nil && b.has("token-accept-cert-for-jwt-client") {
+			break // authenticated by the transport certificate alone, as if registered for tls_client_auth
+		}
 		if assertionType != jwtBearerAssertionType && !b.has("token-accept-missing-assertion-type") {
 			return nil, newError(http.StatusBadRequest, errInvalidRequest, "client_assertion_type must be %s", jwtBearerAssertionType)
 		}
@@ -245,11 +260,24 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 		return badClient("client_assertion aud must name this server: %q", auds)
 	}
 	exp, err := ac.time("exp")
-	if err != nil {
+	switch {
+	case err == nil:
+	case !ac.has("exp") && b.has("token-accept-assertion-without-exp"):
+		exp = now.Add(tokenLifetime) // taken as never expiring; the jti is kept an hour
+	default:
 		return badClient("client_assertion needs exp: %v", err)
 	}
 	if !exp.After(now) && !b.has("token-accept-expired-assertion") {
 		return badClient("client_assertion expired at %s", exp.UTC().Format(timeFormat))
+	}
+	if ac.has("nbf") {
+		nbf, err := ac.time("nbf")
+		if err != nil {
+			return badClient("client_assertion nbf: %v", err)
+		}
+		if nbf.After(now.Add(clockSkew)) && !b.has("token-ignore-assertion-nbf") {
+			return badClient("client_assertion is not valid before %s", nbf.UTC().Format(timeFormat))
+		}
 	}
 	jti, _ := ac.str("jti")
 	if jti == "" {

@@ -152,13 +152,15 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 				})
 		}
 
-		framework.ConformanceIt(negative(op.prefix+"-N06", op.label, "RFC6750-3",
-			"a 401 from "+op.method+" carries a WWW-Authenticate: Bearer challenge", "401 with WWW-Authenticate: Bearer"),
+		framework.ConformanceIt(negative(op.prefix+"-N06", op.label, "RFC6750-3, RFC6750-3-PARAMS, RFC6750-3-NO-CODE",
+			"a 401 from "+op.method+" without credentials carries a WWW-Authenticate: Bearer challenge with an auth-param and no error code",
+			"401 with WWW-Authenticate: Bearer and an auth-param (no error: SHOULD NOT)"),
 			func(f *framework.Framework) {
 				op.require(f)
 				reg := f.RegisterBaseline()
 				resp, err := f.Manage(op.method, reg.ClientID, "", op.body(f, reg), reg.Software.Transport)
 				f.ExpectUnauthorized(resp, err, true)
+				expectBareRequestChallenge(f, resp)
 			})
 
 		framework.ConformanceIt(negative(op.noCertID, op.label, "OBIE-DCR-3.3-MANAGE-MTLS",

@@ -79,6 +79,19 @@ var tokenFaults = []tokenFault{
 		nil, func(form url.Values) { form.Set("client_id", "another-client-"+framework.NewID()) }, invalidClient.plus("invalid_request")},
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
+	{"UK-TOK-N19", "RFC7523-3-EXP-CLAIM, RFC7521-5.2-EXP, RFC7523-3.2", "a client assertion without exp is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			return signAssertion(f, reg.Software.SigningKey, "", c.Without("exp"))
+		}, nil, invalidClient},
+	{"UK-TOK-N20", "RFC7523-3-NBF, RFC7523-3.2", "a client assertion whose nbf is 10 minutes ahead (beyond any clock skew) is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			now := time.Now()
+			return signAssertion(f, reg.Software.SigningKey, "", c.With("nbf", now.Add(10*time.Minute).Unix()).With("exp", now.Add(15*time.Minute).Unix()))
+		}, nil, invalidClient},
+	{"UK-TOK-N21", "RFC7521-4.2.1", "a token request carrying a client_secret beside its client assertion (two authentication mechanisms) is refused",
+		nil, func(form url.Values) { form.Set("client_secret", "secret-"+framework.NewID()) }, invalidClient.plus("invalid_request")},
+	{"UK-TOK-N22", "RFC6749-2.3.2-MAPPING", "a private_key_jwt client that sends no client assertion, only its transport certificate (tls_client_auth's way), is refused",
+		nil, func(form url.Values) { form.Del("client_assertion"); form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
