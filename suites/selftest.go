@@ -30,6 +30,8 @@ var DefectCatches = map[string][]string{
 	"v31-jwt-only":                           {"UK-REG-001"},
 	"allow-tls11":                            {"UK-DISC-N01"},
 	"tls-legacy-ciphers":                     {"UK-DISC-N02"},
+	"token-client-mismatch-invalid-request":  {"UK-TOK-N30", "UK-TOK-N11"},
+	"accept-public-client":                   {"UK-REG-N65"},
 	"discovery-text-plain":                   {"UK-DISC-002"},
 	"discovery-empty-array":                  {"UK-DISC-003"},
 	"discovery-no-signing-algs":              {"UK-DISC-004"},
@@ -207,6 +209,10 @@ var LoadOnlyDefects = map[string]string{
 var DefectAlsoBreaks = map[string][]string{
 	// TLS 1.0 and 1.1 have no cipher suite BCP 195 recommends: a bank allowing them allows those suites.
 	"allow-tls11": {"FAPI1-ADV-8.5"},
+	// Any token_endpoint_auth_method accepted: none among them, so public clients are supported.
+	"accept-unsupported-auth-method": {"FAPI1-ADV-5.2.2-16"},
+	// A client_id naming another client ignored: the mismatch is answered with a token, not invalid_client.
+	"token-client-from-assertion": {"FAPI1-BASE-5.2.2-19"},
 	// A token accepted after the bank should have revoked it is, to the client, a token not revoked.
 	"accept-unknown-token": {"RFC7592-2-REVOKE"},
 	// Tokens that still read a deleted registration: the deleted client is not unknown (401), and the

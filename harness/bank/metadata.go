@@ -144,6 +144,9 @@ func (b *Bank) checkAuthMethod(d *dialect, method string) *apiError {
 	if d.name == ProfileRFC7591 && b.cfg.Choices.RFC7591PrivateKeyJWT {
 		methods = []string{"private_key_jwt"}
 	}
+	if method == "none" && b.has("accept-public-client") {
+		return nil
+	}
 	if !slices.Contains(methods, method) && !b.has("accept-unsupported-auth-method") {
 		return badMetadata("token_endpoint_auth_method %q is not supported: use %s", method, strings.Join(methods, " or "))
 	}

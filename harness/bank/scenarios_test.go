@@ -344,6 +344,8 @@ func registrationScenarios() []scenario {
 		{name: "redirect_uris a string", want: badRedir, run: registerWith(set("redirect_uris", "https://tpp.example/cb"))},
 		{name: "auth method client_secret_basic", want: badMeta, defects: map[string]string{"accept-unsupported-auth-method": created},
 			run: registerWith(set("token_endpoint_auth_method", "client_secret_basic"))},
+		{name: "auth method none (a public client)", want: badMeta, defects: map[string]string{"accept-unsupported-auth-method": created, "accept-public-client": created},
+			run: registerWith(set("token_endpoint_auth_method", "none"))},
 		{name: "private_key_jwt without signing alg", want: badMeta, defects: map[string]string{"accept-missing-signing-alg": created},
 			run: registerWith(unset("token_endpoint_auth_signing_alg"))},
 		{name: "signing alg RS256", want: badMeta, defects: map[string]string{"accept-unsupported-signing-alg": created},
@@ -503,7 +505,7 @@ func tokenScenarios() []scenario {
 				r := requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key)))
 				return fmt.Sprintf("%d %s %s", r.status, r.header.Get("Cache-Control"), r.header.Get("Pragma"))
 			}},
-		{name: "client_id naming another client than the assertion", want: noClient, defects: map[string]string{"token-client-from-assertion": "200"},
+		{name: "client_id naming another client than the assertion", want: noClient, defects: map[string]string{"token-client-from-assertion": "200", "token-client-mismatch-invalid-request": "400 invalid_request"},
 			run: tokenWith(false, nil, func(form map[string][]string) { form["client_id"] = []string{"nobody"} })},
 		{name: "assertion sub not the client", want: noClient, defects: map[string]string{"token-ignore-sub-mismatch": "200"},
 			run: tokenWith(false, setAssertion("sub", "someone-else"), nil)},

@@ -140,9 +140,20 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 	if assertion != "" && b.has("token-client-from-assertion") {
 		clientID = "" // the form's client_id is not compared with the assertion: the assertion's iss picks the client
 	}
-	if clientID == "" && assertion != "" {
+	if assertion != "" {
+		// The client identified twice: the form's client_id and the assertion's iss must name the same
+		// client (RFC 7523 3), a mismatch answered invalid_client (FAPI 1.0 Part 1 5.2.2 (19)).
 		if _, payload, err := joseutil.Decode(assertion); err == nil {
-			clientID, _ = payload["iss"].(string)
+			iss, _ := payload["iss"].(string)
+			switch {
+			case clientID == "":
+				clientID = iss
+			case iss != clientID && !b.has("token-ignore-iss-mismatch"):
+				if b.has("token-client-mismatch-invalid-request") {
+					return nil, newError(http.StatusBadRequest, errInvalidRequest, "client_id %q is not the client_assertion's iss", clientID)
+				}
+				return nil, badClient("client_id %q is not the client_assertion's iss", clientID)
+			}
 		}
 	}
 	if clientID == "" {
@@ -243,9 +254,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	}
 
 	now := b.now()
-	if iss, _ := ac.str("iss"); iss != c.id && !b.has("token-ignore-iss-mismatch") {
-		return badClient("client_assertion iss is not the client_id")
-	}
+	// iss is the client_id: authenticateClient compared them before choosing the client.
 	if sub, _ := ac.str("sub"); sub != c.id && !b.has("token-ignore-sub-mismatch") {
 		return badClient("client_assertion sub is not the client_id")
 	}

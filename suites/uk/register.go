@@ -8,7 +8,7 @@ import (
 )
 
 var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
-	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE, OBIE-DCR-3.3-CONTENT-TYPE, OBIE-DCR-3.1-CONTENT-TYPE",
+	framework.ConformanceIt(positive("UK-REG-001", "register", "RFC7591-3.2.1, OBIE-DCR-3.3-RESPONSE, OBIE-DCR-3.3-CONTENT-TYPE, OBIE-DCR-3.1-CONTENT-TYPE, FAPI1-BASE-5.2.2-1",
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) {
 			reg := f.ExpectRegisterBaseline()

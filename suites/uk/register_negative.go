@@ -177,6 +177,10 @@ var registrationFaults = []registrationFault{
 			f.Skipf("the bank advertises every token_endpoint_auth_method this spec could use")
 			return c
 		}), status400, badMetadata},
+	{"UK-REG-N65", "FAPI1-ADV-5.2.2-16", "a public client (token_endpoint_auth_method none) is refused",
+		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
+			return c.With("token_endpoint_auth_method", "none")
+		}), status400, badMetadata},
 	{"UK-REG-N28", "OBIE-DCR-3.3-AUTH-SIGNING-ALG", "private_key_jwt without token_endpoint_auth_signing_alg is refused",
 		without("token_endpoint_auth_signing_alg"), status400, badMetadata},
 	{"UK-REG-N29", "RFC7591-2, OBIE-DCR-3.3-GRANT-TYPES, OBIE-DCR-3.4-GRANT-TYPES", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},

@@ -71,12 +71,14 @@ var tokenFaults = []tokenFault{
 			}
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
-	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7521-5.2-ISS, RFC7523-3.2", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
+	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7521-5.2-ISS, RFC7523-3.2, FAPI1-BASE-5.2.2-19", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
 		assertionWith("iss", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
 	{"UK-TOK-N12", "RFC7523-3-VALID, RFC7523-3.2", "a client_assertion that is not a JWT is refused with invalid_client",
 		func(*framework.Framework, *framework.Registration, framework.Claims) string { return "not-a-jwt" }, nil, invalidClient},
 	{"UK-TOK-N18", "RFC7521-4.2-CLIENT-ID, RFC7523-3-SUB", "a token request whose client_id is not the client its assertion's iss and sub name is refused",
 		nil, func(form url.Values) { form.Set("client_id", "another-client-"+framework.NewID()) }, invalidClient.plus("invalid_request")},
+	{"UK-TOK-N30", "FAPI1-BASE-5.2.2-19", "a token request whose client_id is not the client its assertion names is refused with invalid_client, as FAPI requires",
+		nil, func(form url.Values) { form.Set("client_id", "another-client-"+framework.NewID()) }, invalidClient},
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 	{"UK-TOK-N19", "RFC7523-3-EXP-CLAIM, RFC7521-5.2-EXP, RFC7523-3.2", "a client assertion without exp is refused",
