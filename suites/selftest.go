@@ -103,7 +103,7 @@ var DefectCatches = map[string][]string{
 	"no-body-limit":                          {"UK-REG-N38"},
 	"no-mtls-register":                       {"UK-REG-N39", "GEN-REG-N08", "IS-REG-N06", "CDR-REG-N12"},
 	"no-revoke-on-unknown-client":            {"UK-GET-N01", "UK-PUT-N01", "UK-DEL-N01"},
-	"no-www-authenticate":                    {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N01", "RFC-REG-N02"},
+	"no-www-authenticate":                    {"UK-TOK-N10", "UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01", "RFC-GET-N01", "RFC-PUT-N01", "RFC-DEL-N01", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "RFC-REG-N01", "RFC-REG-N02"},
 	"non-json-error":                         {"UK-REG-N34", "UK-REG-N37"},
 	"omit-client-secret-expires-at":          {"IS-REG-001", "RFC-REG-002", "RFC-PUT-003"},
 	"put-allow-software-id-change":           {"UK-PUT-N07"},
@@ -134,7 +134,7 @@ var DefectCatches = map[string][]string{
 	"token-ignore-sub-mismatch":              {"UK-TOK-N04"},
 	"token-unbound":                          {"UK-TOK-N10"},
 	"unknown-client-404":                     {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04", "RFC-DEL-001"},
-	"bearer-challenge-without-error":         {}, // RFC 6750 recommends the code: see DefectWarns
+	"bearer-challenge-without-error":         {"UK-TOK-N10"}, // RFC 6750 recommends the code (see DefectWarns); RFC 8705 section 3 requires it for a bound token refused
 	"basic-401-without-challenge":            {"RFC-TOK-N01", "RFC-DEL-N05"},
 	"rfc7592-put-omits-registration-token":   {"RFC-PUT-003"},
 	"rfc7592-put-omits-secret-expiry":        {"RFC-PUT-003"},

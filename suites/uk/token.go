@@ -3,6 +3,7 @@ package uk
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -159,7 +160,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 		})
 
 	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3, FAPI1-ADV-5.2.2-5, FAPI1-ADV-5.2.2-6",
-		"a certificate-bound access token presented with another certificate is refused", "401"),
+		"a certificate-bound access token presented with another certificate is refused", `401 with a Bearer challenge error="invalid_token"`),
 		func(f *framework.Framework) {
 			f.RequireRead()
 			sw := f.Software()
@@ -171,8 +172,18 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			other := f.NewSoftware(target.SoftwareOptions{KeyType: "EC"})
 			resp, err := f.Manage("GET", reg.ClientID, tok, "", other.Transport)
 			f.ExpectStatus(resp, err, http.StatusUnauthorized)
+			// RFC 8705 section 3 makes RFC 6750's error code a MUST here: "using an HTTP 401 status code and
+			// the invalid_token error code", which RFC 6750 section 3 carries in the challenge.
+			if challenge := resp.Header.Get("WWW-Authenticate"); !invalidTokenChallenge.MatchString(challenge) {
+				c := f.Verdict().On(resp)
+				c.AddFor([]string{"RFC8705-3"}, `a WWW-Authenticate: Bearer challenge with error="invalid_token"`, "WWW-Authenticate %q", challenge)
+				c.Done()
+			}
 		})
 })
+
+// invalidTokenChallenge matches an RFC 6750 section 3 Bearer challenge whose error attribute is invalid_token.
+var invalidTokenChallenge = regexp.MustCompile(`(?i)^bearer\b.*(^|[\s,])error\s*=\s*"?invalid_token"?(\s*,|\s*$)`)
 
 // boundTokensPromised reports whether the bank must bind reg's access tokens to its certificate: discovery
 // or the registration answer says tls_client_certificate_bound_access_tokens is true (RFC 8705 section 3.3
