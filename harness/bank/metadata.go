@@ -315,6 +315,9 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 
 // idTokenEncryption is the ID-token encryption alg and enc the bank supports and advertises.
 func (b *Bank) idTokenEncryption() (alg, enc string) {
+	if b.has("id-token-enc-legacy-only") {
+		return "RSA1_5", "A128GCM"
+	}
 	alg, enc, _ = strings.Cut(cmp.Or(b.cfg.Choices.IDTokenEncryption, idTokenEncDefault), "/")
 	return alg, enc
 }

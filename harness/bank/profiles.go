@@ -166,6 +166,10 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 	if op == opCreate && b.has("ssa-echo-decoded") {
 		out["software_statement"] = decodedClaims(out["software_statement"])
 	}
+	if op == opCreate && d.ssa == "cdr" && b.has("cdr-omit-ssa-metadata") {
+		delete(out, "software_id")
+		delete(out, "jwks_uri")
+	}
 	if op == opRead && b.has("read-omits-software-id") {
 		delete(out, "software_id")
 	}

@@ -112,6 +112,13 @@ func cdrRegister(t testing.TB, f *fixture, s *Server, sw *software, edit func(re
 	return cdrRegisterSSA(t, f, s, sw, nil, edit)
 }
 
+// cdrTokenForm is tokenForm asking for the CDR registration scope.
+func cdrTokenForm(clientID, signedAssertion string) url.Values {
+	form := tokenForm(clientID, signedAssertion)
+	form.Set("scope", "cdr:registration")
+	return form
+}
+
 // cdrRegisterSSA is cdrRegister with the SSA's claims edited by editSSA before it is signed.
 func cdrRegisterSSA(t testing.TB, f *fixture, s *Server, sw *software, editSSA, edit func(map[string]any)) result {
 	t.Helper()
@@ -266,6 +273,48 @@ func profileScenarios() []scenario {
 				return cdrRegisterSSA(t, f, s, f.newSoftware(t, false), func(ssa map[string]any) {
 					ssa["scope"] = ssa["scope"].(string) + " energy:accounts.basic:read"
 				}, nil).outcome()
+			}},
+		{name: "cdr: 201 answer with the SSA's software_id and jwks_uri", want: "201 both", defects: map[string]string{"cdr-omit-ssa-metadata": "201 missing"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				r := cdrRegister(t, f, s, sw, nil)
+				if str(r.body, "software_id") == sw.id && str(r.body, "jwks_uri") == sw.jwksURL {
+					return r.outcome() + " both"
+				}
+				return r.outcome() + " missing"
+			}},
+		{name: "cdr: second POST of a registered software product", want: "400 invalid_client_metadata, kept",
+			defects: map[string]string{"cdr-duplicate-post-updates": "400 invalid_client_metadata, overwritten"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := cdrClient(t, f, s, sw)
+				again := cdrRegister(t, f, s, sw, func(req map[string]any) { req["redirect_uris"] = sw.redirects[1:2] })
+				tok := str(requestToken(t, s, sw.client, cdrTokenForm(id, mustSign(t, assertion(s, id), sw.key))).body, "access_token")
+				got := do(t, sw.client, http.MethodGet, s.URL+RegistrationPath(ProfileCDR)+"/"+id, "", tok, nil)
+				if uris, _ := got.body["redirect_uris"].([]any); len(uris) == 1 && uris[0] == sw.redirects[1] {
+					return again.outcome() + ", overwritten"
+				}
+				return again.outcome() + ", kept"
+			}},
+		{name: "cdr: client assertion whose aud is the token endpoint alone", want: "200",
+			defects: map[string]string{"cdr-assertion-aud-issuer-only": "401 invalid_client"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := cdrClient(t, f, s, sw)
+				return requestToken(t, s, sw.client, cdrTokenForm(id, mustSign(t, assertion(s, id), sw.key))).outcome()
+			}},
+		{name: "cdr: client assertion whose aud is the issuer alone", want: "200",
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := cdrClient(t, f, s, sw)
+				a := assertion(s, id)
+				a["aud"] = s.URL
+				return requestToken(t, s, sw.client, cdrTokenForm(id, mustSign(t, a, sw.key))).outcome()
+			}},
+		{name: "discovery: ID-token encryption", want: "[RSA-OAEP] [A256GCM]", defects: map[string]string{"id-token-enc-legacy-only": "[RSA1_5] [A128GCM]"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+discoveryPath, "", "", nil)
+				return fmt.Sprint(r.body["id_token_encryption_alg_values_supported"], " ", r.body["id_token_encryption_enc_values_supported"])
 			}},
 		{name: "cdr: GET with a token without cdr:registration", want: "403 insufficient_scope", defects: map[string]string{"cdr-ignore-registration-scope": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {

@@ -59,6 +59,7 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	rules := b.commitRules()
 	if d.ssa == "cdr" {
 		rules.duplicateCode = b.cfg.Choices.DuplicateError
+		rules.overwriteDuplicate = b.has("cdr-duplicate-post-updates")
 	}
 	var c *client
 	switch {

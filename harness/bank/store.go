@@ -80,6 +80,9 @@ type commitRules struct {
 	checkReplay    bool
 	checkDuplicate bool
 	duplicateCode  string // the error code of a duplicate registration; "" for invalid_client_metadata
+	// overwriteDuplicate (the defect cdr-duplicate-post-updates) writes a duplicate's registration over
+	// the live client's before refusing it.
+	overwriteDuplicate bool
 }
 
 // register stores a new client unless its request jti was used already or its software already has
@@ -180,6 +183,11 @@ func (s *store) violationLocked(reg registration, self string, now time.Time, ru
 	if rules.checkDuplicate {
 		for id, c := range s.clients {
 			if id != self && !c.deleted && reg.softwareID != "" && c.reg.softwareID == reg.softwareID {
+				if rules.overwriteDuplicate {
+					updated := *c
+					updated.reg = reg
+					s.clients[id] = &updated
+				}
 				e := badMetadata("software %q is already registered as another client", reg.softwareID)
 				if rules.duplicateCode != "" {
 					e.code = rules.duplicateCode

@@ -259,10 +259,14 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 		return badClient("client_assertion sub is not the client_id")
 	}
 	auds := []string{issuer + tokenPath, issuer}
-	switch b.cfg.Choices.AssertionAudience {
-	case "token-endpoint":
+	switch {
+	case c.reg.profile == ProfileCDR: // the CDR standards: the issuer, the token endpoint (the endpoint invoked), both taken
+		if b.has("cdr-assertion-aud-issuer-only") {
+			auds = auds[1:]
+		}
+	case b.cfg.Choices.AssertionAudience == "token-endpoint":
 		auds = auds[:1]
-	case "issuer":
+	case b.cfg.Choices.AssertionAudience == "issuer":
 		auds = auds[1:]
 	}
 	if !ac.audience(auds...) && !b.has("token-ignore-aud") && !(b.has("token-aud-any-url-on-host") && audienceOnHost(ac, issuer)) {

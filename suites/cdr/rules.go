@@ -1,7 +1,9 @@
 package cdr
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +27,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 			}
 		})
 
-	framework.ConformanceIt(positive("CDR-REG-007", "register", "CDR-DCR-ADDITIONAL-CLAIMS",
+	framework.ConformanceIt(positive("CDR-REG-007", "register", "CDR-DCR-ADDITIONAL-CLAIMS, RFC7591-2-UNKNOWN",
 		"a request carrying a claim the holder does not support is registered, and the claim is not answered back",
 		"201 without the unsupported claim"),
 		func(f *framework.Framework) {
@@ -52,6 +54,80 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 			scope, _ := stated["scope"].(string)
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"scope": strings.TrimSpace(scope + " " + unsupportedScope)}})
 			f.RegisterAccepted(sw, f.BaselineClaims(sw).With("software_statement", ssa))
+		})
+
+	framework.ConformanceIt(positive("CDR-REG-009", "register", "CDR-DCR-RESPONSE-SSA-METADATA, RFC7591-3.2.1-SSA-METADATA",
+		"the 201 answer carries the SSA's software_id and jwks_uri as top-level metadata",
+		"201 with software_id and jwks_uri as the SSA states them"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			_, stated, err := joseutil.Decode(reg.Claims["software_statement"].(string))
+			if err != nil {
+				f.Failf("the register's SSA to decode", "%v", err)
+			}
+			c := f.Checks()
+			for _, name := range []string{"software_id", "jwks_uri"} {
+				if got := reg.Metadata[name]; got != stated[name] {
+					c.Add(fmt.Sprintf("%s %v, the SSA's, in the 201 answer (CDR-DCR-RESPONSE-SSA-METADATA)", name, stated[name]), "%s %v", name, got)
+				}
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(negative("CDR-REG-N16", "register", "CDR-DCR-PUT-ONLY",
+		"a second registration (POST) of a registered software product, with another redirect URI, leaves the registration as it was",
+		"the registration unchanged (the POST's refusal is CDR-REG-N01's)"),
+		func(f *framework.Framework) {
+			f.RequireRead()
+			reg := f.RegisterBaseline()
+			uris := reg.Software.RedirectURIs
+			if len(uris) < 2 {
+				f.Skipf("the software has one redirect URI: no other to register")
+			}
+			victim := f.WatchVictim(reg)
+			resp, err := f.TryRegister(reg.Software, f.BaselineClaims(reg.Software).With("redirect_uris", []string{uris[1]}))
+			if err == nil {
+				f.Note("the second POST was answered %s (judged by CDR-REG-N01)", resp.StatusText())
+			}
+			f.ExpectVictimUnchanged(victim)
+		})
+
+	framework.ConformanceIt(positive("CDR-DISC-001", "discovery", "CDR-DCR-ID-TOKEN-ALGS",
+		"a holder offering the hybrid flow (code id_token) supports ID-token encryption with RSA-OAEP or RSA-OAEP-256, and A256GCM or A128CBC-HS256",
+		"discovery lists one alg and one enc of each"),
+		func(f *framework.Framework) {
+			doc := f.Discovery()
+			if doc == nil {
+				f.Skipf("the target has no discovery document")
+			}
+			if !advertises(doc, "response_types_supported", "code id_token") {
+				f.Skipf("the holder does not offer the hybrid flow: ID-token encryption is not required")
+			}
+			c := f.Checks()
+			for key, want := range map[string][]string{
+				"id_token_encryption_alg_values_supported": {"RSA-OAEP", "RSA-OAEP-256"},
+				"id_token_encryption_enc_values_supported": {"A256GCM", "A128CBC-HS256"},
+			} {
+				if !slices.ContainsFunc(want, func(v string) bool { return advertises(doc, key, v) }) {
+					c.Add(fmt.Sprintf("%s to list %s (CDR-DCR-ID-TOKEN-ALGS)", key, strings.Join(want, " or ")), "%v", doc[key])
+				}
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(positive("CDR-TOK-002", "token", "CDR-AUTH-AUD",
+		"a client assertion is accepted whose aud is the issuer alone, and one whose aud is the token endpoint alone",
+		"200 to each"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			for _, aud := range []string{f.Target.Issuer, f.Target.Token} {
+				if aud == "" {
+					continue
+				}
+				assertion := signAssertion(f, reg, f.AssertionClaims(reg).With("aud", aud))
+				resp, err := f.PostToken(f.TokenForm(reg, assertion), reg.Software.Transport)
+				f.ExpectStatus(resp, err, http.StatusOK)
+			}
 		})
 
 	framework.ConformanceIt(negative("CDR-REG-N15", "register", "CDR-AUTH-NO-MTLS-AUTH",
