@@ -16,6 +16,8 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		"issuer":                                iss,
 		"registration_endpoint":                 iss + registerPath,
 		"token_endpoint":                        iss + tokenPath,
+		"jwks_uri":                              iss + jwksPath,
+		"subject_types_supported":               []string{"public"},
 		"token_endpoint_auth_methods_supported": []string{"private_key_jwt", "tls_client_auth"},
 		"token_endpoint_auth_signing_alg_values_supported": signingAlgs,
 		"request_object_signing_alg_values_supported":      signingAlgs,
@@ -43,6 +45,9 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 func (b *Bank) breakDiscovery(doc map[string]any) {
 	if b.has("discovery-empty-array") {
 		doc["acr_values_supported"] = []string{}
+	}
+	if b.has("discovery-no-subject-types") {
+		delete(doc, "subject_types_supported")
 	}
 	if b.has("discovery-no-signing-algs") {
 		delete(doc, "token_endpoint_auth_signing_alg_values_supported")

@@ -127,6 +127,7 @@ func registrationScenarios() []scenario {
 				"discovery-empty-array":      "application/json; private_key_jwt signed with [PS256 ES256]; empty acr_values_supported",
 				"discovery-no-signing-algs":  "application/json; private_key_jwt signed with <nil>",
 				"discovery-signing-alg-none": "application/json; private_key_jwt signed with [PS256 ES256 none]",
+				"discovery-no-subject-types": "application/json; private_key_jwt signed with [PS256 ES256]; no subject_types_supported",
 			},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+discoveryPath, "", "", nil)
@@ -140,7 +141,28 @@ func registrationScenarios() []scenario {
 						out += "; empty " + k
 					}
 				}
+				if _, ok := doc["subject_types_supported"]; !ok {
+					out += "; no subject_types_supported"
+				}
 				return out
+			}},
+		{name: "key set at jwks_uri", want: "sig ES256 public",
+			defects: map[string]string{"jwks-private-key": "sig ES256 private", "jwks-mixed-without-use": " ES256 public,  RSA-OAEP-256 public"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+jwksPath, "", "", nil)
+				var set jose.JSONWebKeySet
+				if err := json.Unmarshal(r.raw, &set); err != nil {
+					return fmt.Sprintf("%d %s", r.status, r.raw)
+				}
+				var out []string
+				for _, k := range set.Keys {
+					kind := "public"
+					if !k.IsPublic() {
+						kind = "private"
+					}
+					out = append(out, k.Use+" "+k.Algorithm+" "+kind)
+				}
+				return strings.Join(out, ", ")
 			}},
 		{name: "no client certificate", want: noClient, defects: map[string]string{"no-mtls-register": created},
 			run: func(t *testing.T, f *fixture, s *Server) string {

@@ -56,6 +56,8 @@ type Bank struct {
 	issuer string
 
 	registering atomic.Int32 // registrations in flight, for the defect register-500-under-load
+
+	own ownKeys // the bank's own key set, served at jwksPath
 }
 
 // Paths served by the bank.
@@ -158,6 +160,11 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == discoveryPath:
 		if allow(w, r, http.MethodGet) {
 			b.serveDiscovery(w, r)
+			return
+		}
+	case path == jwksPath:
+		if allow(w, r, http.MethodGet) {
+			b.serveJWKS(w, r)
 			return
 		}
 	case path == tokenPath:

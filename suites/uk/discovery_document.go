@@ -2,6 +2,7 @@ package uk
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/suites/framework"
@@ -55,7 +56,85 @@ var _ = framework.Describe("UK OBIE DCR 3.3: the discovery document", func() {
 			}
 			c.Done()
 		})
+
+	framework.ConformanceIt(positive("UK-DISC-005", "discovery", "OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
+		"discovery lists the members an OpenID Provider must: an https jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported",
+		"each present (the lists not empty), jwks_uri https"),
+		func(f *framework.Framework) {
+			resp, doc := discoveryDocument(f)
+			c := f.Verdict().On(resp)
+			if u, _ := doc["jwks_uri"].(string); !strings.HasPrefix(u, "https://") {
+				c.AddFor([]string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI"}, "jwks_uri, an https URL", "%v", doc["jwks_uri"])
+			}
+			for _, m := range []struct {
+				key string
+				ids []string
+			}{
+				{"response_types_supported", []string{"OIDD-3-RESPONSE-TYPES", "RFC8414-2-RESPONSE-TYPES"}},
+				{"subject_types_supported", []string{"OIDD-3-SUBJECT-TYPES"}},
+				{"id_token_signing_alg_values_supported", []string{"OIDD-3-ID-TOKEN-ALGS"}},
+			} {
+				if list, _ := doc[m.key].([]any); len(list) == 0 {
+					c.AddFor(m.ids, m.key+", a JSON array of the values the bank supports", "%v", doc[m.key])
+				}
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(positive("UK-DISC-006", "discovery", "OIDD-3-JWKS-PRIVATE, OIDD-3-JWKS-USE, RFC8414-2-JWKS-USE",
+		"the key set at jwks_uri holds public keys only, each with use when signing and encryption keys are both there",
+		"no private or symmetric key; use on every key of a mixed set"),
+		func(f *framework.Framework) {
+			_, doc := discoveryDocument(f)
+			u, _ := doc["jwks_uri"].(string)
+			if u == "" {
+				f.Skipf("discovery lists no jwks_uri (UK-DISC-005 judges that)")
+			}
+			resp, err := f.Do(client.Request{Method: "GET", URL: u})
+			f.SetupStatus("the key set at jwks_uri", resp, err, 200)
+			set, err := resp.JSONObject()
+			keys, _ := set["keys"].([]any)
+			if err != nil || keys == nil {
+				f.FailAt(resp, "a JWK Set: a JSON object with keys", "%v", resp.Excerpt(200))
+			}
+			c := f.Verdict().On(resp)
+			var sig, enc, bare int
+			for i, k := range keys {
+				key, _ := k.(map[string]any)
+				for _, member := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+					if _, ok := key[member]; ok {
+						c.AddFor([]string{"OIDD-3-JWKS-PRIVATE"}, "public keys only", "key %d (kid %v, kty %v) has %q", i, key["kid"], key["kty"], member)
+					}
+				}
+				switch use, _ := key["use"].(string); {
+				case use == "sig" || use == "" && signingAlg(key["alg"]):
+					sig++
+				case use == "enc" || use == "" && encryptionAlg(key["alg"]):
+					enc++
+				}
+				if _, ok := key["use"]; !ok {
+					bare++
+				}
+			}
+			if sig > 0 && enc > 0 && bare > 0 {
+				c.AddFor([]string{"OIDD-3-JWKS-USE", "RFC8414-2-JWKS-USE"}, "use on every key of a set with signing and encryption keys",
+					"%d signing and %d encryption keys, %d without use", sig, enc, bare)
+			}
+			c.Done()
+		})
 })
+
+// signingAlg and encryptionAlg tell a key's purpose from its alg (JWA's JWS and JWE key management
+// algorithms), for a key without use.
+func signingAlg(alg any) bool {
+	s, _ := alg.(string)
+	return len(s) == 5 && strings.ContainsAny(s[:1], "RPEH") && strings.HasPrefix(s[1:], "S") || s == "EdDSA"
+}
+
+func encryptionAlg(alg any) bool {
+	s, _ := alg.(string)
+	return strings.HasPrefix(s, "RSA") || strings.HasPrefix(s, "ECDH-ES") || strings.HasSuffix(s, "KW") || s == "dir"
+}
 
 // discoveryDocument GETs the discovery document as a set-up step (UK-DISC-001 and UK-DISC-002 judge how
 // it is served) and returns the answer and its JSON object; it skips without a discovery URL.
