@@ -79,6 +79,7 @@ var defectCatalogue = map[string]string{
 	"discovery-empty-array":                  "lists an empty array in discovery (acr_values_supported: [], from an unset setting)",
 	"discovery-no-signing-algs":              "advertises private_key_jwt in discovery without token_endpoint_auth_signing_alg_values_supported",
 	"discovery-no-subject-types":             "leaves subject_types_supported out of discovery (an OAuth server's metadata, not an OpenID Provider's)",
+	"discovery-no-scopes":                    "leaves scopes_supported out of discovery (RECOMMENDED, openid among them)",
 	"jwks-private-key":                       "publishes its signing key at jwks_uri whole, private part (d) and all",
 	"jwks-mixed-without-use":                 "publishes a signing and an encryption key at jwks_uri, neither with use",
 	"discovery-signing-alg-none":             "lists none among discovery's token_endpoint_auth_signing_alg_values_supported",

@@ -15,6 +15,7 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	doc := map[string]any{
 		"issuer":                                iss,
 		"registration_endpoint":                 iss + registerPath,
+		"authorization_endpoint":                iss + authorizePath,
 		"token_endpoint":                        iss + tokenPath,
 		"jwks_uri":                              iss + jwksPath,
 		"subject_types_supported":               []string{"public"},
@@ -45,6 +46,9 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 func (b *Bank) breakDiscovery(doc map[string]any) {
 	if b.has("discovery-empty-array") {
 		doc["acr_values_supported"] = []string{}
+	}
+	if b.has("discovery-no-scopes") {
+		delete(doc, "scopes_supported")
 	}
 	if b.has("discovery-no-subject-types") {
 		delete(doc, "subject_types_supported")

@@ -128,6 +128,7 @@ func registrationScenarios() []scenario {
 				"discovery-no-signing-algs":  "application/json; private_key_jwt signed with <nil>",
 				"discovery-signing-alg-none": "application/json; private_key_jwt signed with [PS256 ES256 none]",
 				"discovery-no-subject-types": "application/json; private_key_jwt signed with [PS256 ES256]; no subject_types_supported",
+				"discovery-no-scopes":        "application/json; private_key_jwt signed with [PS256 ES256]; no scopes_supported",
 			},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+discoveryPath, "", "", nil)
@@ -141,8 +142,10 @@ func registrationScenarios() []scenario {
 						out += "; empty " + k
 					}
 				}
-				if _, ok := doc["subject_types_supported"]; !ok {
-					out += "; no subject_types_supported"
+				for _, k := range []string{"scopes_supported", "subject_types_supported"} {
+					if _, ok := doc[k]; !ok {
+						out += "; no " + k
+					}
 				}
 				return out
 			}},

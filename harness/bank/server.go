@@ -65,6 +65,10 @@ const (
 	discoveryPath = "/.well-known/openid-configuration"
 	registerPath  = "/open-banking/v3.3.0/register"
 	tokenPath     = "/oauth2/token"
+	// authorizePath is the authorization endpoint discovery names (RFC 8414 section 2 requires one where
+	// authorization_code is a grant type): the harness runs no authorization flow, so it refuses every
+	// request.
+	authorizePath = "/oauth2/authorize"
 )
 
 // New builds a bank; it fails on a defect name missing from the catalogue.
@@ -160,6 +164,11 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == discoveryPath:
 		if allow(w, r, http.MethodGet) {
 			b.serveDiscovery(w, r)
+			return
+		}
+	case path == authorizePath:
+		if allow(w, r, http.MethodGet, http.MethodPost) {
+			b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRequest, "the reference bank runs no authorization flow: it has no End-User to authenticate"))
 			return
 		}
 	case path == jwksPath:

@@ -11,7 +11,7 @@ import (
 // The discovery document's form (OpenID Connect Discovery section 4, RFC 8414 sections 2 and 3.2), each
 // rule a spec of its own.
 var _ = framework.Describe("UK OBIE DCR 3.3: the discovery document", func() {
-	framework.ConformanceIt(positive("UK-DISC-002", "discovery", "OIDD-4.2, OIDD-4-JSON, RFC8414-3.2",
+	framework.ConformanceIt(positive("UK-DISC-002", "discovery", "OIDD-4.2, OIDD-4-JSON, RFC8414-3.2, FAPI1-BASE-5.2.2-22",
 		"the discovery document is a JSON object served 200 with Content-Type application/json", "200, application/json, a JSON object"),
 		func(f *framework.Framework) {
 			if f.Target.DiscoveryURL == "" {
@@ -57,14 +57,26 @@ var _ = framework.Describe("UK OBIE DCR 3.3: the discovery document", func() {
 			c.Done()
 		})
 
-	framework.ConformanceIt(positive("UK-DISC-005", "discovery", "OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
-		"discovery lists the members an OpenID Provider must: an https jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported",
-		"each present (the lists not empty), jwks_uri https"),
+	framework.ConformanceIt(positive("UK-DISC-005", "discovery", "OIDD-3-AUTHORIZATION-ENDPOINT, RFC8414-2-AUTHORIZATION-ENDPOINT, OIDD-3-ENDPOINT-HTTPS, OIDD-3-REGISTRATION-HTTPS, OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
+		"discovery lists the members an OpenID Provider must: authorization_endpoint, jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported; its endpoints are https URLs",
+		"each present (the lists not empty), every endpoint https"),
 		func(f *framework.Framework) {
 			resp, doc := discoveryDocument(f)
 			c := f.Verdict().On(resp)
-			if u, _ := doc["jwks_uri"].(string); !strings.HasPrefix(u, "https://") {
-				c.AddFor([]string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI"}, "jwks_uri, an https URL", "%v", doc["jwks_uri"])
+			for _, m := range []struct {
+				key      string
+				required bool
+				ids      []string
+			}{
+				{"authorization_endpoint", true, []string{"OIDD-3-AUTHORIZATION-ENDPOINT", "RFC8414-2-AUTHORIZATION-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS"}},
+				{"jwks_uri", true, []string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI"}},
+				{"token_endpoint", false, []string{"OIDD-3-ENDPOINT-HTTPS"}},
+				{"registration_endpoint", false, []string{"OIDD-3-REGISTRATION-HTTPS"}},
+			} {
+				u, _ := doc[m.key].(string)
+				if (u != "" || m.required) && !strings.HasPrefix(u, "https://") {
+					c.AddFor(m.ids, m.key+", an https URL", "%v", doc[m.key])
+				}
 			}
 			for _, m := range []struct {
 				key string
@@ -119,6 +131,37 @@ var _ = framework.Describe("UK OBIE DCR 3.3: the discovery document", func() {
 			if sig > 0 && enc > 0 && bare > 0 {
 				c.AddFor([]string{"OIDD-3-JWKS-USE", "RFC8414-2-JWKS-USE"}, "use on every key of a set with signing and encryption keys",
 					"%d signing and %d encryption keys, %d without use", sig, enc, bare)
+			}
+			c.Done()
+		})
+})
+
+// The FAPI and SHOULD rules of the discovery document.
+var _ = framework.Describe("UK OBIE DCR 3.3: discovery, FAPI and recommended members", func() {
+	framework.ConformanceIt(positive("UK-DISC-007", "discovery", "FAPI1-ADV-8.6.1",
+		"discovery lists RSA1_5 among no JWE algs (FAPI: neither clients nor servers use it)", "no *_encryption_alg_values_supported lists RSA1_5"),
+		func(f *framework.Framework) {
+			resp, doc := discoveryDocument(f)
+			c := f.Verdict().On(resp)
+			for _, key := range sortedKeys(doc) {
+				if list, ok := doc[key].([]any); ok && strings.HasSuffix(key, "_encryption_alg_values_supported") && slices.Contains(list, any("RSA1_5")) {
+					c.Add("JWE algs without RSA1_5", "%s: %v", key, list)
+				}
+			}
+			c.Done()
+		})
+
+	framework.ConformanceIt(positive("UK-DISC-008", "discovery", "OIDD-3-SCOPES, RFC8414-2-SCOPES, OIDD-3-SCOPES-LISTED",
+		"discovery lists scopes_supported (RECOMMENDED), openid among them", "scopes_supported lists openid; otherwise a warning"),
+		func(f *framework.Framework) {
+			resp, doc := discoveryDocument(f)
+			c := f.Verdict().On(resp)
+			scopes, present := doc["scopes_supported"].([]any)
+			switch {
+			case !present:
+				c.AddFor([]string{"OIDD-3-SCOPES", "RFC8414-2-SCOPES"}, "scopes_supported listed", "absent")
+			case !slices.Contains(scopes, any("openid")):
+				c.AddFor([]string{"OIDD-3-SCOPES-LISTED"}, "openid among scopes_supported, the bank supporting it", "%v", scopes)
 			}
 			c.Done()
 		})
