@@ -58,6 +58,7 @@ var DefectCatches = map[string][]string{
 	"repeat-delete-204":                      {"UK-DEL-N07"},
 	"put-reuse-stored-ssa":                   {"UK-PUT-N10"},
 	"accept-bad-application-type":            {"UK-REG-N31"},
+	"accept-stale-ssa":                       {"GEN-REG-N10"},
 	"accept-expired-ssa":                     {"UK-REG-N18", "CDR-REG-N05"},
 	"accept-expired-token":                   {"UK-GET-N04", "UK-PUT-N04", "UK-DEL-N04", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
 	"accept-inactive-org":                    {"UK-REG-N24"},

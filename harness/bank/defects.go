@@ -28,6 +28,7 @@ var defectCatalogue = map[string]string{
 	"accept-ssa-unknown-kid":        "accepts an SSA whose kid is not in the directory key set, without verifying it",
 	"accept-ssa-alg-none":           "accepts an unsigned SSA (alg none)",
 	"accept-ssa-wrong-issuer":       "accepts an SSA whose iss is not the directory issuer",
+	"accept-stale-ssa":              "accepts an OB Directory SSA however long ago it was issued (no time range: a 30-day-old SSA without exp is taken)",
 	"accept-expired-ssa":            "accepts an SSA whose exp has passed",
 	"accept-ssa-missing-claims":     "accepts an SSA that lacks required claims (software_id, org_id, software_jwks_endpoint, ...)",
 	"accept-revoked-software":       "registers software the directory has revoked: takes a request signed by a key of its revoked key set",

@@ -18,6 +18,7 @@ import (
 const (
 	clockSkew  = 60 * time.Second // tolerated for iat in the future
 	timeFormat = time.RFC3339
+	maxSSAAge  = 24 * time.Hour // the oldest OB Directory SSA (by iat) the bank accepts
 )
 
 // serveRegister handles POST to a profile's registration endpoint: RFC 7591 section 3 with the rules

@@ -118,6 +118,11 @@ func (b *Bank) checkSSA(d *dialect, ssa claims) (ssaInfo, *apiError) {
 		if iat.After(now.Add(clockSkew)) && !b.has("accept-future-ssa") {
 			return ssaInfo{}, badSSA("software_statement iat is in the future")
 		}
+		// The OB Directory: ASPSPs "are required to implement pragmatic time ranges in which to accept an
+		// SSA" (its examples: 1 minute, 30 minutes). The CDR register's SSAs expire after 10 minutes (exp).
+		if d.ssa != "cdr" && now.Sub(iat) > maxSSAAge && !b.has("accept-stale-ssa") {
+			return ssaInfo{}, badSSA("software_statement was issued at %s: older than the %s this bank accepts", iat.UTC().Format(timeFormat), maxSSAAge)
+		}
 	}
 	read := readSSAInfo
 	if d.ssa == "cdr" {

@@ -61,6 +61,11 @@ var registrationFaults = []registrationFault{
 		signedWith(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
 			return c.With("nbf", time.Now().Add(time.Hour).Unix())
 		})},
+	{"GEN-REG-N10", "OBD-SSA-LIFETIME", "an SSA issued 30 days ago is refused: no pragmatic time range accepts it", framework.FaultSSA, status400,
+		signedWith(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
+			stale := time.Now().Add(-30 * 24 * time.Hour).Unix()
+			return c.With("software_statement", f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"iat": stale}}))
+		})},
 	{"GEN-REG-N06", "OBIE-DCR-3.3-CONTENT-TYPE", "an unsigned JSON body where a signed JWT is required is refused", framework.FaultBody,
 		[]int{http.StatusBadRequest, http.StatusUnsupportedMediaType},
 		func(_ *framework.Framework, _ *target.Software, c framework.Claims) request {
