@@ -42,6 +42,7 @@ var DefectCatches = map[string][]string{
 	"discovery-signing-alg-none":             {"UK-DISC-004"},
 	"ssa-from-earlier-registration":          {"UK-REG-N45"},
 	"v31-subject-dn-only":                    {"UK-REG-002"},
+	"allow-localhost-redirect":               {"UK-REG-N62"},
 	"v34-application-type-mobile":            {"UK-REG-N31"},
 	"v34-subject-dn-any-order":               {"UK-REG-N61"},
 	"v34-subject-dn-reversed":                {"UK-REG-002"},

@@ -57,6 +57,7 @@ var defectCatalogue = map[string]string{
 	"ignore-redirect-subset":           "accepts redirect_uris that are not in the SSA software_redirect_uris",
 	"redirect-prefix-match":            "matches redirect_uris against the SSA by prefix: a URI that extends an SSA URI is accepted",
 	"accept-any-id-token-alg":          "registers any id_token_signed_response_alg (e.g. RS256), not only PS256 or ES256",
+	"allow-localhost-redirect":         "UK: accepts an https redirect URI on the host localhost when the SSA lists it",
 	"allow-http-redirect":              "accepts redirect_uris with the http scheme",
 	"accept-unsupported-auth-method":   "accepts any token_endpoint_auth_method (e.g. client_secret_basic)",
 	"accept-public-client":             "registers public clients (token_endpoint_auth_method none), as a plain OAuth server may (FAPI does not support them)",

@@ -32,7 +32,7 @@ var echoedMetadata = []string{
 // transport certificate and the bank's policy.
 func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Certificate, skipRedirect bool) (registration, *apiError) {
 	reg := registration{softwareID: info.softwareID, orgID: info.orgID, jwksURI: info.jwksURI, metadata: map[string]any{}}
-	if e := b.checkRedirectURIs(c, info, skipRedirect); e != nil {
+	if e := b.checkRedirectURIs(d, c, info, skipRedirect); e != nil {
 		return reg, e
 	}
 
@@ -205,8 +205,9 @@ func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration, supported
 	return nil
 }
 
-// checkRedirectURIs checks that redirect_uris are https URIs listed in the SSA.
-func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, skip bool) *apiError {
+// checkRedirectURIs checks that redirect_uris are https URIs listed in the SSA, and for UK DCR not on
+// the host localhost.
+func (b *Bank) checkRedirectURIs(d *dialect, c claims, info ssaInfo, skip bool) *apiError {
 	uris, err := c.strings("redirect_uris")
 	if err != nil || len(uris) == 0 {
 		return b.badRedirect("redirect_uris is required: a non-empty array of https URIs from the SSA")
@@ -221,6 +222,9 @@ func (b *Bank) checkRedirectURIs(c claims, info ssaInfo, skip bool) *apiError {
 		}
 		if parsed.Scheme != "https" && !b.has("allow-http-redirect") {
 			return b.badRedirect("redirect URI %q does not use https", u)
+		}
+		if d.name == ProfileUK && strings.EqualFold(parsed.Hostname(), "localhost") && !b.has("allow-localhost-redirect") {
+			return b.badRedirect("redirect URI %q has the host localhost (OBIE: the URI MUST NOT contain a host with a value of localhost)", u)
 		}
 		if !slices.Contains(info.redirectURIs, u) && !b.has("ignore-redirect-subset") && !b.prefixOfAny(info.redirectURIs, u) {
 			return b.badRedirect("redirect URI %q is not among the SSA's software_redirect_uris", u)

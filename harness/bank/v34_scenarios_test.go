@@ -7,7 +7,7 @@ import (
 )
 
 // v34Scenarios are what the UK DCR 3.4 endpoint does differently from 3.3's: application_type web or
-// native, and the subject DN in 3.4's form (the CN first).
+// native, and the subject DN in 3.4's form (the CN first); and the UK rule against localhost redirect URIs.
 func v34Scenarios() []scenario {
 	at34 := func(edit editFunc) func(*testing.T, *fixture, *Server) string {
 		return func(t *testing.T, f *fixture, s *Server) string {
@@ -15,6 +15,14 @@ func v34Scenarios() []scenario {
 		}
 	}
 	return []scenario{
+		{name: "UK: https redirect URI on localhost", want: badRedir, defects: map[string]string{"allow-localhost-redirect": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				const local = "https://localhost/cb"
+				return registerWith(func(ssa, req map[string]any) {
+					ssa["software_redirect_uris"] = []string{local}
+					req["redirect_uris"] = []string{local}
+				})(t, f, s)
+			}},
 		{name: "UK DCR 3.4: application_type native", want: created, defects: map[string]string{"v34-application-type-mobile": badMeta},
 			run: at34(set("application_type", "native"))},
 		{name: "UK DCR 3.4: application_type mobile", want: badMeta,

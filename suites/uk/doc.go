@@ -1,4 +1,4 @@
-// Package uk holds the UK OBIE DCR 3.3 conformance specs. Each spec is declared once with
+// Package uk holds the UK OBIE DCR 3.3 conformance specs (3.1, 3.2 and 3.4 with target.version). Each spec is declared once with
 // framework.ConformanceIt; negative specs change exactly one thing from the valid baseline.
 package uk
 
@@ -33,7 +33,9 @@ func init() {
 			framework.FaultUpdateClient: {"invalid_client_metadata"},
 		},
 		Baseline: framework.UKBaseline,
-		// UK DCR 3.1 defines the request body as application/jose; 3.2 and 3.3 as application/jwt.
+		// UK DCR 3.1 defines the request body as application/jose; 3.2 to 3.4 as application/jwt. What
+		// else 3.4 changes (application_type's codes, the subject DN's form) the specs read from
+		// f.Target.Version (v34.go).
 		Versions: map[string]func(framework.Profile) framework.Profile{
 			"3.1": func(p framework.Profile) framework.Profile { p.ContentType = "application/jose"; return p },
 		},

@@ -69,7 +69,7 @@ var credentialFaults = []credentialFault{
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
-	framework.ConformanceIt(positive("UK-GET-001", "read", "RFC7592-2.1, OBIE-DCR-3.3-GET",
+	framework.ConformanceIt(positive("UK-GET-001", "read", "RFC7592-2.1, OBIE-DCR-3.3-GET, OBIE-DCR-3.3-SAME-URL",
 		"GET of a registration returns 200 with the registered metadata", "200 with the same metadata"),
 		func(f *framework.Framework) {
 			f.RequireRead()

@@ -98,7 +98,7 @@ var tokenFaults = []tokenFault{
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
-	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE, OBIE-DCR-3.3-JWKS-FROM-SSA",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(f.RegisterBaseline())
