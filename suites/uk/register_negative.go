@@ -164,7 +164,7 @@ var registrationFaults = []registrationFault{
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{insecure}, sw.RedirectURIs...)}})
 			return signed(f, sw, base.With("software_statement", ssa).With("redirect_uris", []string{insecure}))
 		}, status400, badRedirectOrMD},
-	{"UK-REG-N62", "OBIE-DCR-3.3-REDIRECT-LOCALHOST", "an https redirect URI on the host localhost is refused, even when the SSA lists it",
+	{"UK-REG-N62", "OBIE-DCR-3.3-REDIRECT-LOCALHOST, RFC7591-3.2.2-REDIRECT", "an https redirect URI on the host localhost is refused, even when the SSA lists it",
 		func(f *framework.Framework, sw *target.Software, base framework.Claims) request {
 			local := "https://localhost/callback"
 			ssa := f.SSA(sw, mockdirectory.SSAOptions{Set: map[string]any{"software_redirect_uris": append([]string{local}, sw.RedirectURIs...)}})
