@@ -6,13 +6,22 @@ import (
 	"time"
 )
 
-// certChecks are the checks of RFC 5280 path validation and extended key usage the bank makes of a
-// client certificate; the defects accept-expired-client-cert, accept-untrusted-client-cert and
-// accept-client-cert-without-client-auth each switch one off.
+// certChecks are the checks of RFC 5280 path validation, key usage and extended key usage the bank makes
+// of a client certificate; the defects accept-expired-client-cert, accept-untrusted-client-cert,
+// accept-client-cert-without-client-auth and ignore-client-cert-key-usage each switch one off.
 type certChecks struct {
 	validity   bool // the validity period includes the current time (RFC 5280 section 6.1.3)
 	trust      bool // the chain ends at a trusted root (RFC 5280 section 6.1; RFC 8705 section 2.1)
 	clientAuth bool // the extended key usage allows TLS client authentication (RFC 5280 section 4.2.1.12)
+	keyUsage   bool // a key usage, if present, is consistent with clientAuth (RFC 5280 section 4.2.1.12)
+}
+
+// keyUsageAllows reports whether leaf may serve TLS client authentication as far as its key usage goes:
+// Go's verifier reads the extended key usage only, and with both extensions present RFC 5280 section
+// 4.2.1.12 has the certificate used only for a purpose consistent with both (clientAuth: digitalSignature
+// and/or keyAgreement).
+func (c certChecks) keyUsageAllows(leaf *x509.Certificate) bool {
+	return !c.keyUsage || leaf.KeyUsage == 0 || leaf.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement) != 0
 }
 
 // all reports whether every check is made: the TLS stack can then verify certificates itself.

@@ -106,6 +106,7 @@ func New(cfg Config) (*Bank, error) {
 		validity:   !b.has("accept-expired-client-cert"),
 		trust:      !b.has("accept-untrusted-client-cert"),
 		clientAuth: !b.has("accept-client-cert-without-client-auth"),
+		keyUsage:   !b.has("ignore-client-cert-key-usage"),
 	}
 	return b, nil
 }
@@ -217,6 +218,9 @@ func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
 		return nil
 	}
 	leaf := r.TLS.PeerCertificates[0]
+	if !b.certs.keyUsageAllows(leaf) {
+		return nil
+	}
 	if len(r.TLS.VerifiedChains) > 0 {
 		return leaf
 	}

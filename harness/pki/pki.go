@@ -287,13 +287,17 @@ func first(s []string, def string) string {
 // CertFault is what is wrong with a client certificate minted to order (IssueClientFault).
 type CertFault string
 
-// Faults of a client certificate that path validation (RFC 5280 section 6.1) or its extended key
-// usage (RFC 5280 section 4.2.1.12) makes unusable for TLS client authentication.
+// Faults of a client certificate that path validation (RFC 5280 section 6.1) or its key usage and
+// extended key usage (RFC 5280 section 4.2.1.12) make unusable for TLS client authentication.
 const (
 	CertExpired      CertFault = "expired"        // its validity period ended a day ago
 	CertNotYetValid  CertFault = "not-yet-valid"  // its validity period starts in a day
 	CertNoClientAuth CertFault = "no-client-auth" // its extended key usage is serverAuth alone
 	CertOtherCA      CertFault = "other-ca"       // issued by a CA the relying party does not trust
+	// CertKeyUsageNoClientAuth has clientAuth in its extended key usage but nonRepudiation alone in its key
+	// usage, which no TLS client authentication is consistent with (RFC 5280 section 4.2.1.12: clientAuth
+	// goes with digitalSignature and/or keyAgreement).
+	CertKeyUsageNoClientAuth CertFault = "key-usage-no-client-auth"
 )
 
 // IssueClientFault issues an mTLS client certificate for key with subject, wrong as fault says; a
@@ -310,6 +314,8 @@ func (ca *CA) IssueClientFault(subject pkix.Name, key crypto.Signer, fault CertF
 		tmpl.NotBefore, tmpl.NotAfter = now.Add(24*time.Hour), now.Add(48*time.Hour)
 	case CertNoClientAuth:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	case CertKeyUsageNoClientAuth:
+		tmpl.KeyUsage = x509.KeyUsageContentCommitment
 	default:
 		return nil, fmt.Errorf("a client certificate fault this CA cannot mint: %q", fault)
 	}

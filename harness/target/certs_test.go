@@ -36,6 +36,9 @@ func TestFaultyTransportCertificates(t *testing.T) {
 				pki.CertExpired:      func(c *x509.Certificate) bool { return c.NotAfter.Before(now) },
 				pki.CertNotYetValid:  func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
 				pki.CertNoClientAuth: func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
+				pki.CertKeyUsageNoClientAuth: func(c *x509.Certificate) bool {
+					return c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement) == 0
+				},
 			} {
 				cert, err := issuer.IssueFaultyTransport(ctx, sw, fault)
 				if err != nil {
