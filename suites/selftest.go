@@ -29,17 +29,17 @@ var DefectCatches = map[string][]string{
 	"accept-future-ssa":                      {"UK-REG-N19"},
 	"v31-jwt-only":                           {"UK-REG-001"},
 	"allow-tls11":                            {"UK-DISC-N01"},
-	"tls-legacy-ciphers":                     {"UK-DISC-N02"},
+	"tls-legacy-ciphers":                     {"UK-DISC-N02", "CDR-DISC-N02"},
 	"token-client-mismatch-invalid-request":  {"UK-TOK-N30", "UK-TOK-N11"},
 	"accept-public-client":                   {"UK-REG-N65"},
-	"discovery-text-plain":                   {"UK-DISC-002"},
-	"discovery-empty-array":                  {"UK-DISC-003"},
-	"discovery-no-signing-algs":              {"UK-DISC-004"},
-	"discovery-no-subject-types":             {"UK-DISC-005"},
-	"jwks-private-key":                       {"UK-DISC-006"},
-	"jwks-mixed-without-use":                 {"UK-DISC-006"},
+	"discovery-text-plain":                   {"UK-DISC-002", "CDR-DISC-002"},
+	"discovery-empty-array":                  {"UK-DISC-003", "CDR-DISC-003"},
+	"discovery-no-signing-algs":              {"UK-DISC-004", "CDR-DISC-004"},
+	"discovery-no-subject-types":             {"UK-DISC-005", "CDR-DISC-005"},
+	"jwks-private-key":                       {"UK-DISC-006", "CDR-DISC-006"},
+	"jwks-mixed-without-use":                 {"UK-DISC-006", "CDR-DISC-006"},
 	"discovery-no-scopes":                    {}, // SHOULD: see DefectWarns
-	"discovery-signing-alg-none":             {"UK-DISC-004"},
+	"discovery-signing-alg-none":             {"UK-DISC-004", "CDR-DISC-004"},
 	"ssa-from-earlier-registration":          {"UK-REG-N45"},
 	"v31-subject-dn-only":                    {"UK-REG-002"},
 	"allow-localhost-redirect":               {"UK-REG-N62"},
@@ -156,7 +156,7 @@ var DefectCatches = map[string][]string{
 	"cdr-omit-ssa-metadata":                  {"CDR-REG-009"},
 	"cdr-duplicate-post-updates":             {"CDR-REG-N16"},
 	"cdr-assertion-aud-issuer-only":          {"CDR-TOK-002"},
-	"id-token-enc-legacy-only":               {"CDR-DISC-001", "UK-DISC-007"},
+	"id-token-enc-legacy-only":               {"CDR-DISC-001", "UK-DISC-007", "CDR-DISC-007"},
 	"request-header-jku-trusted":             {"UK-REG-N52"},
 	"accept-unsupported-signing-alg":         {"UK-REG-N53", "UK-PUT-N13"},
 	"put-accept-unsupported-signing-alg":     {"UK-PUT-N13"},
@@ -205,7 +205,7 @@ var DefectWarns = map[string][]string{
 	"register-check-then-insert":     {"UK-REG-N81"},
 
 	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
-	"discovery-no-scopes":              {"UK-DISC-008"},                            // OpenID Connect Discovery 3, RFC 8414 2
+	"discovery-no-scopes":              {"UK-DISC-008", "CDR-DISC-008"},            // OpenID Connect Discovery 3, RFC 8414 2
 }
 
 // LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run
