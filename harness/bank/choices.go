@@ -76,6 +76,11 @@ type Choices struct {
 	// RFC7591PrivateKeyJWT: the plain RFC 7591 registration takes private_key_jwt clients (with their
 	// jwks) alone, and issues them no client_secret; the embedded target tells the harness so.
 	RFC7591PrivateKeyJWT bool
+
+	// FixedRedirectURIs: a UK update (PUT) that changes redirect_uris is refused with
+	// invalid_redirect_uri (OBIE DCR: "The ASPSP may reject the request if it does not support changes
+	// to certain claims").
+	FixedRedirectURIs bool
 }
 
 // replacedNameSuffix is what ReplaceMetadata appends to a client_name.
@@ -135,6 +140,8 @@ var choiceCatalogue = []choice{
 		func(c *Choices, v string) { c.HandshakeClientAuth = v == "handshake" }},
 	{"rfc7591-auth", "how plain RFC 7591 clients authenticate at the token endpoint", []string{"client_secret", "private_key_jwt"},
 		func(c *Choices, v string) { c.RFC7591PrivateKeyJWT = v == "private_key_jwt" }},
+	{"uk-update-redirect-uris", "whether a UK update (PUT) may change redirect_uris", []string{"changeable", "fixed"},
+		func(c *Choices, v string) { c.FixedRedirectURIs = v == "fixed" }},
 }
 
 // ChoiceCombinations lists every combination of the named choices' values (every choice when none

@@ -109,3 +109,32 @@ func TestChoicesAtRegistration(t *testing.T) {
 		t.Errorf("revoked software, live key set alone: %s, want %s", got, badMeta)
 	}
 }
+
+// A UK update changing redirect_uris is applied, or, with uk-update-redirect-uris=fixed, refused with
+// invalid_redirect_uri; an update keeping them is applied either way.
+func TestUpdateOfRedirectURIsFollowsTheChoice(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		fixed        bool
+		keep, change string
+	}{{false, "200", "200"}, {true, "200", badRedir}} {
+		cfg := f.config()
+		cfg.Choices = Choices{FixedRedirectURIs: c.fixed}
+		s, err := Start(cfg, f.serverCert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		put := func(edit editFunc) string {
+			return managed(func(t *testing.T, f *fixture, s *Server, sw *software, id, tok string) string {
+				return manage(t, s, sw.client, http.MethodPut, id, tok, f.requestJWT(t, sw, s.URL, edit)).outcome()
+			})(t, f, s)
+		}
+		if got := put(set("scope", "openid accounts")); got != c.keep {
+			t.Errorf("fixed=%v, PUT keeping redirect_uris: %s, want %s", c.fixed, got, c.keep)
+		}
+		if got := put(set("redirect_uris", []string{"https://tpp.example/cb2"})); got != c.change {
+			t.Errorf("fixed=%v, PUT changing redirect_uris: %s, want %s", c.fixed, got, c.change)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package bank
 import (
 	"crypto/x509"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/pki"
@@ -158,6 +159,10 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 		b.writeError(w, r, e)
 		return
 	}
+	if d.version != "" && b.cfg.Choices.FixedRedirectURIs && !sameRedirectURIs(reg.metadata["redirect_uris"], c.reg.metadata["redirect_uris"]) {
+		b.writeError(w, r, newError(http.StatusBadRequest, errInvalidRedirectURI, "redirect_uris cannot be changed by an update: register the client again"))
+		return
+	}
 	id, present := req.claims["client_id"]
 	adopt := present && id != c.id && b.has("put-adopts-client-id")
 	if ((present && id != c.id) || (!present && d.registrationToken)) && !adopt {
@@ -246,3 +251,10 @@ type discardWriter struct{}
 func (discardWriter) Header() http.Header         { return http.Header{} }
 func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (discardWriter) WriteHeader(int)             {}
+
+// sameRedirectURIs reports whether two registrations' redirect_uris are the same list.
+func sameRedirectURIs(a, b any) bool {
+	x, errX := stringList(a, "redirect_uris")
+	y, errY := stringList(b, "redirect_uris")
+	return errX == nil && errY == nil && slices.Equal(x, y)
+}

@@ -83,7 +83,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			expectEchoedMetadata(f, &framework.Registration{ClientID: reg.ClientID, Claims: reg.Claims, Metadata: got})
 		})
 
-	framework.ConformanceIt(positive("UK-PUT-001", "update", "RFC7592-2.2, OBIE-DCR-3.3-UPDATE",
+	framework.ConformanceIt(positive("UK-PUT-001", "update", "RFC7592-2.2, OBIE-DCR-3.3-UPDATE, OBIE-DCR-3.3-UPDATE-REJECT",
 		"PUT with a changed redirect URI returns 200 and a later GET shows it", "200, then GET shows the change"),
 		func(f *framework.Framework) {
 			f.RequireUpdate()
@@ -95,6 +95,12 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			tok := f.AccessToken(reg)
 			changed := f.BaselineClaims(sw).With("redirect_uris", []string{sw.RedirectURIs[1]})
 			resp, err := f.Manage("PUT", reg.ClientID, tok, f.Sign(sw, changed), sw.Transport)
+			if err == nil && resp.Status == http.StatusBadRequest {
+				// OBIE: "The ASPSP may reject the request if it does not support changes to certain claims."
+				if body, _ := resp.JSONObject(); body["error"] == "invalid_client_metadata" || body["error"] == "invalid_redirect_uri" {
+					f.Skipf("the bank refused to change redirect_uris (400 %v), a choice OBIE DCR leaves it: the update could not be shown", body["error"])
+				}
+			}
 			f.ExpectStatus(resp, err, http.StatusOK)
 			expectEchoedMetadata(f, &framework.Registration{ClientID: reg.ClientID, Claims: changed, Metadata: f.ExpectJSON(resp)})
 			if !f.Target.Supports.Read {
