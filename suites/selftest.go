@@ -49,7 +49,7 @@ var DefectCatches = map[string][]string{
 	"ignore-software-id-mismatch":            {"UK-REG-N42"},
 	"redirect-prefix-match":                  {"UK-REG-N43"},
 	"accept-any-id-token-alg":                {"UK-REG-N44"},
-	"token-ignore-iss-mismatch":              {"UK-TOK-N11"},
+	"token-ignore-iss-mismatch":              {"UK-TOK-N11", "UK-TOK-N25"}, // N25: an iss in other case is another iss
 	"token-500-on-malformed-assertion":       {"UK-TOK-N12"},
 	"manage-without-mtls":                    {"UK-GET-N07", "UK-PUT-N11", "UK-DEL-N09"},
 	"accept-ssa-hs256":                       {"UK-REG-N25"},
@@ -189,6 +189,8 @@ var DefectCatches = map[string][]string{
 	"error-description-raw":                   {"UK-TOK-N24"},
 	"bearer-challenge-bare":                   {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"},
 	"bearer-error-without-credentials":        {}, // RFC 6750 3.1: SHOULD NOT: see DefectWarns
+	"token-response-without-expires-in":       {}, // RFC 6749 5.1: RECOMMENDED: see DefectWarns
+	"token-iss-case-insensitive":              {"UK-TOK-N25"},
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other
@@ -206,6 +208,9 @@ var DefectWarns = map[string][]string{
 
 	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
 	"discovery-no-scopes":              {"UK-DISC-008", "CDR-DISC-008"},            // OpenID Connect Discovery 3, RFC 8414 2
+
+	// RFC 6749 5.1: expires_in RECOMMENDED, judged by every profile's positive token spec.
+	"token-response-without-expires-in": {"UK-TOK-001", "UK-TOK-002", "CDR-TOK-001", "GEN-TOK-001", "IS-TOK-001", "RFC-TOK-001"},
 }
 
 // LoadOnlyDefects are reference bank defects that only concurrent requests expose, so that no spec run

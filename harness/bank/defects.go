@@ -193,6 +193,8 @@ var defectCatalogue = map[string]string{
 	"error-description-raw":                   "writes error_description as formatted, with the double quotes of quoted values (grant_type \"x\" ...), characters RFC 6749 section 5.2 forbids",
 	"bearer-challenge-bare":                   "answers a management request carrying no Bearer credentials with a bare WWW-Authenticate: Bearer, no auth-param after the scheme",
 	"bearer-error-without-credentials":        "puts error=\"invalid_token\" in the challenge to a request that carries no credentials at all (RFC 6750 section 3.1: SHOULD NOT)",
+	"token-response-without-expires-in":       "answers a token request without expires_in (RFC 6749 section 5.1: RECOMMENDED)",
+	"token-iss-case-insensitive":              "takes a client assertion whose iss is the client_id in other letter case (compared as a case-insensitive database collation would)",
 }
 
 // Defects lists the catalogue, sorted by name.

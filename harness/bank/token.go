@@ -107,6 +107,9 @@ func (b *Bank) serveToken(w http.ResponseWriter, r *http.Request) {
 		"expires_in":   int(tokenLifetime / time.Second),
 		"scope":        scope,
 	}
+	if b.has("token-response-without-expires-in") {
+		delete(body, "expires_in")
+	}
 	if b.has("token-response-cacheable") {
 		writeCacheableJSON(w, http.StatusOK, body)
 		return
@@ -148,7 +151,8 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 			switch {
 			case clientID == "":
 				clientID = iss
-			case iss != clientID && !b.has("token-ignore-iss-mismatch"):
+			case iss != clientID && !b.has("token-ignore-iss-mismatch") &&
+				!(b.has("token-iss-case-insensitive") && strings.EqualFold(iss, clientID)):
 				if b.has("token-client-mismatch-invalid-request") {
 					return nil, newError(http.StatusBadRequest, errInvalidRequest, "client_id %q is not the client_assertion's iss", clientID)
 				}

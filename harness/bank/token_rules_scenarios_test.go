@@ -68,6 +68,22 @@ func tokenRuleScenarios() []scenario {
 				desc, _ := r.body["error_description"].(string)
 				return fmt.Sprintf("%d %s", r.status, desc)
 			}},
+		{name: "token response expires_in", want: "200 3600", defects: map[string]string{"token-response-without-expires-in": "200 <nil>"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, nil)
+				r := requestToken(t, s, sw.client, tokenForm(id, mustSign(t, assertion(s, id), sw.key)))
+				return fmt.Sprintf("%d %v", r.status, r.body["expires_in"])
+			}},
+		{name: "assertion iss in other letter case", want: noClient, defects: map[string]string{"token-iss-case-insensitive": "200"},
+			run: tokenWith(false, func(_ *testing.T, _ *Server, _ *software, a map[string]any) string {
+				id, _ := a["iss"].(string)
+				a["iss"] = strings.ToUpper(id)
+				if a["iss"] == id {
+					a["iss"] = strings.ToLower(id)
+				}
+				return ""
+			}, nil)},
 		{name: "GET with an unknown token: challenge", want: noToken + ` Bearer error="invalid_token"`,
 			defects: map[string]string{"bearer-challenge-without-error": noToken + ` Bearer realm="dcrconform"`},
 			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {

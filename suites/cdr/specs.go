@@ -22,7 +22,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: registration and management", func()
 			}
 		})
 
-	framework.ConformanceIt(positive("CDR-TOK-001", "token", "CDR-DCR-TOKEN, CDR-AUTH-PKJWT, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("CDR-TOK-001", "token", "CDR-DCR-TOKEN, CDR-AUTH-PKJWT, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"client_credentials with private_key_jwt issues a token with scope cdr:registration", "200 with access_token"),
 		func(f *framework.Framework) { common.Token(f) })
 

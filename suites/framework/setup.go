@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -221,9 +222,17 @@ func (f *Framework) ExpectAccessToken(reg *Registration) string {
 	if tt, _ := body["token_type"].(string); !strings.EqualFold(tt, "bearer") {
 		f.FailAt(resp, "token_type Bearer (RFC6749-5.1)", "token_type %q", tt)
 	}
+	if _, ok := body["expires_in"].(json.Number); !ok { // RECOMMENDED: a warning
+		c := f.Verdict().On(resp)
+		c.AddFor(tokenExpiresIn, "expires_in, the access token's lifetime in seconds (a JSON number)", "expires_in %v", body["expires_in"])
+		c.Done()
+	}
 	f.ExpectNotCached(resp)
 	return tok
 }
+
+// tokenExpiresIn is RFC 6749 section 5.1's expires_in, RECOMMENDED.
+var tokenExpiresIn = []string{"RFC6749-5.1-EXPIRES-IN"}
 
 // tokenNoStore is RFC 6749 section 5.1's rule for an answer that carries a token.
 var tokenNoStore = []string{"RFC6749-5.1-NO-STORE"}

@@ -79,7 +79,7 @@ var _ = framework.Describe("generic DCR 0.1: registration and management", func(
 		"a valid signed registration request is accepted with a client_id and consistent metadata", "201 with client_id"),
 		func(f *framework.Framework) { common.Register(f, echoed) })
 
-	framework.ConformanceIt(positive("GEN-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("GEN-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) { common.Token(f) })
 

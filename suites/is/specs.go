@@ -44,7 +44,7 @@ var _ = framework.Describe("Identity Server DCR v1.1: registration and managemen
 			}
 		})
 
-	framework.ConformanceIt(positive("IS-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("IS-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) { common.Token(f) })
 

@@ -96,7 +96,7 @@ var _ = framework.Describe("RFC 7591/7592: registration", func() {
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, f.Profile().Codes(framework.FaultMetadata)...)
 		})
 
-	framework.ConformanceIt(positive("RFC-TOK-001", "token", "RFC6749-2.3.1, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("RFC-TOK-001", "token", "RFC6749-2.3.1, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"the issued client_id and client_secret get a client_credentials token with HTTP Basic", "200 with access_token"),
 		func(f *framework.Framework) { common.Token(f) })
 

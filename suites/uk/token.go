@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -93,18 +94,26 @@ var tokenFaults = []tokenFault{
 		}, nil, invalidClient},
 	{"UK-TOK-N21", "RFC7521-4.2.1", "a token request carrying a client_secret beside its client assertion (two authentication mechanisms) is refused",
 		nil, func(form url.Values) { form.Set("client_secret", "secret-"+framework.NewID()) }, invalidClient.plus("invalid_request")},
+	{"UK-TOK-N25", "RFC7523-3-ISS-COMPARE, RFC7521-5.1-ISSUER, RFC7523-3.2", "a client assertion whose iss is the client_id in other letter case is refused (issuers are compared as simple strings)",
+		assertionWith("iss", func(f *framework.Framework, reg *framework.Registration) any {
+			other := swapCase(reg.ClientID)
+			if other == reg.ClientID {
+				f.Skipf("inconclusive: the client_id %q has no letters whose case could differ", reg.ClientID)
+			}
+			return other
+		}), nil, invalidClient},
 	{"UK-TOK-N22", "RFC6749-2.3.2-MAPPING", "a private_key_jwt client that sends no client assertion, only its transport certificate (tls_client_auth's way), is refused",
 		nil, func(form url.Values) { form.Del("client_assertion"); form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 }
 
 var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
-	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-NO-STORE, OBIE-DCR-3.3-JWKS-FROM-SSA",
+	framework.ConformanceIt(positive("UK-TOK-001", "token", "RFC7523-2.2, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE, OBIE-DCR-3.3-JWKS-FROM-SSA",
 		"client_credentials with a private_key_jwt client assertion issues an access token", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(f.RegisterBaseline())
 		})
 
-	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1, RFC6749-5.1-NO-STORE",
+	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"a tls_client_auth client gets a token with its own certificate", "200 with access_token"),
 		func(f *framework.Framework) {
 			f.ExpectAccessToken(registerTLSClientAuth(f, false))
@@ -212,4 +221,17 @@ func registerTLSClientAuth(f *framework.Framework, own bool) *framework.Registra
 		With(dnMember(f), f.SubjectDN(sw.Transport.Leaf)))
 	reg.TLSClientAuth = true
 	return reg
+}
+
+// swapCase turns each ASCII letter of s to the other case.
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return r
+	}, s)
 }
