@@ -11,7 +11,8 @@ import (
 
 // IssueFaultyTransport issues a software a transport certificate for its transport key and subject,
 // from the directory's CA, wrong as fault says: pki.CertExpired, pki.CertNotYetValid or
-// pki.CertNoClientAuth or pki.CertKeyUsageNoClientAuth. It is a certificate no bank may accept, for negative tests; it is not stored.
+// pki.CertNoClientAuth or pki.CertKeyUsageNoClientAuth (or valid past 2049, pki.CertValidPast2049, a
+// certificate every bank must take). It is a certificate no bank may accept, for negative tests; it is not stored.
 func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault) (tls.Certificate, error) {
 	c, err := d.Credentials(softwareID)
 	if err != nil {
@@ -22,9 +23,9 @@ func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault)
 		return tls.Certificate{}, invalid("id", "software %q has no usable transport key", softwareID)
 	}
 	switch fault {
-	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth:
+	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049:
 	default:
-		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth)
+		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049)
 	}
 	leaf, err := d.ca.IssueClientFault(c.Transport.Leaf.Subject, key, fault)
 	if err != nil {

@@ -60,6 +60,8 @@ func clientCertScenarios() []scenario {
 			defects: map[string]string{"accept-untrusted-client-cert": "201", "accept-expired-client-cert": "refused"}, run: registerOverFaultyCert(pki.CertOtherCA)},
 		{name: "registration over a certificate without clientAuth", want: "refused",
 			defects: map[string]string{"accept-client-cert-without-client-auth": "201", "accept-untrusted-client-cert": "refused"}, run: registerOverFaultyCert(pki.CertNoClientAuth)},
+		{name: "registration over a certificate valid until 2051 (GeneralizedTime)", want: "201",
+			defects: map[string]string{"refuse-generalized-time-validity": "refused"}, run: registerOverFaultyCert(pki.CertValidPast2049)},
 		{name: "registration over a certificate whose key usage allows no client authentication", want: "refused",
 			defects: map[string]string{"ignore-client-cert-key-usage": "201", "accept-client-cert-without-client-auth": "refused"}, run: registerOverFaultyCert(pki.CertKeyUsageNoClientAuth)},
 	}

@@ -221,6 +221,9 @@ func (b *Bank) clientCert(r *http.Request) *x509.Certificate {
 	if !b.certs.keyUsageAllows(leaf) {
 		return nil
 	}
+	if leaf.NotAfter.Year() >= 2050 && b.has("refuse-generalized-time-validity") { // a notAfter in GeneralizedTime
+		return nil
+	}
 	if len(r.TLS.VerifiedChains) > 0 {
 		return leaf
 	}

@@ -298,6 +298,9 @@ const (
 	// usage, which no TLS client authentication is consistent with (RFC 5280 section 4.2.1.12: clientAuth
 	// goes with digitalSignature and/or keyAgreement).
 	CertKeyUsageNoClientAuth CertFault = "key-usage-no-client-auth"
+	// CertValidPast2049 is no fault: valid until 2051, a notAfter that RFC 5280 section 4.1.2.5 has encoded
+	// as GeneralizedTime (dates from 2050), which every certificate user must be able to process.
+	CertValidPast2049 CertFault = "valid-past-2049"
 )
 
 // IssueClientFault issues an mTLS client certificate for key with subject, wrong as fault says; a
@@ -316,6 +319,8 @@ func (ca *CA) IssueClientFault(subject pkix.Name, key crypto.Signer, fault CertF
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	case CertKeyUsageNoClientAuth:
 		tmpl.KeyUsage = x509.KeyUsageContentCommitment
+	case CertValidPast2049:
+		tmpl.NotAfter = time.Date(2051, time.January, 1, 0, 0, 0, 0, time.UTC)
 	default:
 		return nil, fmt.Errorf("a client certificate fault this CA cannot mint: %q", fault)
 	}

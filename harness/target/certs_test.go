@@ -33,9 +33,10 @@ func TestFaultyTransportCertificates(t *testing.T) {
 			}
 			now := time.Now()
 			for fault, wrong := range map[pki.CertFault]func(c *x509.Certificate) bool{
-				pki.CertExpired:      func(c *x509.Certificate) bool { return c.NotAfter.Before(now) },
-				pki.CertNotYetValid:  func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
-				pki.CertNoClientAuth: func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
+				pki.CertExpired:       func(c *x509.Certificate) bool { return c.NotAfter.Before(now) },
+				pki.CertNotYetValid:   func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
+				pki.CertNoClientAuth:  func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
+				pki.CertValidPast2049: func(c *x509.Certificate) bool { return c.NotAfter.Year() > 2049 },
 				pki.CertKeyUsageNoClientAuth: func(c *x509.Certificate) bool {
 					return c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement) == 0
 				},

@@ -16,7 +16,8 @@ var (
 
 // FaultyTransport is sw's transport certificate minted again, for the same key and subject, wrong as
 // fault says: issued by a CA of the harness's own that no bank trusts (pki.CertOtherCA), or, from the
-// directory's CA, expired, not yet valid or without the clientAuth extended key usage. The spec is
+// directory's CA, as the pki.CertFault says (expired, not yet valid, without clientAuth in its extended
+// key usage or its key usage; or, no fault, valid past 2049). The spec is
 // skipped when the target's directory cannot issue certificates to order.
 func (f *Framework) FaultyTransport(sw *target.Software, fault pki.CertFault) *tls.Certificate {
 	if fault == pki.CertOtherCA {

@@ -37,6 +37,16 @@ func over(reg *framework.Registration, cert *tls.Certificate) *framework.Registr
 const certRefused = "TLS handshake refused or 400/401/403"
 
 var _ = framework.Describe("UK OBIE DCR 3.3: client certificates", func() {
+	framework.ConformanceIt(positive("UK-REG-072", "register", "RFC5280-4.1.2.5-PROCESS, RFC8705-2.1",
+		"a registration over a client certificate valid until 2051 (its notAfter a GeneralizedTime) is accepted", "201 with client_id"),
+		func(f *framework.Framework) {
+			f.RequireMTLS()
+			sw := f.Software()
+			long := *sw
+			long.Transport = f.FaultyTransport(sw, pki.CertValidPast2049)
+			f.RegisterAccepted(&long, f.BaselineClaims(sw))
+		})
+
 	for _, c := range certFaults {
 		framework.ConformanceIt(negative(c.register, "register", c.req,
 			fmt.Sprintf("a registration over %s (same key and subject as the software's) is refused", c.what), certRefused),
