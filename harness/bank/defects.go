@@ -84,6 +84,8 @@ var defectCatalogue = map[string]string{
 	"discovery-no-scopes":                    "leaves scopes_supported out of discovery (RECOMMENDED, openid among them)",
 	"jwks-private-key":                       "publishes its signing key at jwks_uri whole, private part (d) and all",
 	"jwks-mixed-without-use":                 "publishes a signing and an encryption key at jwks_uri, neither with use",
+	"jwks-x5c-stale":                         "publishes beside its signing key an x5c certificate of another key (one from before a key rotation)",
+	"jwks-same-key-sig-enc":                  "publishes its signing key a second time, for encryption (use enc)",
 	"discovery-signing-alg-none":             "lists none among discovery's token_endpoint_auth_signing_alg_values_supported",
 	"accept-expired-client-cert":             "accepts a client (transport) certificate outside its validity period: expired or not yet valid",
 	"accept-untrusted-client-cert":           "accepts a client (transport) certificate that does not chain to a CA it trusts",

@@ -6,9 +6,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"math/big"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -49,7 +53,18 @@ func (b *Bank) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	if b.has("jwks-private-key") {
 		sig.Key = key // the private key marshalled whole, d and all
 	}
+	if b.has("jwks-x5c-stale") {
+		cert, err := staleCertificate()
+		if err != nil {
+			b.writeError(w, r, newError(http.StatusInternalServerError, errServerError, "no certificate: %v", err))
+			return
+		}
+		sig.Certificates = []*x509.Certificate{cert}
+	}
 	keys := []jose.JSONWebKey{sig}
+	if b.has("jwks-same-key-sig-enc") {
+		keys = append(keys, jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid + "-enc", Algorithm: "ECDH-ES", Use: "enc"})
+	}
 	if b.has("jwks-mixed-without-use") {
 		enc, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -60,4 +75,20 @@ func (b *Bank) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		keys = append(keys, jose.JSONWebKey{Key: &enc.PublicKey, KeyID: "enc-1", Algorithm: "RSA-OAEP-256"})
 	}
 	writeCacheableJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: keys})
+}
+
+// staleCertificate is a self-signed certificate of another key than the one it is published beside: a
+// certificate left from before a key rotation (the defect jwks-x5c-stale).
+func staleCertificate() (*x509.Certificate, error) {
+	old, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "reference bank signing key (rotated)"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &old.PublicKey, old)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
 }

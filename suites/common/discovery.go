@@ -33,12 +33,15 @@ func DeclareDiscoverySpecs(profile, prefix string) {
 
 // DiscoverySpecs are the shared specs, each rule a spec of its own.
 var DiscoverySpecs = []DiscoverySpec{
-	{N: "002", Requirement: "OIDD-4.2, OIDD-4-JSON, RFC8414-3.2, FAPI1-BASE-5.2.2-22",
-		Title:  "the discovery document is a JSON object served 200 with Content-Type application/json",
+	{N: "002", Requirement: "OIDD-4.2, OIDD-4-JSON, RFC8414-3.2, RFC8414-3-HTTPS, FAPI1-BASE-5.2.2-22",
+		Title:  "the discovery document is a JSON object served at an https URL, 200, with Content-Type application/json",
 		Expect: "200, application/json, a JSON object",
 		Body: func(f *framework.Framework) {
 			if f.Target.DiscoveryURL == "" {
 				f.Skipf("no discovery URL configured; endpoints were given explicitly")
+			}
+			if !strings.HasPrefix(f.Target.DiscoveryURL, "https://") {
+				f.Failf("the discovery document at an https URL (RFC8414-3-HTTPS)", "%s", f.Target.DiscoveryURL)
 			}
 			resp, err := f.Do(client.Request{Method: "GET", URL: f.Target.DiscoveryURL})
 			f.ExpectStatus(resp, err, 200)
@@ -78,8 +81,8 @@ var DiscoverySpecs = []DiscoverySpec{
 			}
 			c.Done()
 		}},
-	{N: "005", Requirement: "OIDD-3-AUTHORIZATION-ENDPOINT, RFC8414-2-AUTHORIZATION-ENDPOINT, OIDD-3-ENDPOINT-HTTPS, OIDD-3-REGISTRATION-HTTPS, OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
-		Title:  "discovery lists the members an OpenID Provider must: authorization_endpoint, jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported; its endpoints are https URLs",
+	{N: "005", Requirement: "RFC8414-2-ISSUER, RFC8414-2-TOKEN-ENDPOINT, OIDD-3-AUTHORIZATION-ENDPOINT, RFC8414-2-AUTHORIZATION-ENDPOINT, OIDD-3-ENDPOINT-HTTPS, OIDD-3-REGISTRATION-HTTPS, OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
+		Title:  "discovery lists the members an OpenID Provider must: authorization_endpoint, token_endpoint, jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported; its issuer and endpoints are https URLs",
 		Expect: "each present (the lists not empty), every endpoint https",
 		Body: func(f *framework.Framework) {
 			resp, doc := DiscoveryDocument(f)
@@ -91,12 +94,17 @@ var DiscoverySpecs = []DiscoverySpec{
 			}{
 				{"authorization_endpoint", true, []string{"OIDD-3-AUTHORIZATION-ENDPOINT", "RFC8414-2-AUTHORIZATION-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS"}},
 				{"jwks_uri", true, []string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI"}},
-				{"token_endpoint", false, []string{"OIDD-3-ENDPOINT-HTTPS"}},
+				{"token_endpoint", true, []string{"RFC8414-2-TOKEN-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS"}},
 				{"registration_endpoint", false, []string{"OIDD-3-REGISTRATION-HTTPS"}},
 			} {
 				u, _ := doc[m.key].(string)
 				if (u != "" || m.required) && !strings.HasPrefix(u, "https://") {
 					c.AddFor(m.ids, m.key+", an https URL", "%v", doc[m.key])
+				}
+			}
+			if iss, _ := doc["issuer"].(string); iss != "" {
+				if u, err := url.Parse(iss); err != nil || u.Scheme != "https" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(iss, "?#") {
+					c.AddFor([]string{"RFC8414-2-ISSUER"}, "issuer, an https URL without query or fragment", "%q", iss)
 				}
 			}
 			for _, m := range []struct {
@@ -113,9 +121,9 @@ var DiscoverySpecs = []DiscoverySpec{
 			}
 			c.Done()
 		}},
-	{N: "006", Requirement: "OIDD-3-JWKS-PRIVATE, OIDD-3-JWKS-USE, RFC8414-2-JWKS-USE",
-		Title:  "the key set at jwks_uri holds public keys only, each with use when signing and encryption keys are both there",
-		Expect: "no private or symmetric key; use on every key of a mixed set",
+	{N: "006", Requirement: "OIDD-3-JWKS-PRIVATE, OIDD-3-JWKS-USE, RFC8414-2-JWKS-USE, OIDD-3-JWKS-X5C, OIDD-3-JWKS-SAME-KEY",
+		Title:  "the key set at jwks_uri holds public keys only: use on each key of a mixed set, x5c matching its key, no key both signing and encrypting",
+		Expect: "no private or symmetric key; use on every key of a mixed set; x5c's certificate of the bare key; one key, one use (NOT RECOMMENDED: a warning)",
 		Body: func(f *framework.Framework) {
 			_, doc := DiscoveryDocument(f)
 			u, _ := doc["jwks_uri"].(string)
@@ -130,28 +138,7 @@ var DiscoverySpecs = []DiscoverySpec{
 				f.FailAt(resp, "a JWK Set: a JSON object with keys", "%v", resp.Excerpt(200))
 			}
 			c := f.Verdict().On(resp)
-			var sig, enc, bare int
-			for i, k := range keys {
-				key, _ := k.(map[string]any)
-				for _, member := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
-					if _, ok := key[member]; ok {
-						c.AddFor([]string{"OIDD-3-JWKS-PRIVATE"}, "public keys only", "key %d (kid %v, kty %v) has %q", i, key["kid"], key["kty"], member)
-					}
-				}
-				switch use, _ := key["use"].(string); {
-				case use == "sig" || use == "" && signingAlg(key["alg"]):
-					sig++
-				case use == "enc" || use == "" && encryptionAlg(key["alg"]):
-					enc++
-				}
-				if _, ok := key["use"]; !ok {
-					bare++
-				}
-			}
-			if sig > 0 && enc > 0 && bare > 0 {
-				c.AddFor([]string{"OIDD-3-JWKS-USE", "RFC8414-2-JWKS-USE"}, "use on every key of a set with signing and encryption keys",
-					"%d signing and %d encryption keys, %d without use", sig, enc, bare)
-			}
+			judgeKeySet(c, keys)
 			c.Done()
 		}},
 	{N: "007", Requirement: "FAPI1-ADV-8.6.1",
@@ -198,18 +185,6 @@ var DiscoverySpecs = []DiscoverySpec{
 				f.Failf("the server refusing the handshake with a TLS alert", "%v", err)
 			}
 		}},
-}
-
-// signingAlg and encryptionAlg tell a key's purpose from its alg (JWA's JWS and JWE key management
-// algorithms), for a key without use.
-func signingAlg(alg any) bool {
-	s, _ := alg.(string)
-	return len(s) == 5 && strings.ContainsAny(s[:1], "RPEH") && strings.HasPrefix(s[1:], "S") || s == "EdDSA"
-}
-
-func encryptionAlg(alg any) bool {
-	s, _ := alg.(string)
-	return strings.HasPrefix(s, "RSA") || strings.HasPrefix(s, "ECDH-ES") || strings.HasSuffix(s, "KW") || s == "dir"
 }
 
 // DiscoveryDocument GETs the discovery document as a set-up step (UK-DISC-001 and UK-DISC-002 judge how
