@@ -119,7 +119,20 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	if !b.has("error-description-raw") {
 		desc = safeDescription(desc)
 	}
-	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": desc})
+	body := map[string]any{"error": e.code, "error_description": clipDescription(desc)}
+	b.breakRefusal(r, e.status, w, body)
+	writeJSON(w, e.status, body)
+}
+
+// maxDescription is the longest error_description the bank sends: UK DCR's RegistrationError allows
+// 500 characters.
+const maxDescription = 500
+
+func clipDescription(s string) string {
+	if r := []rune(s); len(r) > maxDescription {
+		return string(r[:maxDescription-3]) + "..."
+	}
+	return s
 }
 
 // safeDescription keeps an error_description within the characters RFC 6749 section 5.2 allows

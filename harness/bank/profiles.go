@@ -190,6 +190,7 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 			out["registration_client_uri"] = b.issuerFor(r) + d.path + "/" + url.PathEscape(c.id)
 		}
 	}
+	b.breakAnswer(d, op, out)
 	if d.extFields && !b.has("is-omit-ext-fields") {
 		name, _ := c.reg.metadata["client_name"].(string)
 		if name == "" {

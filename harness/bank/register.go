@@ -52,8 +52,9 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	}
 	var creds credentials
 	if d.issuesSecret || slices.Contains(secretMethods, reg.authMethod) {
-		creds.secret = randomID() + randomID()
+		creds.secret = randomSecret()
 	}
+	creds.id = b.issueClientID(d)
 	if d.registrationToken {
 		creds.regToken = randomID() + randomID()
 	}

@@ -41,6 +41,7 @@ type client struct {
 
 // credentials are what a registration or update issues besides the client_id.
 type credentials struct {
+	id       string // the client_id to issue ("" for a random one)
 	secret   string
 	regToken string
 }
@@ -93,7 +94,11 @@ func (s *store) register(reg registration, now time.Time, rules commitRules, cre
 	if e := s.checkLocked(reg, "", now, rules); e != nil {
 		return nil, e
 	}
-	c := &client{id: randomID(), issuedAt: now.Unix(), reg: reg, secret: creds.secret, regToken: creds.regToken}
+	id := creds.id
+	if id == "" {
+		id = randomID()
+	}
+	c := &client{id: id, issuedAt: now.Unix(), reg: reg, secret: creds.secret, regToken: creds.regToken}
 	s.clients[c.id] = c
 	for _, tok := range s.tokens { // only the defect tokens-revive-on-reregister parks tokens
 		if tok.parkedFor != "" && tok.parkedFor == reg.softwareID {
@@ -355,6 +360,13 @@ func (s *store) expireTokens(clientID string, now time.Time) {
 			tok.expiresAt = now.Add(-time.Second)
 		}
 	}
+}
+
+// randomSecret is a client_secret: 192 random bits, base64url (32 characters: UK DCR allows 36).
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // randomID is 128 random bits, base64url.
