@@ -31,6 +31,7 @@ type CoverageSource struct {
 	Read                               int    // documents and pages the file says were read (its read list)
 	Sentences                          int    // normative sentences of the texts read whole (its swept list)
 	Swept                              bool   // the file has a swept list (its texts may have no normative sentence)
+	Constraints                        int    // schema constraints of the schemas read whole (its swept list)
 	Sections                           int    // distinct sections of the source its entries quote
 	Entries                            int    // every entry, whoever it binds
 	Rows                               []CoverageRow
@@ -50,7 +51,8 @@ func coverageOf(cat []framework.Scenario, reg *requirements.Register) []Coverage
 	}
 	var out []CoverageSource
 	for _, src := range reg.Sources {
-		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Sentences: src.SentencesRead(), Swept: len(src.Swept) > 0, Entries: len(src.Requirements)}
+		cs := CoverageSource{Source: src.Source, Title: src.Title, File: src.File, Read: len(src.Read), Sentences: src.SentencesRead(), Swept: len(src.Swept) > 0,
+			Constraints: src.ConstraintsRead(), Entries: len(src.Requirements)}
 		sections := map[string]bool{}
 		for _, q := range src.Requirements {
 			sections[q.Section] = true
@@ -145,8 +147,11 @@ func CoverageText(cov []CoverageSource) string {
 		fmt.Fprintf(&b, "%s: %s\n", cs.Source, cs.Title)
 		fmt.Fprintf(&b, "  read: %d documents or pages (the read list of fixtures/requirements/%s); %d entries quoting %d sections, %d binding the client or directory\n",
 			cs.Read, cs.File, cs.Entries, cs.Sections, cs.OtherSide)
-		if cs.Swept {
+		if cs.Swept && cs.Constraints == 0 {
 			fmt.Fprintf(&b, "  swept: %d normative sentences in the texts read whole (the swept list), each quoted by an entry\n", cs.Sentences)
+		}
+		if cs.Constraints > 0 {
+			fmt.Fprintf(&b, "  swept: %d schema constraints in the schemas read whole (the swept list), each stated by an entry's schema rule\n", cs.Constraints)
 		}
 		fmt.Fprintf(&b, "  %d bank-side requirements: %d checked, %d not observable (reason given), %d gaps\n", cs.Total, cs.Checked, cs.NotCheckable, cs.Gaps)
 		for _, r := range cs.Rows {
@@ -177,7 +182,10 @@ func CoverageMarkdown(cov []CoverageSource) string {
 	var t CoverageSource
 	for _, cs := range cov {
 		sentences := "not swept"
-		if cs.Swept {
+		switch {
+		case cs.Constraints > 0:
+			sentences = fmt.Sprintf("none (a schema: %d constraints)", cs.Constraints)
+		case cs.Swept:
 			sentences = fmt.Sprint(cs.Sentences)
 		}
 		fmt.Fprintf(&b, "| %s (%s) | %d | %s | %d | %d | %d | %d | %d | %d | %d |\n", cs.Source, cs.Title, cs.Read, sentences, cs.Sections, cs.Entries,

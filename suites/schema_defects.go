@@ -67,7 +67,7 @@ func init() {
 			}
 		}
 		DefectCatches[name] = append(specs, schemaAlsoCaught[name]...)
-		if !q.AppliesTo("3.3") {
+		if !q.AppliesTo(uk.DefaultVersion) {
 			for _, v := range slices.Backward(uk.Versions) {
 				if q.AppliesTo(v) {
 					DefectVersions[name] = v

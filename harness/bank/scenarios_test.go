@@ -725,7 +725,7 @@ func managementScenarios() []scenario {
 }
 
 func allScenarios() []scenario {
-	return append(append(append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...), v34Scenarios()...), tokenRuleScenarios()...)
+	return append(append(append(append(append(append(append(append(append(append(registrationScenarios(), tokenScenarios()...), managementScenarios()...), profileScenarios()...), victimScenarios()...), clientCertScenarios()...), organisationScenarios()...), raceScenarios()...), v34Scenarios()...), tokenRuleScenarios()...), schemaScenarios()...)
 }
 
 // TestScenarios runs every scenario against the correct bank and against each defect said to change
