@@ -19,8 +19,7 @@ var schemaSpecs = map[string]string{
 // registered breaks RFC 7591 section 3.2.1's echo as well as the schema (UK-REG-001..004, UK-GET-001,
 // UK-PUT-001), a client_secret for a private_key_jwt client UK-REG-005's rule, a software_statement
 // changed UK-REG-006's, a read without client_id UK-GET-001's, an error without error RFC 7591 section
-// 3.2.2's (UK-REG-N34, N37 judge the error format), a bare "Bearer" challenge RFC 6750's (UK-*-N06). The
-// run of each defect shows exactly these.
+// 3.2.2's (UK-REG-N34, N37 judge the error format). The run of each defect shows exactly these.
 var schemaAlsoCaught = map[string][]string{
 	"oas-grant-types":                     echoSpecs,
 	"oas-3.3-grant-types":                 echoSpecs,
@@ -42,7 +41,6 @@ var schemaAlsoCaught = map[string][]string{
 	"oas-software-statement":              {"UK-REG-006"},
 	"oas-client-id-required":              {"UK-GET-001"},
 	"oas-error":                           {"UK-REG-N34", "UK-REG-N37"},
-	"oas-www-authenticate":                {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // "Bearer" alone: RFC 6750's challenge without auth-param
 }
 
 // echoSpecs judge the echo of the baseline's members in the registration, read and update answers.
