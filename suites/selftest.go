@@ -194,6 +194,8 @@ var DefectCatches = map[string][]string{
 	"bearer-error-without-credentials":        {}, // RFC 6750 3.1: SHOULD NOT: see DefectWarns
 	"token-response-without-expires-in":       {}, // RFC 6749 5.1: RECOMMENDED: see DefectWarns
 	"token-iss-case-insensitive":              {"UK-TOK-N25"},
+	"bearer-error-twice":                      {"UK-GET-N30"},
+	"bearer-description-non-ascii":            {"UK-GET-N30"},
 }
 
 // DefectWarns names, for each reference bank defect that breaks a SHOULD clause (or makes the other

@@ -198,6 +198,8 @@ var defectCatalogue = map[string]string{
 	"bearer-error-without-credentials":        "puts error=\"invalid_token\" in the challenge to a request that carries no credentials at all (RFC 6750 section 3.1: SHOULD NOT)",
 	"token-response-without-expires-in":       "answers a token request without expires_in (RFC 6749 section 5.1: RECOMMENDED)",
 	"token-iss-case-insensitive":              "takes a client assertion whose iss is the client_id in other letter case (compared as a case-insensitive database collation would)",
+	"bearer-error-twice":                      "repeats the error attribute in the WWW-Authenticate: Bearer challenge of a refused token (as a proxy and the application both add it)",
+	"bearer-description-non-ascii":            "adds to the challenge of a refused token an error_description with non-ASCII typography (an apostrophe and a dash), outside RFC 6750 section 3's characters",
 }
 
 // Defects lists the catalogue, sorted by name.

@@ -103,6 +103,12 @@ func (b *Bank) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		if e.scope != "" {
 			challenge += `, scope="` + e.scope + `"`
 		}
+		if !e.noCredentials && b.has("bearer-error-twice") { // as a proxy and the application both add it
+			challenge += `, error="` + e.code + `"`
+		}
+		if !e.noCredentials && b.has("bearer-description-non-ascii") {
+			challenge += `, error_description="the access token isn’t valid — ask for a new one"`
+		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	if e.basic {

@@ -85,7 +85,9 @@ func tokenRuleScenarios() []scenario {
 				return ""
 			}, nil)},
 		{name: "GET with an unknown token: challenge", want: noToken + ` Bearer error="invalid_token"`,
-			defects: map[string]string{"bearer-challenge-without-error": noToken + ` Bearer realm="dcrconform"`},
+			defects: map[string]string{"bearer-challenge-without-error": noToken + ` Bearer realm="dcrconform"`,
+				"bearer-error-twice":           noToken + ` Bearer error="invalid_token", error="invalid_token"`,
+				"bearer-description-non-ascii": noToken + ` Bearer error="invalid_token", error_description="the access token isn’t valid — ask for a new one"`},
 			run: managed(func(t *testing.T, _ *fixture, s *Server, sw *software, id, _ string) string {
 				r := manage(t, s, sw.client, http.MethodGet, id, "not-a-token", "")
 				return r.outcome() + " " + r.header.Get("WWW-Authenticate")

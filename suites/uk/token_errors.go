@@ -3,7 +3,6 @@ package uk
 import (
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/client"
 	"github.com/dcrconform/dcrconform/suites/framework"
@@ -66,23 +65,3 @@ func unsupportedGrantRequest(f *framework.Framework) (*client.Response, error) {
 	form.Del("scope")
 	return f.PostToken(form, reg.Software.Transport)
 }
-
-// expectBareRequestChallenge judges the Bearer challenge to a request that carried no credentials (RFC
-// 6750 section 3): the scheme is followed by one or more auth-params (MUST), and carries no error code
-// (section 3.1, SHOULD NOT: a warning). A challenge that is missing or not Bearer is ExpectUnauthorized's.
-func expectBareRequestChallenge(f *framework.Framework, resp *client.Response) {
-	challenge := strings.TrimSpace(resp.Header.Get("WWW-Authenticate"))
-	scheme, params, _ := strings.Cut(challenge, " ")
-	if !strings.EqualFold(scheme, "bearer") {
-		return
-	}
-	c := f.Verdict().On(resp)
-	if !strings.Contains(params, "=") {
-		c.AddFor([]string{"RFC6750-3-PARAMS"}, "the Bearer scheme followed by one or more auth-param values (e.g. realm=\"...\")", "WWW-Authenticate %q", challenge)
-	} else if bearerErrorParam.MatchString(params) {
-		c.AddFor([]string{"RFC6750-3-NO-CODE"}, "no error code in the challenge to a request that carried no credentials", "WWW-Authenticate %q", challenge)
-	}
-	c.Done()
-}
-
-var bearerErrorParam = regexp.MustCompile(`(?i)(^|[\s,])error\s*=`)
