@@ -81,7 +81,7 @@ var DiscoverySpecs = []DiscoverySpec{
 			}
 			c.Done()
 		}},
-	{N: "005", Requirement: "RFC8414-2-ISSUER, RFC8414-2-TOKEN-ENDPOINT, OIDD-3-AUTHORIZATION-ENDPOINT, RFC8414-2-AUTHORIZATION-ENDPOINT, OIDD-3-ENDPOINT-HTTPS, OIDD-3-REGISTRATION-HTTPS, OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
+	{N: "005", Requirement: "RFC8414-2-ISSUER, RFC8414-2-TOKEN-ENDPOINT, OIDD-3-AUTHORIZATION-ENDPOINT, RFC8414-2-AUTHORIZATION-ENDPOINT, OIDD-3-ENDPOINT-HTTPS, OIDD-3-REGISTRATION-HTTPS, OIDD-3-REGISTRATION-ENDPOINT, FAPI1-BASE-7.1-HTTPS, OIDD-3-JWKS-URI, RFC8414-2-JWKS-URI, OIDD-3-RESPONSE-TYPES, RFC8414-2-RESPONSE-TYPES, OIDD-3-SUBJECT-TYPES, OIDD-3-ID-TOKEN-ALGS",
 		Title:  "discovery lists the members an OpenID Provider must: authorization_endpoint, token_endpoint, jwks_uri, response_types_supported, subject_types_supported, id_token_signing_alg_values_supported; its issuer and endpoints are https URLs",
 		Expect: "each present (the lists not empty), every endpoint https",
 		Body: func(f *framework.Framework) {
@@ -92,15 +92,18 @@ var DiscoverySpecs = []DiscoverySpec{
 				required bool
 				ids      []string
 			}{
-				{"authorization_endpoint", true, []string{"OIDD-3-AUTHORIZATION-ENDPOINT", "RFC8414-2-AUTHORIZATION-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS"}},
-				{"jwks_uri", true, []string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI"}},
-				{"token_endpoint", true, []string{"RFC8414-2-TOKEN-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS"}},
-				{"registration_endpoint", false, []string{"OIDD-3-REGISTRATION-HTTPS"}},
+				{"authorization_endpoint", true, []string{"OIDD-3-AUTHORIZATION-ENDPOINT", "RFC8414-2-AUTHORIZATION-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS", "FAPI1-BASE-7.1-HTTPS"}},
+				{"jwks_uri", true, []string{"OIDD-3-JWKS-URI", "RFC8414-2-JWKS-URI", "FAPI1-BASE-7.1-HTTPS"}},
+				{"token_endpoint", true, []string{"RFC8414-2-TOKEN-ENDPOINT", "OIDD-3-ENDPOINT-HTTPS", "FAPI1-BASE-7.1-HTTPS"}},
+				{"registration_endpoint", false, []string{"OIDD-3-REGISTRATION-HTTPS", "FAPI1-BASE-7.1-HTTPS"}},
 			} {
 				u, _ := doc[m.key].(string)
 				if (u != "" || m.required) && !strings.HasPrefix(u, "https://") {
 					c.AddFor(m.ids, m.key+", an https URL", "%v", doc[m.key])
 				}
+			}
+			if _, ok := doc["registration_endpoint"]; !ok {
+				c.AddFor([]string{"OIDD-3-REGISTRATION-ENDPOINT"}, "registration_endpoint listed (RECOMMENDED)", "absent")
 			}
 			if iss, _ := doc["issuer"].(string); iss != "" {
 				if u, err := url.Parse(iss); err != nil || u.Scheme != "https" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(iss, "?#") {
