@@ -120,6 +120,12 @@ var DefectCatches = map[string][]string{
 	"put-skip-signature":                     {"UK-PUT-N08"},
 	"put-skip-validation-redirect":           {"UK-PUT-N09", "RFC-PUT-N07"},
 	"rfc7591-allow-jwks-and-jwks-uri":        {"RFC-REG-N04"},
+	"rfc7591-reject-unknown-metadata":        {"RFC-REG-004"},
+	"rfc7591-allow-code-without-redirect":    {"RFC-REG-N05"},
+	"rfc7591-allow-remote-http-redirect":     {"RFC-REG-N06"},
+	"rfc7591-derived-client-secret":          {"RFC-REG-005"},
+	"rfc7592-guessable-registration-token":   {"RFC-REG-006"},
+	"rfc7592-keep-old-registration-token":    {}, // RFC 7592 appendix A.1: the server SHOULD discard it: see DefectWarns
 	"rfc7591-skip-initial-access-token":      {"RFC-REG-N01", "RFC-REG-N02"},
 	"rfc7592-omit-registration-token":        {"RFC-REG-001"},
 	"rfc7592-put-overwrites-secret":          {"RFC-PUT-N06"},
@@ -203,13 +209,14 @@ var DefectCatches = map[string][]string{
 // warning): such a breach never fails a spec, so these specs catch the defect by their warning alone,
 // and are not in DefectCatches.
 var DefectWarns = map[string][]string{
-	"accept-missing-aud":             {"UK-REG-N10"},
-	"token-allow-assertion-replay":   {"UK-TOK-N05"},
-	"accept-other-software-cert":     {"UK-REG-N40"},
-	"allow-duplicate-registration":   {"UK-REG-N33", "GEN-REG-N07"},
-	"bearer-challenge-without-error": {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
-	"token-jti-check-then-use":       {"UK-TOK-N80"},
-	"register-check-then-insert":     {"UK-REG-N81"},
+	"accept-missing-aud":                  {"UK-REG-N10"},
+	"token-allow-assertion-replay":        {"UK-TOK-N05"},
+	"accept-other-software-cert":          {"UK-REG-N40"},
+	"allow-duplicate-registration":        {"UK-REG-N33", "GEN-REG-N07"},
+	"bearer-challenge-without-error":      {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
+	"token-jti-check-then-use":            {"UK-TOK-N80"},
+	"register-check-then-insert":          {"UK-REG-N81"},
+	"rfc7592-keep-old-registration-token": {"RFC-PUT-N08"},
 
 	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
 	"jwks-same-key-sig-enc":            {"UK-DISC-006", "CDR-DISC-006"},            // OpenID Connect Discovery 3 (jwks_uri)

@@ -96,7 +96,7 @@ func (b *Bank) authorizeManagement(r *http.Request, d *dialect, clientID string,
 		switch {
 		case !live:
 			return nil, b.unknownClient()
-		case equalSecret(value, c.regToken):
+		case equalSecret(value, c.regToken), c.holdsOldRegToken(value):
 			return c, nil
 		case otherClientOK && b.store.clientByRegToken(value) != nil:
 			return c, nil
@@ -185,8 +185,9 @@ func (b *Bank) serveUpdate(w http.ResponseWriter, r *http.Request, d *dialect, c
 	// The defect answers no registration_access_token, and so keeps the one the client holds.
 	omitToken := d.registrationToken && b.has("rfc7592-put-omits-registration-token")
 	if d.registrationToken && !omitToken {
-		rotated = randomID() + randomID()
+		rotated = b.newRegistrationToken()
 		creds.regToken = rotated
+		creds.keepOld = b.has("rfc7592-keep-old-registration-token")
 		if b.has("rfc7592-rotate-without-storing") {
 			creds.regToken = ""
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/x509"
 	"encoding/json"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -266,13 +267,20 @@ var plainExcluded = []string{"client_id", "client_secret", "registration_access_
 // member it sends as its metadata (RFC 7592 section 2.2: an update replaces them all).
 func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (registration, *apiError) {
 	reg := registration{metadata: map[string]any{}}
+	if e := b.checkUnderstood(c); e != nil {
+		return reg, e
+	}
 	if c.has("redirect_uris") && !skipRedirect {
 		uris, err := c.strings("redirect_uris")
 		if err != nil {
 			return reg, b.badRedirect("redirect_uris must be an array of URIs")
 		}
 		for _, u := range uris {
-			if _, e := b.parseRedirectURI(u); e != nil {
+			parsed, e := b.parseRedirectURI(u)
+			if e != nil {
+				return reg, e
+			}
+			if e := b.checkRedirectForm(parsed, u); e != nil {
 				return reg, e
 			}
 		}
@@ -296,6 +304,10 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 	if e := b.checkGrantAndResponseTypes(c, &reg, supportedResponseTypes); e != nil {
 		return reg, e
 	}
+	if uris, _ := c.strings("redirect_uris"); len(uris) == 0 && redirectBased(reg.grantTypes) && !skipRedirect &&
+		!b.has("rfc7591-allow-code-without-redirect") {
+		return reg, b.badRedirect("redirect_uris is required for the redirect-based grant types %v (RFC 7591 section 5)", reg.grantTypes)
+	}
 	reg.scopes = []string{"openid"}
 	if c.has("scope") {
 		scope, ok := c.str("scope")
@@ -315,6 +327,43 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 		reg.metadata["client_name"] = name + replacedNameSuffix
 	}
 	return reg, nil
+}
+
+// understoodMetadata are the request members a plain RFC 7591 registration understands: RFC 7591
+// section 2's client metadata, what RFC 7591 section 3.1.1 and RFC 7592 section 2.2 add, and what the
+// bank answers back (a full update sends it all).
+var understoodMetadata = append([]string{"redirect_uris", "token_endpoint_auth_method", "grant_types", "response_types",
+	"client_name", "client_uri", "logo_uri", "scope", "contacts", "tos_uri", "policy_uri", "jwks_uri", "jwks",
+	"software_id", "software_version", "software_statement", "token_endpoint_auth_signing_alg"}, plainExcluded...)
+
+// checkUnderstood is where RFC 7591 section 2 has a server ignore the metadata it does not understand:
+// the defect rfc7591-reject-unknown-metadata refuses the registration instead.
+func (b *Bank) checkUnderstood(c claims) *apiError {
+	if !b.has("rfc7591-reject-unknown-metadata") {
+		return nil
+	}
+	for k := range c {
+		if name, _, _ := strings.Cut(k, "#"); !slices.Contains(understoodMetadata, name) {
+			return badMetadata("unknown client metadata %q", k)
+		}
+	}
+	return nil
+}
+
+// checkRedirectForm checks a redirect URI against RFC 7591 section 5: a remote site over TLS (https), a
+// site on the local machine over http, or a non-HTTP application URL.
+func (b *Bank) checkRedirectForm(parsed *url.URL, u string) *apiError {
+	host := parsed.Hostname()
+	local := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
+	if parsed.Scheme != "http" || local || b.has("rfc7591-allow-remote-http-redirect") {
+		return nil
+	}
+	return b.badRedirect("redirect URI %q is plain http to a remote host (RFC 7591 section 5: https, http on the local machine, or an application URL)", u)
+}
+
+// redirectBased reports whether grants hold a grant type that redirects (RFC 7591 section 5).
+func redirectBased(grants []string) bool {
+	return slices.Contains(grants, "authorization_code") || slices.Contains(grants, "implicit")
 }
 
 // idTokenEncryption is the ID-token encryption alg and enc the bank supports and advertises.

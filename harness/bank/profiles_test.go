@@ -227,6 +227,45 @@ func profileScenarios() []scenario {
 				r := doWith(t, f.httpClient(t, nil), http.MethodPost, s.URL+tokenPath, h, "grant_type=client_credentials&scope=openid")
 				return fmt.Sprintf("%s, WWW-Authenticate %q", r.outcome(), r.header.Get("WWW-Authenticate"))
 			}},
+		{name: "rfc7591: unknown client metadata", want: created, defects: map[string]string{"rfc7591-reject-unknown-metadata": badMeta},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) { md["example_extension_parameter"] = "example_value" }).outcome()
+			}},
+		{name: "rfc7591: authorization_code without redirect URIs", want: badRedir, defects: map[string]string{"rfc7591-allow-code-without-redirect": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) {
+					delete(md, "redirect_uris")
+					md["grant_types"], md["response_types"] = []string{"authorization_code"}, []string{"code"}
+				}).outcome()
+			}},
+		{name: "rfc7591: plain http redirect URI on a remote host", want: badRedir, defects: map[string]string{"rfc7591-allow-remote-http-redirect": created},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) { md["redirect_uris"] = []string{"http://client.example/cb"} }).outcome()
+			}},
+		{name: "rfc7591: plain http redirect URI on the local machine", want: created,
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return plainRegister(t, f, s, withInitialToken(), func(md map[string]any) { md["redirect_uris"] = []string{"http://localhost:8080/cb"} }).outcome()
+			}},
+		{name: "rfc7591: two clients of the same metadata", want: "distinct secrets", defects: map[string]string{"rfc7591-derived-client-secret": "one secret"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				if str(plainClient(t, f, s), "client_secret") == str(plainClient(t, f, s), "client_secret") {
+					return "one secret"
+				}
+				return "distinct secrets"
+			}},
+		{name: "rfc7592: registration access token length", want: "44 characters", defects: map[string]string{"rfc7592-guessable-registration-token": "12 characters"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				return fmt.Sprintf("%d characters", len(str(plainClient(t, f, s), "registration_access_token")))
+			}},
+		{name: "rfc7592: the rotated-out registration access token", want: noToken, defects: map[string]string{"rfc7592-keep-old-registration-token": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				if r := plainUpdate(t, f, c, nil); r.status != http.StatusOK {
+					t.Fatalf("update: %s", r.outcome())
+				}
+				return doWith(t, f.httpClient(t, nil), http.MethodGet, str(c, "registration_client_uri"),
+					jsonHeader("Bearer "+str(c, "registration_access_token")), "").outcome()
+			}},
 		{name: "rfc7591: token with a wrong client_secret", want: noClient, defects: map[string]string{"token-accept-wrong-secret": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				c := plainClient(t, f, s)

@@ -2,8 +2,10 @@ package bank
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -53,10 +55,13 @@ func (b *Bank) serveRegister(w http.ResponseWriter, r *http.Request, d *dialect)
 	var creds credentials
 	if d.issuesSecret || slices.Contains(secretMethods, reg.authMethod) {
 		creds.secret = randomSecret()
+		if b.has("rfc7591-derived-client-secret") {
+			creds.secret = derivedSecret(reg)
+		}
 	}
 	creds.id = b.issueClientID(d)
 	if d.registrationToken {
-		creds.regToken = randomID() + randomID()
+		creds.regToken = b.newRegistrationToken()
 	}
 	rules := b.commitRules()
 	if d.ssa == "cdr" {
@@ -435,4 +440,20 @@ func (b *Bank) checkRequestClaims(c claims, info ssaInfo, issuer string) (jti st
 		jti = s
 	}
 	return jti, until, nil
+}
+
+// newRegistrationToken is a new RFC 7592 registration access token: 256 random bits, or, the defect
+// rfc7592-guessable-registration-token, the next number of a counter (8 hex digits after "rat-").
+func (b *Bank) newRegistrationToken() string {
+	if b.has("rfc7592-guessable-registration-token") {
+		return fmt.Sprintf("rat-%08x", b.regTokenSeq.Add(1))
+	}
+	return randomID() + randomID()
+}
+
+// derivedSecret is the defect rfc7591-derived-client-secret's client_secret: a hash of what the
+// client registered, so that every client registering the same metadata gets the same secret.
+func derivedSecret(reg registration) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%v|%v", reg.softwareID, reg.metadata["client_name"], reg.metadata["redirect_uris"], reg.metadata["grant_types"]))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -55,7 +55,8 @@ type Bank struct {
 	mu     sync.RWMutex
 	issuer string
 
-	registering atomic.Int32 // registrations in flight, for the defect register-500-under-load
+	registering atomic.Int32  // registrations in flight, for the defect register-500-under-load
+	regTokenSeq atomic.Uint32 // the defect rfc7592-guessable-registration-token's counter
 
 	own ownKeys // the bank's own key set, served at jwksPath
 }

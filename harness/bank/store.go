@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,6 +38,8 @@ type client struct {
 	deleted  bool
 	secret   string // client_secret, when one was issued
 	regToken string // RFC 7592 registration access token, for profiles that manage by it
+	// oldRegTokens are rotated-out tokens that still serve (the defect rfc7592-keep-old-registration-token).
+	oldRegTokens []string
 }
 
 // credentials are what a registration or update issues besides the client_id.
@@ -44,6 +47,8 @@ type credentials struct {
 	id       string // the client_id to issue ("" for a random one)
 	secret   string
 	regToken string
+	// keepOld, the defect rfc7592-keep-old-registration-token: a rotated-out token still serves.
+	keepOld bool
 }
 
 // response is the client's metadata as answered on POST, GET and PUT.
@@ -131,6 +136,9 @@ func (s *store) update(id string, reg registration, now time.Time, rules commitR
 		updated.secret = creds.secret
 	}
 	if creds.regToken != "" {
+		if creds.keepOld && c.regToken != "" {
+			updated.oldRegTokens = append(slices.Clone(c.oldRegTokens), c.regToken)
+		}
 		updated.regToken = creds.regToken
 	}
 	s.clients[id] = &updated
@@ -249,6 +257,12 @@ func (s *store) client(id string) *client {
 	}
 	cp := *c
 	return &cp
+}
+
+// holdsOldRegToken reports whether token is one the client was rotated out of and still honours (the
+// defect rfc7592-keep-old-registration-token keeps them; a correct bank keeps none).
+func (c *client) holdsOldRegToken(token string) bool {
+	return slices.ContainsFunc(c.oldRegTokens, func(old string) bool { return equalSecret(old, token) })
 }
 
 // clientByRegToken returns the live client holding a registration access token, or nil.
