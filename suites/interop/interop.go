@@ -304,6 +304,7 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 			warned = append(warned, fmt.Sprintf("%s (%s, %s: %s)", s.ID, w.Requirement, w.Level, cell(w.Actual)))
 		}
 	}
+	sort.Strings(warned)
 	if len(warned) > 0 {
 		fmt.Fprintf(&b, "Passed with a warning, a SHOULD or MAY not met (not a deviation): %s.\n\n", strings.Join(warned, "; "))
 	}
@@ -329,6 +330,7 @@ func Table(srv Server, run *reports.Run, devs Deviations) string {
 			skipped = append(skipped, s)
 		}
 	}
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].ID < skipped[j].ID }) // the run's order is the seed's
 	if len(skipped) > 0 {
 		b.WriteString("Skipped: ")
 		for i, s := range skipped {

@@ -37,7 +37,7 @@ var _ = framework.Describe("RFC 7591/7592: registration access token", func() {
 			old := f.ManagementToken(reg)
 			renameClient(f, reg) // ManageReg takes the rotated token
 			if reg.RegistrationToken == old {
-				f.Skipf("the update answered the same registration access token: nothing was rotated out")
+				f.Skipf("the update did not rotate the registration access token, so no old one is left to refuse")
 			}
 			resp, err := f.ManageAt(http.MethodGet, f.ManagementURL(reg), old, "", f.Cert(reg.Software))
 			f.ExpectNoTransportError(err)

@@ -157,12 +157,18 @@ func runAlone(ctx context.Context, self string, a shardArgs, id, report string) 
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
 	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == exitFailed) {
+	// A spec that fails alone exits exitFailed; one skipped alone exits exitUsage ("no spec ran"), its
+	// report written all the same. Any other end, or no report, is the child's failure.
+	ran := err == nil || errors.As(err, &exit) && (exit.ExitCode() == exitFailed || exit.ExitCode() == exitUsage)
+	if !ran {
 		return types.SpecReport{}, fmt.Errorf("%w\n%s", err, lastOutput(out.buf.Bytes(), 20))
 	}
-	rep, err := readGinkgoReport(report)
-	if err != nil {
-		return types.SpecReport{}, err
+	rep, rerr := readGinkgoReport(report)
+	if rerr != nil && err != nil {
+		return types.SpecReport{}, fmt.Errorf("%w (%w)\n%s", err, rerr, lastOutput(out.buf.Bytes(), 20))
+	}
+	if rerr != nil {
+		return types.SpecReport{}, rerr
 	}
 	for _, sr := range rep.SpecReports {
 		if got, _, ok := reports.SplitSpecText(sr.LeafNodeText); ok && got == id && sr.LeafNodeType == types.NodeTypeIt && !reports.NotSelected(sr, rep) {
