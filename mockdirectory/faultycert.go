@@ -11,7 +11,7 @@ import (
 
 // IssueFaultyTransport issues a software a transport certificate for its transport key and subject,
 // from the directory's CA, wrong as fault says: pki.CertExpired, pki.CertNotYetValid or
-// pki.CertNoClientAuth or pki.CertKeyUsageNoClientAuth (or valid past 2049, pki.CertValidPast2049, a
+// pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth or pki.CertCAWithoutCertSign (or valid past 2049, pki.CertValidPast2049, a
 // certificate every bank must take). It is a certificate no bank may accept, for negative tests; it is not stored.
 func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault) (tls.Certificate, error) {
 	c, err := d.Credentials(softwareID)
@@ -23,15 +23,12 @@ func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault)
 		return tls.Certificate{}, invalid("id", "software %q has no usable transport key", softwareID)
 	}
 	switch fault {
-	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049:
+	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign:
 	default:
-		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049)
+		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth,
+			pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign)
 	}
-	leaf, err := d.ca.IssueClientFault(c.Transport.Leaf.Subject, key, fault)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return d.ca.TLSCertificate(leaf, key), nil
+	return d.ca.FaultyTLSCertificate(c.Transport.Leaf.Subject, key, fault)
 }
 
 // adminFaultyTransport answers POST /admin/software/{id}/transport-certificates {"fault": ...} with

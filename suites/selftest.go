@@ -181,6 +181,7 @@ var DefectCatches = map[string][]string{
 	"accept-client-cert-without-client-auth": {"UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
 	"ignore-client-cert-key-usage":           {"UK-REG-N73", "UK-TOK-N73", "UK-GET-N73"},
 	"refuse-generalized-time-validity":       {"UK-REG-072"},
+	"ignore-ca-key-usage":                    {"UK-REG-N74", "UK-TOK-N74", "UK-GET-N74"},
 	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-org-key":                         {"UK-REG-N60"},
 	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"},                // concurrent: requests sent at once

@@ -3,6 +3,7 @@ package bank
 import (
 	"crypto/x509"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,7 @@ type certChecks struct {
 	trust      bool // the chain ends at a trusted root (RFC 5280 section 6.1; RFC 8705 section 2.1)
 	clientAuth bool // the extended key usage allows TLS client authentication (RFC 5280 section 4.2.1.12)
 	keyUsage   bool // a key usage, if present, is consistent with clientAuth (RFC 5280 section 4.2.1.12)
+	caKeyUsage bool // no CA's key verifies a certificate unless its key usage allows it (RFC 5280 section 4.2.1.3)
 }
 
 // keyUsageAllows reports whether leaf may serve TLS client authentication as far as its key usage goes:
@@ -24,8 +26,8 @@ func (c certChecks) keyUsageAllows(leaf *x509.Certificate) bool {
 	return !c.keyUsage || leaf.KeyUsage == 0 || leaf.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement) != 0
 }
 
-// all reports whether every check is made: the TLS stack can then verify certificates itself.
-func (c certChecks) all() bool { return c.validity && c.trust && c.clientAuth }
+// all reports whether every check the TLS stack makes is made: it can then verify certificates itself.
+func (c certChecks) all() bool { return c.validity && c.trust && c.clientAuth && c.caKeyUsage }
 
 // options are the verification options of leaf at now under the checks made: without the validity
 // check, the leaf is verified at a moment inside its own validity period.
@@ -46,10 +48,18 @@ func (c certChecks) options(leaf *x509.Certificate, roots, inter *x509.CertPool,
 	return opts
 }
 
-// untrustedOK reports whether a verification that failed with err is let through: only without the
-// trust check, and only for want of a trusted root (a certificate out of its validity period or of the
-// wrong usage still fails).
+// untrustedOK reports whether a verification that failed with err is let through: without the trust
+// check, for want of a trusted root (a certificate out of its validity period or of the wrong usage still
+// fails); without the CA key usage check, for want of a CA whose key usage lets it sign certificates.
 func (c certChecks) untrustedOK(err error) bool {
 	var unknown x509.UnknownAuthorityError
-	return !c.trust && errors.As(err, &unknown)
+	return !c.trust && errors.As(err, &unknown) || !c.caKeyUsage && caCannotSign(err)
+}
+
+// caCannotSign reports whether a verification failed for want of a chain whose CAs may sign: Go's verifier
+// (x509.Certificate.CheckSignatureFrom) refuses a CA whose key usage lacks keyCertSign, as RFC 5280 section
+// 4.2.1.3 says, and names that reason in its error; the defect ignore-ca-key-usage lets it through.
+func caCannotSign(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	return errors.As(err, &unknown) && strings.Contains(err.Error(), "parent certificate cannot sign this kind of certificate")
 }

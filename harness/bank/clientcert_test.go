@@ -1,6 +1,8 @@
 package bank
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"net/http"
 	"strings"
@@ -25,14 +27,18 @@ func registerOverFaultyCert(fault pki.CertFault) func(*testing.T, *fixture, *Ser
 			}
 		}
 		subject := pkix.Name{CommonName: sw.id, OrganizationalUnit: []string{sw.org}, Organization: []string{"OpenBanking"}, Country: []string{"GB"}}
-		leaf, err := ca.IssueClient(subject, key)
-		if fault != pki.CertOtherCA {
-			leaf, err = ca.IssueClientFault(subject, key, fault)
+		var cert tls.Certificate
+		if fault == pki.CertOtherCA {
+			var leaf *x509.Certificate
+			if leaf, err = ca.IssueClient(subject, key); err == nil {
+				cert = ca.TLSCertificate(leaf, key)
+			}
+		} else {
+			cert, err = ca.FaultyTLSCertificate(subject, key, fault)
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		cert := ca.TLSCertificate(leaf, key)
 		req, err := http.NewRequest(http.MethodPost, s.URL+registerPath, strings.NewReader(f.requestJWT(t, sw, s.URL, nil)))
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +66,8 @@ func clientCertScenarios() []scenario {
 			defects: map[string]string{"accept-untrusted-client-cert": "201", "accept-expired-client-cert": "refused"}, run: registerOverFaultyCert(pki.CertOtherCA)},
 		{name: "registration over a certificate without clientAuth", want: "refused",
 			defects: map[string]string{"accept-client-cert-without-client-auth": "201", "accept-untrusted-client-cert": "refused"}, run: registerOverFaultyCert(pki.CertNoClientAuth)},
+		{name: "registration over a certificate of a CA whose key usage lacks keyCertSign", want: "refused",
+			defects: map[string]string{"ignore-ca-key-usage": "201", "ignore-client-cert-key-usage": "refused"}, run: registerOverFaultyCert(pki.CertCAWithoutCertSign)},
 		{name: "registration over a certificate valid until 2051 (GeneralizedTime)", want: "201",
 			defects: map[string]string{"refuse-generalized-time-validity": "refused"}, run: registerOverFaultyCert(pki.CertValidPast2049)},
 		{name: "registration over a certificate whose key usage allows no client authentication", want: "refused",

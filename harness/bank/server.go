@@ -108,6 +108,7 @@ func New(cfg Config) (*Bank, error) {
 		trust:      !b.has("accept-untrusted-client-cert"),
 		clientAuth: !b.has("accept-client-cert-without-client-auth"),
 		keyUsage:   !b.has("ignore-client-cert-key-usage"),
+		caKeyUsage: !b.has("ignore-ca-key-usage"),
 	}
 	return b, nil
 }

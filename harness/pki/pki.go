@@ -301,7 +301,50 @@ const (
 	// CertValidPast2049 is no fault: valid until 2051, a notAfter that RFC 5280 section 4.1.2.5 has encoded
 	// as GeneralizedTime (dates from 2050), which every certificate user must be able to process.
 	CertValidPast2049 CertFault = "valid-past-2049"
+	// CertCAWithoutCertSign is issued by an intermediate CA under the root, a CA by its basic constraints,
+	// whose key usage (digitalSignature alone) lacks keyCertSign: its key must not verify the certificate
+	// (RFC 5280 section 4.2.1.3). FaultyTLSCertificate makes it; IssueClientFault cannot.
+	CertCAWithoutCertSign CertFault = "ca-without-cert-sign"
 )
+
+// FaultyTLSCertificate is a client certificate for key and subject, wrong as fault says, with the chain
+// a client presents: the leaf and the CA certificate that issued it.
+func (ca *CA) FaultyTLSCertificate(subject pkix.Name, key crypto.Signer, fault CertFault) (tls.Certificate, error) {
+	if fault != CertCAWithoutCertSign {
+		leaf, err := ca.IssueClientFault(subject, key, fault)
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		return ca.TLSCertificate(leaf, key), nil
+	}
+	interKey, err := NewECKey()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now().Add(-time.Hour)
+	interTmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: ca.Root.Subject.CommonName + " (signing-only key)", Organization: ca.Root.Subject.Organization},
+		NotBefore:             now,
+		NotAfter:              now.Add(leafValidity),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	inter, err := createCert(interTmpl, ca.Root, interKey.Public(), ca.RootKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := ca.leafTemplate(subject)
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	leaf, err := createCert(tmpl, inter, key.Public(), interKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, Leaf: leaf}, nil
+}
 
 // IssueClientFault issues an mTLS client certificate for key with subject, wrong as fault says; a
 // CertOtherCA certificate is simply one issued by another CA, which this CA cannot make.

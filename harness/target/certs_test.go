@@ -37,6 +37,9 @@ func TestFaultyTransportCertificates(t *testing.T) {
 				pki.CertNotYetValid:   func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
 				pki.CertNoClientAuth:  func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
 				pki.CertValidPast2049: func(c *x509.Certificate) bool { return c.NotAfter.Year() > 2049 },
+				pki.CertCAWithoutCertSign: func(c *x509.Certificate) bool {
+					return c.Issuer.String() != d.CA().Issuing.Subject.String()
+				},
 				pki.CertKeyUsageNoClientAuth: func(c *x509.Certificate) bool {
 					return c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyAgreement) == 0
 				},
@@ -55,7 +58,14 @@ func TestFaultyTransportCertificates(t *testing.T) {
 				if leaf.Subject.String() != good.Subject.String() || !bytes.Equal(leaf.RawSubjectPublicKeyInfo, good.RawSubjectPublicKeyInfo) {
 					t.Errorf("%s: subject %s or key differ from the software's", fault, leaf.Subject)
 				}
-				if err := leaf.CheckSignatureFrom(d.CA().Issuing); err != nil {
+				issuer := d.CA().Issuing
+				if fault == pki.CertCAWithoutCertSign { // an intermediate of its own under the directory's root
+					if issuer, err = x509.ParseCertificate(cert.Certificate[1]); err != nil || issuer.CheckSignatureFrom(d.CA().Root) != nil {
+						t.Fatalf("%s: the chain's CA is not under the directory's root (%v)", fault, err)
+					}
+				}
+				// The signature alone: CheckSignatureFrom also refuses a parent whose key usage lacks keyCertSign.
+				if err := issuer.CheckSignature(leaf.SignatureAlgorithm, leaf.RawTBSCertificate, leaf.Signature); err != nil {
 					t.Errorf("%s: not issued by the directory's CA: %v", fault, err)
 				}
 			}

@@ -22,6 +22,7 @@ var certFaults = []certFault{
 	{pki.CertNotYetValid, "RFC5280-6.1.3-VALIDITY, RFC8705-2.1", "a client certificate not yet valid", "UK-REG-N48", "UK-TOK-N15", "UK-GET-N09"},
 	{pki.CertOtherCA, "RFC5280-6.1.3-CHAIN, RFC8705-2.1", "a client certificate from a CA the bank does not trust", "UK-REG-N49", "UK-TOK-N16", "UK-GET-N10"},
 	{pki.CertNoClientAuth, "RFC5280-4.2.1.12, RFC8705-2.1", "a client certificate whose extended key usage lacks clientAuth", "UK-REG-N50", "UK-TOK-N17", "UK-GET-N11"},
+	{pki.CertCAWithoutCertSign, "RFC5280-4.2.1.3, RFC8705-2.1", "a client certificate issued by a CA whose key usage lacks keyCertSign", "UK-REG-N74", "UK-TOK-N74", "UK-GET-N74"},
 	{pki.CertKeyUsageNoClientAuth, "RFC5280-4.2.1.12-BOTH, RFC8705-2.1", "a client certificate whose extended key usage names clientAuth but whose key usage (nonRepudiation alone) allows no TLS client authentication", "UK-REG-N73", "UK-TOK-N73", "UK-GET-N73"},
 }
 
