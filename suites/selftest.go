@@ -40,6 +40,7 @@ var DefectCatches = map[string][]string{
 	"jwks-mixed-without-use":                 {"UK-DISC-006", "CDR-DISC-006"},
 	"jwks-x5c-stale":                         {"UK-DISC-006", "CDR-DISC-006"},
 	"jwks-same-key-sig-enc":                  {}, // NOT RECOMMENDED: see DefectWarns
+	"no-cors":                                {}, // SHOULD: see DefectWarns
 	"discovery-no-scopes":                    {}, // SHOULD: see DefectWarns
 	"discovery-signing-alg-none":             {"UK-DISC-004", "CDR-DISC-004"},
 	"ssa-from-earlier-registration":          {"UK-REG-N45"},
@@ -221,6 +222,7 @@ var DefectWarns = map[string][]string{
 
 	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
 	"jwks-same-key-sig-enc":            {"UK-DISC-006", "CDR-DISC-006"},            // OpenID Connect Discovery 3 (jwks_uri)
+	"no-cors":                          {"UK-DISC-009", "CDR-DISC-009"},            // OpenID Connect Discovery 3, 4
 	"discovery-no-scopes":              {"UK-DISC-008", "CDR-DISC-008"},            // OpenID Connect Discovery 3, RFC 8414 2
 
 	// RFC 6749 5.1: expires_in RECOMMENDED, judged by every profile's positive token spec.

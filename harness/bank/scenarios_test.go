@@ -149,6 +149,21 @@ func registrationScenarios() []scenario {
 				}
 				return out
 			}},
+		{name: "cross-origin preflight at the token endpoint", want: "204 *", defects: map[string]string{"no-cors": "405 "},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				req, err := http.NewRequest(http.MethodOptions, s.URL+tokenPath, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Origin", "https://browser-client.example")
+				req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+				resp, err := f.httpClient(t, nil).Do(req)
+				if err != nil {
+					return err.Error()
+				}
+				defer resp.Body.Close()
+				return fmt.Sprintf("%d %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+			}},
 		{name: "key set at jwks_uri", want: "sig ES256 public",
 			defects: map[string]string{"jwks-private-key": "sig ES256 private", "jwks-mixed-without-use": " ES256 public,  RSA-OAEP-256 public",
 				"jwks-same-key-sig-enc": "sig ES256 public, enc ECDH-ES public", "jwks-x5c-stale": "x5c not of its key"},

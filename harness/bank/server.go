@@ -161,6 +161,9 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if b.cors(w, r) {
+		return
+	}
 	path := r.URL.Path
 	d, clientID, profilePath := route(path)
 	switch {

@@ -3,6 +3,7 @@ package common
 import (
 	"crypto/tls"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -169,6 +170,39 @@ var DiscoverySpecs = []DiscoverySpec{
 				c.AddFor([]string{"OIDD-3-SCOPES", "RFC8414-2-SCOPES"}, "scopes_supported listed", "absent")
 			case !slices.Contains(scopes, any("openid")):
 				c.AddFor([]string{"OIDD-3-SCOPES-LISTED"}, "openid among scopes_supported, the bank supporting it", "%v", scopes)
+			}
+			c.Done()
+		}},
+	{N: "009", Requirement: "OIDD-3-CORS",
+		Title:  "the discovery document, jwks_uri and the token endpoint answer cross-origin requests (CORS), for browser-based clients",
+		Expect: "Access-Control-Allow-Origin on each, the token endpoint's preflight answered 2xx; otherwise a warning",
+		Body: func(f *framework.Framework) {
+			_, doc := DiscoveryDocument(f)
+			origin := "https://browser-client.example"
+			c := f.Verdict()
+			try := func(what string, req client.Request) {
+				req.Header = http.Header{"Origin": {origin}}
+				if req.Method == http.MethodOptions {
+					req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+					req.Header.Set("Access-Control-Request-Headers", "content-type")
+				}
+				resp, err := f.Do(req)
+				if err != nil {
+					c.AddFor([]string{"OIDD-3-CORS"}, what+" answering a cross-origin request", "%v", err)
+					return
+				}
+				allowed := resp.Header.Get("Access-Control-Allow-Origin")
+				if allowed != "*" && allowed != origin || resp.Status >= 300 {
+					c.On(resp).AddFor([]string{"OIDD-3-CORS"}, what+" allowing the origin (Access-Control-Allow-Origin)",
+						"status %d, Access-Control-Allow-Origin %q", resp.Status, allowed)
+				}
+			}
+			try("the discovery document", client.Request{Method: http.MethodGet, URL: f.Target.DiscoveryURL})
+			if u, _ := doc["jwks_uri"].(string); u != "" {
+				try("the key set at jwks_uri", client.Request{Method: http.MethodGet, URL: u})
+			}
+			if f.Target.Token != "" {
+				try("the token endpoint's preflight", client.Request{Method: http.MethodOptions, URL: f.Target.Token})
 			}
 			c.Done()
 		}},
