@@ -183,6 +183,7 @@ var DefectCatches = map[string][]string{
 	"ignore-client-cert-key-usage":           {"UK-REG-N73", "UK-TOK-N73", "UK-GET-N73"},
 	"refuse-generalized-time-validity":       {"UK-REG-072"},
 	"ignore-ca-key-usage":                    {"UK-REG-N74", "UK-TOK-N74", "UK-GET-N74"},
+	"token-cert-optional":                    {"UK-TOK-N75", "UK-TOK-N14", "UK-TOK-N15", "UK-TOK-N16", "UK-TOK-N17", "UK-TOK-N73", "UK-TOK-N74"}, // an unusable certificate is taken as none
 	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-org-key":                         {"UK-REG-N60"},
 	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"},                // concurrent: requests sent at once

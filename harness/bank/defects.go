@@ -92,6 +92,7 @@ var defectCatalogue = map[string]string{
 	"accept-untrusted-client-cert":           "accepts a client (transport) certificate that does not chain to a CA it trusts",
 	"accept-client-cert-without-client-auth": "accepts a client (transport) certificate whose extended key usage does not allow TLS client authentication",
 	"refuse-generalized-time-validity":       "takes no client (transport) certificate whose validity ends in 2050 or later, encoded as GeneralizedTime (a parser of UTCTime alone)",
+	"token-cert-optional":                    "authenticates a token request without a client certificate, checking one only when presented: a tls_client_auth client by its client_id alone",
 	"ignore-ca-key-usage":                    "takes a client (transport) certificate issued by a CA whose key usage lacks keyCertSign (path validation reading basic constraints alone)",
 	"ignore-client-cert-key-usage":           "accepts a client (transport) certificate whose key usage allows no TLS client authentication (reading, as Go's verifier does, the extended key usage alone)",
 	"ssa-from-earlier-registration":          "registers a request without software_statement with the SSA of an earlier (even deleted) registration of the certificate's software",

@@ -592,6 +592,13 @@ func tokenScenarios() []scenario {
 				id := f.mustRegister(t, s, sw, tlsClientAuth(sw.leaf.Subject.String()))
 				return requestToken(t, s, other.client, map[string][]string{"grant_type": {"client_credentials"}, "client_id": {id}}).outcome()
 			}},
+		{name: "tls_client_auth token without a certificate", want: noClient,
+			defects: map[string]string{"token-cert-optional": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				sw := f.newSoftware(t, false)
+				id := f.mustRegister(t, s, sw, tlsClientAuth(sw.leaf.Subject.String()))
+				return requestToken(t, s, f.httpClient(t, nil), map[string][]string{"grant_type": {"client_credentials"}, "client_id": {id}}).outcome()
+			}},
 	}
 }
 

@@ -170,7 +170,8 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 	if c.deleted && !b.has("token-for-deleted-client") {
 		return nil, badClient("the client has been deleted")
 	}
-	if d := dialectNamed(c.reg.profile); d != nil && d.mtls && cert == nil {
+	certOptional := b.has("token-cert-optional") // the certificate checked only when one is presented
+	if d := dialectNamed(c.reg.profile); d != nil && d.mtls && cert == nil && !certOptional {
 		return nil, badClient("the token endpoint needs a transport (mTLS) client certificate that the bank trusts")
 	}
 	switch c.reg.authMethod {
@@ -190,7 +191,7 @@ func (b *Bank) authenticateClient(ctx context.Context, creds secretCredentials, 
 	case "tls_client_auth":
 		// The registered subject includes CN=<software_id>, so this also ties the certificate to the software.
 		matches := cert != nil && (sameDN(c.reg.subjectDN, cert.Subject.String()) || c.reg.ignoreDN && cert.Subject.CommonName == c.reg.softwareID)
-		if cert == nil || !matches && !b.has("token-accept-other-cert-tls-auth") {
+		if cert == nil && !certOptional || cert != nil && !matches && !b.has("token-accept-other-cert-tls-auth") {
 			return nil, badClient("the certificate subject is not the client's tls_client_auth_subject_dn")
 		}
 	case "client_secret_basic", "client_secret_post":

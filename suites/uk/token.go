@@ -168,6 +168,16 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectError(resp, err, status400or401Token, invalidClient.codes(f)...)
 		})
 
+	framework.ConformanceIt(negative("UK-TOK-N75", "token", "RFC8705-2-MTLS, RFC8705-2",
+		"a token request of a tls_client_auth client sent without a client certificate is refused", "TLS handshake refused or 400/401/403"),
+		func(f *framework.Framework) {
+			f.RequireMTLS()
+			reg := registerTLSClientAuth(f, false)
+			form := url.Values{"grant_type": {"client_credentials"}, "scope": {f.Scope()}, "client_id": {reg.ClientID}}
+			resp, err := f.PostToken(form, nil)
+			f.ExpectRefusedWithoutCertificate(resp, err)
+		})
+
 	framework.ConformanceIt(negative("UK-TOK-N10", "token", "RFC8705-3, FAPI1-ADV-5.2.2-5, FAPI1-ADV-5.2.2-6",
 		"a certificate-bound access token presented with another certificate is refused", `401 with a Bearer challenge error="invalid_token"`),
 		func(f *framework.Framework) {
