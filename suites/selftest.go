@@ -38,6 +38,7 @@ var DefectCatches = map[string][]string{
 	"discovery-no-subject-types":             {"UK-DISC-005", "CDR-DISC-005"},
 	"jwks-private-key":                       {"UK-DISC-006", "CDR-DISC-006"},
 	"jwks-mixed-without-use":                 {"UK-DISC-006", "CDR-DISC-006"},
+	"oauth-metadata-stale-issuer":            {"UK-DISC-010", "CDR-DISC-010"},
 	"jwks-x5c-stale":                         {"UK-DISC-006", "CDR-DISC-006"},
 	"jwks-same-key-sig-enc":                  {}, // NOT RECOMMENDED: see DefectWarns
 	"no-cors":                                {}, // SHOULD: see DefectWarns

@@ -86,6 +86,7 @@ var defectCatalogue = map[string]string{
 	"jwks-mixed-without-use":                 "publishes a signing and an encryption key at jwks_uri, neither with use",
 	"jwks-x5c-stale":                         "publishes beside its signing key an x5c certificate of another key (one from before a key rotation)",
 	"jwks-same-key-sig-enc":                  "publishes its signing key a second time, for encryption (use enc)",
+	"oauth-metadata-stale-issuer":            "publishes at /.well-known/oauth-authorization-server (RFC 8414) a document whose issuer has a path its location was not built from",
 	"no-cors":                                "answers no cross-origin request: no Access-Control-Allow-Origin, no preflight (CORS is a SHOULD for discovery, jwks_uri and the endpoints clients call)",
 	"discovery-signing-alg-none":             "lists none among discovery's token_endpoint_auth_signing_alg_values_supported",
 	"accept-expired-client-cert":             "accepts a client (transport) certificate outside its validity period: expired or not yet valid",

@@ -32,6 +32,9 @@ func (b *Bank) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	if !b.cfg.Choices.UnboundTokens {
 		doc["tls_client_certificate_bound_access_tokens"] = true
 	}
+	if r.URL.Path == oauthMetadataPath && b.has("oauth-metadata-stale-issuer") {
+		doc["issuer"] = iss + "/as" // a tenant path left from another deployment
+	}
 	b.breakDiscovery(doc)
 	if b.has("discovery-text-plain") {
 		body, _ := json.Marshal(doc)

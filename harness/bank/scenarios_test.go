@@ -149,6 +149,18 @@ func registrationScenarios() []scenario {
 				}
 				return out
 			}},
+		{name: "RFC 8414 metadata location", want: "200 issuer is the bank's", defects: map[string]string{"oauth-metadata-stale-issuer": "200 issuer has /as"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+oauthMetadataPath, "", "", nil)
+				var doc map[string]any
+				if err := json.Unmarshal(r.raw, &doc); err != nil {
+					return fmt.Sprintf("%d %s", r.status, r.raw)
+				}
+				if doc["issuer"] == s.URL+"/as" {
+					return fmt.Sprintf("%d issuer has /as", r.status)
+				}
+				return fmt.Sprintf("%d issuer is the bank's", r.status)
+			}},
 		{name: "cross-origin preflight at the token endpoint", want: "204 *", defects: map[string]string{"no-cors": "405 "},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				req, err := http.NewRequest(http.MethodOptions, s.URL+tokenPath, nil)

@@ -64,8 +64,11 @@ type Bank struct {
 // Paths served by the bank.
 const (
 	discoveryPath = "/.well-known/openid-configuration"
-	registerPath  = "/open-banking/v3.3.0/register"
-	tokenPath     = "/oauth2/token"
+	// oauthMetadataPath publishes the same document at RFC 8414's default location (section 3: a server MAY
+	// publish its metadata at several well-known locations derived from its issuer).
+	oauthMetadataPath = "/.well-known/oauth-authorization-server"
+	registerPath      = "/open-banking/v3.3.0/register"
+	tokenPath         = "/oauth2/token"
 	// authorizePath is the authorization endpoint discovery names (RFC 8414 section 2 requires one where
 	// authorization_code is a grant type): the harness runs no authorization flow, so it refuses every
 	// request.
@@ -167,7 +170,7 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	d, clientID, profilePath := route(path)
 	switch {
-	case path == discoveryPath:
+	case path == discoveryPath || path == oauthMetadataPath:
 		if allow(w, r, http.MethodGet) {
 			b.serveDiscovery(w, r)
 			return

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/client"
+	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -206,6 +207,38 @@ var DiscoverySpecs = []DiscoverySpec{
 			}
 			c.Done()
 		}},
+	{N: "010", Requirement: "OIDD-4, OIDD-4.3, RFC8414-3, RFC8414-3.3",
+		Title:  "each metadata document at a well-known location derived from the issuer names that issuer: the discovery URL's, and RFC 8414's oauth-authorization-server where the bank publishes one",
+		Expect: "issuer identical to the one each location is built from",
+		Body: func(f *framework.Framework) {
+			resp, doc := DiscoveryDocument(f)
+			iss, _ := doc["issuer"].(string)
+			c := f.Verdict().On(resp)
+			if want, ok := target.IssuerOf(f.Target.DiscoveryURL); ok && !sameIssuer(iss, want) {
+				c.AddFor([]string{"OIDD-4.3", "RFC8414-3.3", "OIDD-4"}, "the issuer "+want+", from which the discovery URL is built", "%q", iss)
+			}
+			u, err := url.Parse(iss)
+			if err != nil || u.Host == "" {
+				c.Done()
+				return
+			}
+			// RFC 8414 3: the well-known string inserted between the host and the issuer's path (a MAY here:
+			// the profiles use openid-configuration, so a location not served is legal).
+			loc := u.Scheme + "://" + u.Host + "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.Path, "/")
+			if loc != f.Target.DiscoveryURL {
+				if other, err := f.Do(client.Request{Method: http.MethodGet, URL: loc}); err == nil && other.Status == http.StatusOK {
+					md, err := other.JSONObject()
+					got, _ := md["issuer"].(string)
+					switch {
+					case err != nil:
+						c.On(other).AddFor([]string{"RFC8414-3"}, "a JSON metadata document at "+loc, "%v", err)
+					case !sameIssuer(got, iss):
+						c.On(other).AddFor([]string{"RFC8414-3.3"}, "the issuer "+iss+", into which the well-known string was inserted", "%q at %s", got, loc)
+					}
+				}
+			}
+			c.Done()
+		}},
 	{N: "N02", Negative: true, Requirement: "FAPI1-ADV-8.5",
 		Title:  "a TLS 1.2 handshake offering only CBC cipher suites, which BCP 195 does not recommend, is refused",
 		Expect: "TLS handshake refused",
@@ -223,6 +256,10 @@ var DiscoverySpecs = []DiscoverySpec{
 			}
 		}},
 }
+
+// sameIssuer compares issuers as well-known locations are built from them: a terminating / is removed
+// first (OpenID Connect Discovery 4.1, RFC 8414 3.1).
+func sameIssuer(a, b string) bool { return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/") }
 
 // DiscoveryDocument GETs the discovery document as a set-up step (UK-DISC-001 and UK-DISC-002 judge how
 // it is served) and returns the answer and its JSON object; it skips without a discovery URL.
