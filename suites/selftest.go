@@ -122,6 +122,8 @@ var DefectCatches = map[string][]string{
 	"put-skip-signature":                     {"UK-PUT-N08"},
 	"put-skip-validation-redirect":           {"UK-PUT-N09", "RFC-PUT-N07"},
 	"rfc7591-allow-jwks-and-jwks-uri":        {"RFC-REG-N04"},
+	"tls13-only":                             {"RFC-REG-007"},
+	"rfc7592-any-method-reads":               {"RFC-PUT-N09"},
 	"rfc7591-reject-unknown-metadata":        {"RFC-REG-004"},
 	"rfc7591-allow-code-without-redirect":    {"RFC-REG-N05"},
 	"rfc7591-allow-remote-http-redirect":     {"RFC-REG-N06"},

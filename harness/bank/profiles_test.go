@@ -266,6 +266,12 @@ func profileScenarios() []scenario {
 				return doWith(t, f.httpClient(t, nil), http.MethodGet, str(c, "registration_client_uri"),
 					jsonHeader("Bearer "+str(c, "registration_access_token")), "").outcome()
 			}},
+		{name: "rfc7592: PATCH at the client configuration endpoint", want: "405 invalid_request", defects: map[string]string{"rfc7592-any-method-reads": "200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				return doWith(t, f.httpClient(t, nil), http.MethodPatch, str(c, "registration_client_uri"),
+					jsonHeader("Bearer "+str(c, "registration_access_token")), `{"client_name":"patched"}`).outcome()
+			}},
 		{name: "rfc7591: token with a wrong client_secret", want: noClient, defects: map[string]string{"token-accept-wrong-secret": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				c := plainClient(t, f, s)

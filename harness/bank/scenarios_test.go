@@ -110,6 +110,16 @@ func registrationScenarios() []scenario {
 				defer conn.Close()
 				return tls.VersionName(conn.ConnectionState().Version)
 			}},
+		{name: "TLS 1.2 handshake", want: "TLS 1.2", defects: map[string]string{"tls13-only": "refused"},
+			run: func(t *testing.T, _ *fixture, s *Server) string {
+				conn, err := tls.Dial("tcp", strings.TrimPrefix(s.URL, "https://"),
+					&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12}) //nolint:gosec
+				if err != nil {
+					return "refused"
+				}
+				defer conn.Close()
+				return tls.VersionName(conn.ConnectionState().Version)
+			}},
 		{name: "TLS 1.2 handshake with CBC suites only", want: "refused", defects: map[string]string{"tls-legacy-ciphers": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "allow-tls11": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
 			run: func(t *testing.T, _ *fixture, s *Server) string {
 				conn, err := tls.Dial("tcp", strings.TrimPrefix(s.URL, "https://"), &tls.Config{InsecureSkipVerify: true, //nolint:gosec

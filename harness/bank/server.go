@@ -196,6 +196,9 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case profilePath:
+		if r.Method != http.MethodGet && r.Method != http.MethodPut && r.Method != http.MethodDelete && b.has("rfc7592-any-method-reads") {
+			r.Method = http.MethodGet // a router whose fallback for any other method is the read
+		}
 		if allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
 			b.serveManage(w, r, d, clientID)
 			return
@@ -319,6 +322,9 @@ func serve(b *Bank, addr string, serverCert tls.Certificate, clientAuth tls.Clie
 	}
 	if b.has("tls-legacy-ciphers") {
 		tlsCfg.CipherSuites = nil
+	}
+	if b.has("tls13-only") {
+		tlsCfg.MinVersion = tls.VersionTLS13
 	}
 	if b.cfg.ClientIntermediates != nil || !b.certs.all() {
 		// The TLS stack cannot take extra intermediates (nor check less than it does): ask for any certificate (naming no CAs, so

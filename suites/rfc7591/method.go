@@ -1,0 +1,25 @@
+package rfc7591
+
+import (
+	"net/http"
+
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// RFC 7592 section 2: "If an authorization server does not support a particular method on the client
+// configuration endpoint, it MUST respond with the appropriate error code." HTTP's code for a method the
+// resource does not support is 405 (RFC 9110 section 15.5.6), or 501 for one the server does not
+// recognise (15.6.2); RFC 7592 defines GET, PUT and DELETE there, and no PATCH.
+var _ = framework.Describe("RFC 7591/7592: methods", func() {
+	framework.ConformanceIt(negative("RFC-PUT-N09", "update", "RFC7592-2-METHOD",
+		"PATCH, a method RFC 7592 does not define, at registration_client_uri with the registration access token is answered 405 (or 501), and changes nothing",
+		"405 or 501; the client unchanged"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			victim := f.WatchVictim(reg)
+			resp, err := f.ManageAt(http.MethodPatch, f.ManagementURL(reg), f.ManagementToken(reg),
+				`{"client_name":"patched `+reg.ClientID+`"}`, f.Cert(reg.Software))
+			f.ExpectStatus(resp, err, http.StatusMethodNotAllowed, http.StatusNotImplemented)
+			f.ExpectVictimUnchanged(victim)
+		})
+})

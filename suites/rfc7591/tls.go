@@ -1,0 +1,45 @@
+package rfc7591
+
+import (
+	"crypto/tls"
+	"net"
+	"net/url"
+
+	"github.com/dcrconform/dcrconform/suites/framework"
+)
+
+// RFC 7591 and RFC 7592 section 5: the server MUST support TLS 1.2 (and MAY support more).
+var _ = framework.Describe("RFC 7591/7592: transport", func() {
+	framework.ConformanceIt(positive("RFC-REG-007", "register", "RFC7591-5-TLS12, RFC7592-5-TLS12",
+		"a client limited to TLS 1.2 completes the handshake with the registration endpoint and with the client configuration endpoint",
+		"TLS 1.2 negotiated with both"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			addrs := []string{}
+			for i, endpoint := range []string{f.RegistrationEndpoint(), f.ManagementURL(reg)} {
+				u, err := url.Parse(endpoint)
+				if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+					f.Skipf("the %s is not an https URL: the harness reaches it without TLS", []string{"registration endpoint", "registration_client_uri"}[i])
+				}
+				addr := u.Host
+				if u.Port() == "" {
+					addr = net.JoinHostPort(u.Hostname(), "443")
+				}
+				if len(addrs) == 0 || addrs[0] != addr {
+					addrs = append(addrs, addr)
+				}
+			}
+			c := f.Verdict()
+			for _, addr := range addrs {
+				host, _, _ := net.SplitHostPort(addr)
+				conn, err := f.DialTLS(addr, &tls.Config{RootCAs: f.Target.RootCAs, ServerName: host,
+					MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
+				if err != nil {
+					c.Add("a TLS 1.2 handshake with "+addr+" (RFC7591-5-TLS12: the server MUST support TLS 1.2)", "%v", err)
+					continue
+				}
+				_ = conn.Close()
+			}
+			c.Done()
+		})
+})
