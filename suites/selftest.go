@@ -36,6 +36,8 @@ var DefectCatches = map[string][]string{
 	"discovery-empty-array":                  {"UK-DISC-003", "CDR-DISC-003"},
 	"discovery-no-signing-algs":              {"UK-DISC-004", "CDR-DISC-004"},
 	"discovery-no-subject-types":             {"UK-DISC-005", "CDR-DISC-005"},
+	"discovery-no-authorization-endpoint":    {"UK-DISC-005", "CDR-DISC-005"},
+	"discovery-http-jwks-uri":                {"UK-DISC-005", "CDR-DISC-005"},
 	"jwks-private-key":                       {"UK-DISC-006", "CDR-DISC-006"},
 	"jwks-mixed-without-use":                 {"UK-DISC-006", "CDR-DISC-006"},
 	"oauth-metadata-stale-issuer":            {"UK-DISC-010", "CDR-DISC-010"},

@@ -81,6 +81,8 @@ var defectCatalogue = map[string]string{
 	"discovery-empty-array":                  "lists an empty array in discovery (acr_values_supported: [], from an unset setting)",
 	"discovery-no-signing-algs":              "advertises private_key_jwt in discovery without token_endpoint_auth_signing_alg_values_supported",
 	"discovery-no-subject-types":             "leaves subject_types_supported out of discovery (an OAuth server's metadata, not an OpenID Provider's)",
+	"discovery-no-authorization-endpoint":    "leaves authorization_endpoint out of discovery while listing the authorization_code grant",
+	"discovery-http-jwks-uri":                "lists its jwks_uri with the http scheme (a TLS-terminating proxy's view of the URL)",
 	"discovery-no-scopes":                    "leaves scopes_supported out of discovery (RECOMMENDED, openid among them)",
 	"jwks-private-key":                       "publishes its signing key at jwks_uri whole, private part (d) and all",
 	"jwks-mixed-without-use":                 "publishes a signing and an encryption key at jwks_uri, neither with use",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Algorithms the bank accepts for registration requests, client assertions and request objects.
@@ -52,6 +53,12 @@ func (b *Bank) breakDiscovery(doc map[string]any) {
 	}
 	if b.has("discovery-no-scopes") {
 		delete(doc, "scopes_supported")
+	}
+	if b.has("discovery-no-authorization-endpoint") {
+		delete(doc, "authorization_endpoint")
+	}
+	if b.has("discovery-http-jwks-uri") {
+		doc["jwks_uri"] = "http://" + strings.TrimPrefix(doc["jwks_uri"].(string), "https://")
 	}
 	if b.has("discovery-no-subject-types") {
 		delete(doc, "subject_types_supported")

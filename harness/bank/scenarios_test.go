@@ -133,12 +133,14 @@ func registrationScenarios() []scenario {
 			}},
 		{name: "discovery document", want: "application/json; private_key_jwt signed with [PS256 ES256]",
 			defects: map[string]string{
-				"discovery-text-plain":       "text/plain; charset=utf-8; private_key_jwt signed with [PS256 ES256]",
-				"discovery-empty-array":      "application/json; private_key_jwt signed with [PS256 ES256]; empty acr_values_supported",
-				"discovery-no-signing-algs":  "application/json; private_key_jwt signed with <nil>",
-				"discovery-signing-alg-none": "application/json; private_key_jwt signed with [PS256 ES256 none]",
-				"discovery-no-subject-types": "application/json; private_key_jwt signed with [PS256 ES256]; no subject_types_supported",
-				"discovery-no-scopes":        "application/json; private_key_jwt signed with [PS256 ES256]; no scopes_supported",
+				"discovery-text-plain":                "text/plain; charset=utf-8; private_key_jwt signed with [PS256 ES256]",
+				"discovery-empty-array":               "application/json; private_key_jwt signed with [PS256 ES256]; empty acr_values_supported",
+				"discovery-no-signing-algs":           "application/json; private_key_jwt signed with <nil>",
+				"discovery-signing-alg-none":          "application/json; private_key_jwt signed with [PS256 ES256 none]",
+				"discovery-no-subject-types":          "application/json; private_key_jwt signed with [PS256 ES256]; no subject_types_supported",
+				"discovery-no-scopes":                 "application/json; private_key_jwt signed with [PS256 ES256]; no scopes_supported",
+				"discovery-no-authorization-endpoint": "application/json; private_key_jwt signed with [PS256 ES256]; no authorization_endpoint",
+				"discovery-http-jwks-uri":             "application/json; private_key_jwt signed with [PS256 ES256]; jwks_uri http",
 			},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				r := do(t, f.httpClient(t, nil), http.MethodGet, s.URL+discoveryPath, "", "", nil)
@@ -152,10 +154,13 @@ func registrationScenarios() []scenario {
 						out += "; empty " + k
 					}
 				}
-				for _, k := range []string{"scopes_supported", "subject_types_supported"} {
+				for _, k := range []string{"authorization_endpoint", "scopes_supported", "subject_types_supported"} {
 					if _, ok := doc[k]; !ok {
 						out += "; no " + k
 					}
+				}
+				if u, _ := doc["jwks_uri"].(string); strings.HasPrefix(u, "http://") {
+					out += "; jwks_uri http"
 				}
 				return out
 			}},

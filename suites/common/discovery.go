@@ -132,8 +132,8 @@ var DiscoverySpecs = []DiscoverySpec{
 		Body: func(f *framework.Framework) {
 			_, doc := DiscoveryDocument(f)
 			u, _ := doc["jwks_uri"].(string)
-			if u == "" {
-				f.Skipf("discovery lists no jwks_uri (UK-DISC-005 judges that)")
+			if !strings.HasPrefix(u, "https://") {
+				f.Skipf("discovery lists no https jwks_uri (%q; DISC-005 judges that)", u)
 			}
 			resp, err := f.Do(client.Request{Method: "GET", URL: u})
 			f.SetupStatus("the key set at jwks_uri", resp, err, 200)
@@ -199,7 +199,7 @@ var DiscoverySpecs = []DiscoverySpec{
 				}
 			}
 			try("the discovery document", client.Request{Method: http.MethodGet, URL: f.Target.DiscoveryURL})
-			if u, _ := doc["jwks_uri"].(string); u != "" {
+			if u, _ := doc["jwks_uri"].(string); strings.HasPrefix(u, "https://") { // DISC-005 judges another
 				try("the key set at jwks_uri", client.Request{Method: http.MethodGet, URL: u})
 			}
 			if f.Target.Token != "" {
