@@ -126,6 +126,7 @@ var DefectCatches = map[string][]string{
 	"rfc7591-allow-jwks-and-jwks-uri":        {"RFC-REG-N04"},
 	"tls13-only":                             {"RFC-REG-007"},
 	"rfc7592-any-method-reads":               {"RFC-PUT-N09"},
+	"rfc7592-relative-client-uri":            {"RFC-REG-008"},
 	"rfc7591-reject-unknown-metadata":        {"RFC-REG-004"},
 	"rfc7591-allow-code-without-redirect":    {"RFC-REG-N05"},
 	"rfc7591-allow-remote-http-redirect":     {"RFC-REG-N06"},

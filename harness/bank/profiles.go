@@ -188,6 +188,9 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 		if !omit {
 			out["registration_access_token"] = c.regToken
 			out["registration_client_uri"] = b.issuerFor(r) + d.path + "/" + url.PathEscape(c.id)
+			if b.has("rfc7592-relative-client-uri") {
+				out["registration_client_uri"] = d.path + "/" + url.PathEscape(c.id)
+			}
 		}
 	}
 	b.breakAnswer(d, op, out)

@@ -272,6 +272,13 @@ func profileScenarios() []scenario {
 				return doWith(t, f.httpClient(t, nil), http.MethodPatch, str(c, "registration_client_uri"),
 					jsonHeader("Bearer "+str(c, "registration_access_token")), `{"client_name":"patched"}`).outcome()
 			}},
+		{name: "rfc7592: registration_client_uri", want: "absolute", defects: map[string]string{"rfc7592-relative-client-uri": "relative"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				if u, err := url.Parse(str(plainClient(t, f, s), "registration_client_uri")); err == nil && u.IsAbs() && u.Host != "" {
+					return "absolute"
+				}
+				return "relative"
+			}},
 		{name: "rfc7591: token with a wrong client_secret", want: noClient, defects: map[string]string{"token-accept-wrong-secret": "200"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				c := plainClient(t, f, s)

@@ -70,7 +70,7 @@ func (f *Framework) observeManagement(method, target string, resp *client.Respon
 			r.RegistrationToken = t
 		}
 		if u, _ := md["registration_client_uri"].(string); u != "" {
-			r.RegistrationURI = u
+			r.RegistrationURI = f.resolveClientURI(u)
 		}
 	}
 }

@@ -151,7 +151,7 @@ func (f *Framework) RegisterTogether(sws []*target.Software, bodies []string) []
 			continue
 		}
 		obj, _ := a.Resp.JSONObject()
-		reg := registrationFrom(sws[i], nil, obj)
+		reg := f.registrationFrom(sws[i], nil, obj)
 		switch {
 		case a.Resp.Status/100 == 2 && reg.ClientID != "":
 			f.track(reg)

@@ -265,7 +265,7 @@ func (f *Framework) PostRegistrationAuthorized(sw *target.Software, body, conten
 	resp, err := f.Do(client.Request{Method: "POST", URL: f.RegistrationEndpoint(), Header: h, Body: []byte(body), Cert: cert})
 	if err == nil && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) { // 200: a bank that registered but answered with the wrong status
 		if obj, jerr := resp.JSONObject(); jerr == nil {
-			if reg := registrationFrom(sw, nil, obj); reg.ClientID != "" {
+			if reg := f.registrationFrom(sw, nil, obj); reg.ClientID != "" {
 				f.track(reg)
 			}
 		}
@@ -273,13 +273,29 @@ func (f *Framework) PostRegistrationAuthorized(sw *target.Software, body, conten
 	return resp, err
 }
 
-func registrationFrom(sw *target.Software, claims Claims, md map[string]any) *Registration {
+func (f *Framework) registrationFrom(sw *target.Software, claims Claims, md map[string]any) *Registration {
 	reg := &Registration{Software: sw, Claims: claims, Metadata: md}
 	reg.ClientID, _ = md["client_id"].(string)
 	reg.ClientSecret, _ = md["client_secret"].(string)
 	reg.RegistrationToken, _ = md["registration_access_token"].(string)
-	reg.RegistrationURI, _ = md["registration_client_uri"].(string)
+	uri, _ := md["registration_client_uri"].(string)
+	reg.RegistrationURI = f.resolveClientURI(uri)
 	return reg
+}
+
+// resolveClientURI resolves a registration_client_uri that is a relative reference against the
+// registration endpoint (RFC 3986 section 5), so that the harness still manages a client whose bank
+// breaks RFC 7592 appendix B's fully qualified URL (RFC-REG-008 judges that); an absolute one stays.
+func (f *Framework) resolveClientURI(uri string) string {
+	ref, err := url.Parse(uri)
+	if uri == "" || err != nil || ref.IsAbs() {
+		return uri
+	}
+	base, err := url.Parse(f.RegistrationEndpoint())
+	if err != nil {
+		return uri
+	}
+	return base.ResolveReference(ref).String()
 }
 
 // TryRegister encodes claims as the profile does and posts them with its certificate and Authorization.

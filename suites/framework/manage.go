@@ -82,7 +82,7 @@ func (f *Framework) FollowRotation(reg *Registration, resp *client.Response, err
 		ginkgo.AddReportEntry("registration access token rotated", "the harness uses the new one", ginkgo.ReportEntryVisibilityNever)
 	}
 	if u, _ := md["registration_client_uri"].(string); u != "" {
-		reg.RegistrationURI = u
+		reg.RegistrationURI = f.resolveClientURI(u)
 	}
 	if s, _ := md["client_secret"].(string); s != "" {
 		reg.ClientSecret = s

@@ -103,7 +103,7 @@ func (f *Framework) registerBaseline() baseline {
 		return baseline{failure: err.Error(), broken: true}
 	}
 	obj, jerr := resp.JSONObject()
-	reg := registrationFrom(sw, nil, obj)
+	reg := f.registrationFrom(sw, nil, obj)
 	if resp.Status/100 != 2 || jerr != nil || reg.ClientID == "" {
 		// A 2xx other than 201 still registered the client: the status is the positive specs' business.
 		failure := fmt.Sprintf("%s: %s", resp.StatusText(), resp.Excerpt(200))

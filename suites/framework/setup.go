@@ -151,7 +151,7 @@ func (f *Framework) register(sw *target.Software, claims Claims, level regLevel)
 	if unusable {
 		c.Add("client information of the types RFC 7591 gives (RFC7591-3.2.1)", "%s", strings.Join(bad, "; "))
 	}
-	reg := registrationFrom(sw, claims, md)
+	reg := f.registrationFrom(sw, claims, md)
 	if tracked := f.tracked(reg.ClientID); tracked != nil {
 		tracked.Claims = claims // the one object the cleanup holds: rotations followed later reach it
 		reg = tracked

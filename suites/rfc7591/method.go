@@ -2,6 +2,7 @@ package rfc7591
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -10,7 +11,21 @@ import (
 // configuration endpoint, it MUST respond with the appropriate error code." HTTP's code for a method the
 // resource does not support is 405 (RFC 9110 section 15.5.6), or 501 for one the server does not
 // recognise (15.6.2); RFC 7592 defines GET, PUT and DELETE there, and no PATCH.
-var _ = framework.Describe("RFC 7591/7592: methods", func() {
+var _ = framework.Describe("RFC 7591/7592: client configuration endpoint", func() {
+	framework.ConformanceIt(positive("RFC-REG-008", "register", "RFC7592-B, RFC7592-3",
+		"registration_client_uri is the fully qualified URL of the client configuration endpoint (absolute, with its host), not a path for the client to complete",
+		"201 whose registration_client_uri is an absolute URL"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			uri, _ := reg.Metadata["registration_client_uri"].(string)
+			if uri == "" {
+				f.Skipf("the registration answer carries no registration_client_uri (RFC-REG-001 judges that)")
+			}
+			if u, err := url.Parse(uri); err != nil || !u.IsAbs() || u.Host == "" {
+				f.Failf("a fully qualified registration_client_uri: scheme and host included (RFC7592-B)", "registration_client_uri %q", uri)
+			}
+		})
+
 	framework.ConformanceIt(negative("RFC-PUT-N09", "update", "RFC7592-2-METHOD",
 		"PATCH, a method RFC 7592 does not define, at registration_client_uri with the registration access token is answered 405 (or 501), and changes nothing",
 		"405 or 501; the client unchanged"),
