@@ -15,7 +15,9 @@ var schemaSpecs = map[string]string{
 }
 
 // schemaAlsoCaught are the specs besides the schema's that a generated schema defect fails, each under
-// its own requirement, because the broken member is one they judge too: a member answered otherwise than
+// its own requirement, because the broken member is one they judge too (UK-SCH-006 judges the auth
+// method and subject DN of a tls_client_auth registration's answer, which the defect breaks as it breaks
+// the baseline's): a member answered otherwise than
 // registered breaks RFC 7591 section 3.2.1's echo as well as the schema (UK-REG-001..004, UK-GET-001,
 // UK-PUT-001), a client_secret for a private_key_jwt client UK-REG-005's rule, a software_statement
 // changed UK-REG-006's, a read without client_id UK-GET-001's, an error without error RFC 7591 section
@@ -30,13 +32,13 @@ var schemaAlsoCaught = map[string][]string{
 	"oas-scope":                           echoSpecs,
 	"oas-software-id":                     echoSpecs,
 	"oas-redirect-uris":                   append(slices.Clone(echoSpecs), "UK-REG-004"),
-	"oas-token-endpoint-auth-method":      append(slices.Clone(echoSpecs), "UK-REG-002"),
+	"oas-token-endpoint-auth-method":      append(slices.Clone(echoSpecs), "UK-REG-002", "UK-SCH-006"),
 	"oas-token-endpoint-auth-signing-alg": append(slices.Clone(echoSpecs), "UK-REG-003"),
 	"oas-id-token-alg":                    {"UK-REG-003"},
 	"oas-request-object-alg":              {"UK-REG-003"},
 	"oas-required":                        {"UK-REG-003"}, // drops request_object_signing_alg
-	"oas-tls-dn":                          {"UK-REG-002"},
-	"oas-3.4-tls-dn":                      {"UK-REG-002"},
+	"oas-tls-dn":                          {"UK-REG-002", "UK-SCH-006"},
+	"oas-3.4-tls-dn":                      {"UK-REG-002", "UK-SCH-006"},
 	"oas-client-secret":                   {"UK-REG-005"},
 	"oas-software-statement":              {"UK-REG-006"},
 	"oas-client-id-required":              {"UK-GET-001"},

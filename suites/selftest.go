@@ -51,7 +51,7 @@ var DefectCatches = map[string][]string{
 	"allow-localhost-redirect":               {"UK-REG-N62"},
 	"v34-application-type-mobile":            {"UK-REG-N31"},
 	"v34-subject-dn-any-order":               {"UK-REG-N61"},
-	"v34-subject-dn-reversed":                {"UK-REG-002"},
+	"v34-subject-dn-reversed":                {"UK-REG-002", "UK-SCH-006"}, // CN last: 3.4's OpenAPI pattern too
 	"ignore-software-id-mismatch":            {"UK-REG-N42"},
 	"redirect-prefix-match":                  {"UK-REG-N43"},
 	"accept-any-id-token-alg":                {"UK-REG-N44"},
@@ -137,7 +137,7 @@ var DefectCatches = map[string][]string{
 	"rfc7592-omit-registration-token":        {"RFC-REG-001"},
 	"rfc7592-put-overwrites-secret":          {"RFC-PUT-N06"},
 	"rfc7592-read-omits-registration-token":  {"RFC-GET-002"},
-	"ssa-echo-decoded":                       {"UK-REG-006", "CDR-REG-006"},
+	"ssa-echo-decoded":                       {"UK-REG-006", "CDR-REG-006", "UK-SCH-001"}, // not a JWT: the OpenAPI format too
 	"read-omits-software-id":                 {"UK-GET-001"},
 	"rfc7592-rotate-without-storing":         {"RFC-PUT-002"},
 	"skip-request-signature":                 {"UK-REG-N04", "CDR-REG-N08", "GEN-REG-N02", "UK-PUT-N08", "UK-REG-N23", "UK-REG-N60", "UK-REG-N54"}, // N23: revocation moves the keys; N54: crit is checked when the JWS is verified

@@ -24,6 +24,21 @@ var _ = framework.Describe("UK OBIE DCR: answers against the version's OpenAPI s
 			expectSchema(f, requirements.AnswerRegistration, resp, f.SetupJSON("the registration of the baseline", resp), nil)
 		})
 
+	framework.ConformanceIt(positive("UK-SCH-006", "register", schemaIDsOf(requirements.AnswerRegistration, tlsMembers...),
+		"a tls_client_auth registration answer's subject DN and auth method meet the version's OpenAPI schema", "201 meeting the schema"),
+		func(f *framework.Framework) {
+			reg := registerTLSClientAuth(f, false)
+			c := f.Verdict()
+			for _, q := range schemaRules(f, requirements.AnswerRegistration) {
+				if slices.Contains(tlsMembers, q.Schema.Member) {
+					for _, b := range q.Schema.Check(reg.Metadata) {
+						addBreach(c, q, b)
+					}
+				}
+			}
+			c.Done()
+		})
+
 	framework.ConformanceIt(positive("UK-SCH-002", "read", schemaIDs(requirements.AnswerRead),
 		"the read answer meets the version's OpenAPI schema", "200 meeting the schema"),
 		func(f *framework.Framework) {
@@ -83,12 +98,19 @@ var _ = framework.Describe("UK OBIE DCR: answers against the version's OpenAPI s
 		})
 })
 
+// tlsMembers are the members a tls_client_auth registration answers otherwise than the baseline: UK-SCH-006
+// judges them in such an answer (UK-SCH-001 judges the baseline's).
+var tlsMembers = []string{"token_endpoint_auth_method", "tls_client_auth_subject_dn"}
+
 // schemaIDs are the observable schema entries, of every version, governing answer: a spec's citation.
-func schemaIDs(answer string) string {
+func schemaIDs(answer string) string { return schemaIDsOf(answer) }
+
+// schemaIDsOf are those of schemaIDs on the given members (all, when none is given).
+func schemaIDsOf(answer string, members ...string) string {
 	var ids []string
 	for _, s := range requirements.MustLoad().Sources {
 		for _, q := range s.Requirements {
-			if q.Schema.Governs(answer) && q.Observable() {
+			if q.Schema.Governs(answer) && q.Observable() && (len(members) == 0 || slices.Contains(members, q.Schema.Member)) {
 				ids = append(ids, q.ID)
 			}
 		}
