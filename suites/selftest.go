@@ -127,6 +127,7 @@ var DefectCatches = map[string][]string{
 	"tls13-only":                             {"RFC-REG-007"},
 	"rfc7592-any-method-reads":               {"RFC-PUT-N09"},
 	"rfc7592-relative-client-uri":            {"RFC-REG-008"},
+	"rfc7592-opaque-client-uri":              {}, // RFC 7592 appendix B: RECOMMENDED: see DefectWarns
 	"rfc7591-reject-unknown-metadata":        {"RFC-REG-004"},
 	"rfc7591-allow-code-without-redirect":    {"RFC-REG-N05"},
 	"rfc7591-allow-remote-http-redirect":     {"RFC-REG-N06"},
@@ -226,6 +227,7 @@ var DefectWarns = map[string][]string{
 	"token-jti-check-then-use":            {"UK-TOK-N80"},
 	"register-check-then-insert":          {"UK-REG-N81"},
 	"rfc7592-keep-old-registration-token": {"RFC-PUT-N08"},
+	"rfc7592-opaque-client-uri":           {"RFC-REG-009"},
 
 	"bearer-error-without-credentials": {"UK-GET-N06", "UK-PUT-N06", "UK-DEL-N06"}, // RFC 6750 3.1
 	"jwks-same-key-sig-enc":            {"UK-DISC-006", "CDR-DISC-006"},            // OpenID Connect Discovery 3 (jwks_uri)

@@ -159,6 +159,7 @@ var defectCatalogue = map[string]string{
 	"tls13-only":                            "serves TLS 1.3 only, so a client limited to TLS 1.2 cannot connect (RFC 7591 and RFC 7592 section 5: the server MUST support TLS 1.2)",
 	"rfc7592-any-method-reads":              "RFC 7592: answers a method it does not support at the client configuration endpoint (PATCH, POST) as a read: 200 with the client, not 405",
 	"rfc7592-relative-client-uri":           "RFC 7592: answers registration_client_uri as a path (/register/rfc7591/{client_id}), not the fully qualified URL",
+	"rfc7592-opaque-client-uri":             "RFC 7592: forms registration_client_uri from a handle (h-<base64url of the client_id>), not the client_id as a path or query parameter",
 	"rfc7591-reject-unknown-metadata":       "RFC 7591: refuses a registration carrying client metadata it does not understand (400 invalid_client_metadata), as a strict schema does",
 	"rfc7591-allow-code-without-redirect":   "RFC 7591: registers an authorization_code client that registers no redirect URI",
 	"rfc7591-allow-remote-http-redirect":    "RFC 7591: registers a plain http redirect URI on a remote host",

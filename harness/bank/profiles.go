@@ -187,9 +187,9 @@ func (b *Bank) clientInfo(r *http.Request, d *dialect, c *client, op string) map
 			(op == opRead && b.has("rfc7592-read-omits-registration-token"))
 		if !omit {
 			out["registration_access_token"] = c.regToken
-			out["registration_client_uri"] = b.issuerFor(r) + d.path + "/" + url.PathEscape(c.id)
+			out["registration_client_uri"] = b.issuerFor(r) + d.path + "/" + b.clientSegment(c.id)
 			if b.has("rfc7592-relative-client-uri") {
-				out["registration_client_uri"] = d.path + "/" + url.PathEscape(c.id)
+				out["registration_client_uri"] = d.path + "/" + b.clientSegment(c.id)
 			}
 		}
 	}
@@ -231,3 +231,30 @@ func decodedClaims(token any) any {
 
 // hasScope reports whether a space-separated scope holds want.
 func hasScope(scope, want string) bool { return slices.Contains(strings.Fields(scope), want) }
+
+// opaquePrefix starts the path segment of a client configuration endpoint URL that hides the client_id
+// (the defect rfc7592-opaque-client-uri).
+const opaquePrefix = "h-"
+
+// clientSegment is the last path segment of an RFC 7592 client configuration endpoint URL: the
+// client_id, as RFC 7592 appendix B recommends, or, the defect rfc7592-opaque-client-uri, a handle
+// that encodes it.
+func (b *Bank) clientSegment(id string) string {
+	if b.opaqueClientURIs {
+		return opaquePrefix + base64.RawURLEncoding.EncodeToString([]byte(id))
+	}
+	return url.PathEscape(id)
+}
+
+// clientOfSegment is the client_id a configuration endpoint URL's last segment names.
+func (b *Bank) clientOfSegment(seg string) string {
+	handle, found := strings.CutPrefix(seg, opaquePrefix)
+	if !b.opaqueClientURIs || !found {
+		return seg
+	}
+	id, err := base64.RawURLEncoding.DecodeString(handle)
+	if err != nil {
+		return seg
+	}
+	return string(id)
+}

@@ -272,6 +272,16 @@ func profileScenarios() []scenario {
 				return doWith(t, f.httpClient(t, nil), http.MethodPatch, str(c, "registration_client_uri"),
 					jsonHeader("Bearer "+str(c, "registration_access_token")), `{"client_name":"patched"}`).outcome()
 			}},
+		{name: "rfc7592: registration_client_uri names the client_id", want: "client_id 200", defects: map[string]string{"rfc7592-opaque-client-uri": "handle 200"},
+			run: func(t *testing.T, f *fixture, s *Server) string {
+				c := plainClient(t, f, s)
+				uri := str(c, "registration_client_uri")
+				form := "handle"
+				if strings.HasSuffix(uri, "/"+str(c, "client_id")) {
+					form = "client_id"
+				}
+				return form + " " + doWith(t, f.httpClient(t, nil), http.MethodGet, uri, jsonHeader("Bearer "+str(c, "registration_access_token")), "").outcome()
+			}},
 		{name: "rfc7592: registration_client_uri", want: "absolute", defects: map[string]string{"rfc7592-relative-client-uri": "relative"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				if u, err := url.Parse(str(plainClient(t, f, s), "registration_client_uri")); err == nil && u.IsAbs() && u.Host != "" {

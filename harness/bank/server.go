@@ -55,8 +55,9 @@ type Bank struct {
 	mu     sync.RWMutex
 	issuer string
 
-	registering atomic.Int32  // registrations in flight, for the defect register-500-under-load
-	regTokenSeq atomic.Uint32 // the defect rfc7592-guessable-registration-token's counter
+	registering      atomic.Int32  // registrations in flight, for the defect register-500-under-load
+	opaqueClientURIs bool          // the defect rfc7592-opaque-client-uri: the configuration URL hides the client_id
+	regTokenSeq      atomic.Uint32 // the defect rfc7592-guessable-registration-token's counter
 
 	own ownKeys // the bank's own key set, served at jwksPath
 }
@@ -97,6 +98,7 @@ func New(cfg Config) (*Bank, error) {
 		cfg.AdminPassword = randomID() // no password works until one is configured
 	}
 	b := &Bank{cfg: cfg, defects: defects, httpClient: cfg.HTTPClient, now: cfg.Now, logger: cfg.Logger, store: newStore()}
+	b.opaqueClientURIs = b.has("rfc7592-opaque-client-uri")
 	if b.httpClient == nil {
 		b.httpClient = &http.Client{Timeout: fetchTimeout}
 	}
@@ -169,6 +171,9 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.Path
 	d, clientID, profilePath := route(path)
+	if d != nil && d.registrationToken && clientID != "" {
+		clientID = b.clientOfSegment(clientID)
+	}
 	switch {
 	case path == discoveryPath || path == oauthMetadataPath:
 		if allow(w, r, http.MethodGet) {

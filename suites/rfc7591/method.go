@@ -3,6 +3,7 @@ package rfc7591
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
@@ -23,6 +24,26 @@ var _ = framework.Describe("RFC 7591/7592: client configuration endpoint", func(
 			}
 			if u, err := url.Parse(uri); err != nil || !u.IsAbs() || u.Host == "" {
 				f.Failf("a fully qualified registration_client_uri: scheme and host included (RFC7592-B)", "registration_client_uri %q", uri)
+			}
+		})
+
+	framework.ConformanceIt(positive("RFC-REG-009", "register", "RFC7592-B-FORM",
+		"registration_client_uri carries the client_id, as its last path segment or its client_id query parameter (RECOMMENDED: a warning otherwise)",
+		"registration_client_uri ending in /{client_id}, or with ?client_id={client_id}"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			uri := f.ManagementURL(reg)
+			u, err := url.Parse(uri)
+			if err != nil || reg.RegistrationURI == "" {
+				f.Skipf("the registration answer carries no usable registration_client_uri (RFC-REG-001 and RFC-REG-008 judge it)")
+			}
+			segments := strings.Split(strings.TrimSuffix(u.EscapedPath(), "/"), "/")
+			last, _ := url.PathUnescape(segments[len(segments)-1])
+			if last != reg.ClientID && u.Query().Get("client_id") != reg.ClientID {
+				c := f.Verdict()
+				c.AddFor([]string{"RFC7592-B-FORM"}, "the client_id "+reg.ClientID+" as the last path segment or the client_id query parameter of registration_client_uri",
+					"registration_client_uri %q", uri)
+				c.Done()
 			}
 		})
 
