@@ -1,7 +1,5 @@
-// Package runner is a conformance run: it starts the target of its kind (the embedded default, a shard
-// of it, a configured bank, a bank from an image), runs the selected specs here or in --procs child
-// processes of the dcrconform binary, writes the reports, and gates the verdict (expected failures).
-// cmd/dcrconform parses the flags into Options and calls Run.
+// What a run prints on the console: its warnings, the tally and the failed specs; and its results file.
+
 package runner
 
 import (
@@ -18,8 +16,6 @@ import (
 	"github.com/dcrconform/dcrconform/reports"
 	"github.com/dcrconform/dcrconform/suites"
 )
-
-// What a run prints on the console: its warnings, the tally and the failed specs, and the results file.
 
 // writeResults writes a run's Results (see --results).
 func writeResults(path string, res suites.Results) error {
