@@ -58,6 +58,14 @@ func ExpectEchoed(f *framework.Framework, claims framework.Claims, md map[string
 	ExpectAsAnswered(f, claims, nil, md, members)
 }
 
+// ExpectSSAReturned fails unless the registration answer returns the software_statement sent, unmodified
+// (RFC 7591 section 3.2.1).
+func ExpectSSAReturned(f *framework.Framework, reg *framework.Registration) {
+	if got := reg.Metadata["software_statement"]; got != reg.Claims["software_statement"] {
+		f.Failf("the software_statement returned unmodified", "software_statement %.60v…", got)
+	}
+}
+
 // ExpectAsAnswered is ExpectEchoed for an answer that follows an earlier one (answered, nil for none):
 // a Replaceable member must then be what the server answered before.
 func ExpectAsAnswered(f *framework.Framework, claims framework.Claims, answered, md map[string]any, members []string) {
