@@ -71,7 +71,7 @@ var DefectCatches = map[string][]string{
 	"accept-unsupported-response-type":       {"UK-REG-N30"},
 	"allow-duplicate-registration":           {"CDR-REG-N01", "CDR-REG-N80"},
 	"allow-http-redirect":                    {"UK-REG-N26"},
-	"allow-jti-replay":                       {"UK-REG-N16"},
+	"allow-jti-replay":                       {}, // RFC 7519 4.1.7's OPTIONAL: see DefectWarns
 	"allow-redirect-fragment":                {"RFC-REG-N03", "RFC-PUT-N07"},
 	"cdr-ignore-registration-scope":          {"CDR-GET-N03", "CDR-PUT-N03", "CDR-DEL-N03"},
 	"client-secret-for-pkjwt":                {"UK-REG-005"},
@@ -84,7 +84,7 @@ var DefectCatches = map[string][]string{
 	"ignore-iss-mismatch":                    {"UK-REG-N15", "CDR-REG-N11"},
 	"ignore-redirect-subset":                 {"UK-REG-N03", "CDR-REG-N06", "GEN-REG-N03", "IS-REG-N04"},
 	"ignore-request-exp":                     {"UK-REG-N02", "GEN-REG-N05"},
-	"ignore-request-iat-future":              {"UK-REG-N08"},
+	"ignore-request-iat-future":              {}, // RFC 7519 4.1.6's OPTIONAL: see DefectWarns
 	"ignore-request-nbf":                     {"UK-REG-N71", "GEN-REG-N09"},
 	"ignore-scope-roles":                     {"UK-REG-N32"},
 	"ignore-tls-subject-dn":                  {"UK-REG-N41"},
@@ -172,7 +172,7 @@ var DefectCatches = map[string][]string{
 	"token-cert-optional":                    {"UK-TOK-N75", "UK-TOK-N14", "UK-TOK-N15", "UK-TOK-N16", "UK-TOK-N17", "UK-TOK-N73", "UK-TOK-N74"}, // an unusable certificate is taken as none
 	"accept-sibling-token":                   {"UK-GET-N20", "UK-PUT-N20", "UK-DEL-N20"},
 	"accept-org-key":                         {"UK-REG-N60"},
-	"register-check-then-insert":             {"UK-REG-N80", "CDR-REG-N80"},                // concurrent: requests sent at once
+	"register-check-then-insert":             {"CDR-REG-N80"},                              // concurrent: requests sent at once; UK-REG-N80, N81 warn
 	"token-jti-check-then-use":               {},                                           // RFC 7523: "MAY ensure" no replay: see DefectWarns
 	"register-client-id-race":                {"UK-REG-080", "CDR-REG-080", "RFC-REG-080"}, // concurrent: registrations at once
 	"token-check-then-issue":                 {"UK-TOK-N81"},                               // concurrent: token requests at once with the DELETE
@@ -204,7 +204,9 @@ var DefectWarns = map[string][]string{
 	"allow-duplicate-registration":        {"UK-REG-N33", "GEN-REG-N07"},
 	"bearer-challenge-without-error":      {"RFC-REG-N02", "RFC-GET-N03", "RFC-PUT-N03", "RFC-DEL-N03", "CDR-GET-N01", "CDR-PUT-N01", "CDR-DEL-N01"},
 	"token-jti-check-then-use":            {"UK-TOK-N80"},
-	"register-check-then-insert":          {"UK-REG-N81"},
+	"register-check-then-insert":          {"UK-REG-N81", "UK-REG-N80"}, // N80: a jti replayed at once (RFC7519-4.1.7-REPLAY)
+	"allow-jti-replay":                    {"UK-REG-N16"},               // RFC7519-4.1.7-REPLAY: no UK text obliges the refusal
+	"ignore-request-iat-future":           {"UK-REG-N08"},               // RFC7519-4.1.6-AGE: likewise
 	"rfc7592-keep-old-registration-token": {"RFC-PUT-N08"},
 	"rfc7592-opaque-client-uri":           {"RFC-REG-009"},
 

@@ -53,7 +53,10 @@ type Choices struct {
 	FragmentError string
 
 	// ReplaceMetadata: the bank replaces a requested metadata value with its own (RFC 7591 section
-	// 3.2.1): client_name gets the suffix replacedNameSuffix.
+	// 3.2.1): client_name gets the suffix replacedNameSuffix; a grant type, response type or
+	// application_type it does not support is registered as one it does, not refused (OBIE DCR's "accept
+	// the request and modify the value of the field to one that it supports"), and a public client
+	// (token_endpoint_auth_method none) as a private_key_jwt one.
 	ReplaceMetadata bool
 
 	// CDRCodeFlowOnly: the CDR data holder has retired the OIDC hybrid flow (allowed since July 2023):

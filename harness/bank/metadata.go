@@ -39,7 +39,16 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 
 	method, _ := c.str("token_endpoint_auth_method")
 	if e := b.checkAuthMethod(d, method); e != nil {
-		return reg, e
+		if method != "none" || !b.cfg.Choices.ReplaceMetadata || !slices.Contains(d.authMethods, "private_key_jwt") {
+			return reg, e
+		}
+		// ReplaceMetadata: a public client registered as a confidential one (RFC 7591 section 2), which
+		// the registration answers.
+		method = "private_key_jwt"
+		c["token_endpoint_auth_method"] = method
+		if !c.has("token_endpoint_auth_signing_alg") {
+			c["token_endpoint_auth_signing_alg"] = "PS256"
+		}
 	}
 	reg.authMethod = method
 	if alg, present := c["token_endpoint_auth_signing_alg"]; present {
@@ -72,7 +81,7 @@ func (b *Bank) checkMetadata(d *dialect, c claims, info ssaInfo, cert *x509.Cert
 		reg.subjectDN = dn
 	}
 
-	if e := b.checkGrantAndResponseTypes(c, &reg, b.responseTypes(d)); e != nil {
+	if e := b.checkGrantAndResponseTypes(c, &reg, b.responseTypes(d), b.cfg.Choices.ReplaceMetadata); e != nil {
 		return reg, e
 	}
 	if d.ssa == "cdr" {
@@ -174,18 +183,25 @@ func checkPlainKeys(c claims, reg *registration) *apiError {
 }
 
 // checkGrantAndResponseTypes checks grant_types and response_types (against supported), defaulting them
-// as RFC 7591 section 2 says, and records them in reg.
-func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration, supported []string) *apiError {
+// as RFC 7591 section 2 says, and records them in reg. An unsupported value is refused, or, with replace
+// (the choice ReplaceMetadata, OBIE's "accept the request and modify the value of the field to one that it
+// supports"), left out of the request c, which the registration then answers.
+func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration, supported []string, replace bool) *apiError {
 	reg.grantTypes = []string{"authorization_code"}
 	if c.has("grant_types") {
 		grants, err := c.strings("grant_types")
 		if err != nil || len(grants) == 0 {
 			return badMetadata("grant_types must be a non-empty array of strings")
 		}
-		for _, g := range grants {
-			if !slices.Contains(supportedGrantTypes, g) && !b.has("accept-unsupported-grant-type") {
-				return badMetadata("grant type %q is not supported", g)
+		unsupported := func(g string) bool { return !slices.Contains(supportedGrantTypes, g) }
+		if i := slices.IndexFunc(grants, unsupported); i >= 0 && !b.has("accept-unsupported-grant-type") {
+			if !replace {
+				return badMetadata("grant type %q is not supported", grants[i])
 			}
+			if grants = slices.DeleteFunc(grants, unsupported); len(grants) == 0 {
+				grants = reg.grantTypes
+			}
+			c["grant_types"] = grants
 		}
 		reg.grantTypes = grants
 	}
@@ -197,10 +213,15 @@ func (b *Bank) checkGrantAndResponseTypes(c claims, reg *registration, supported
 		if err != nil || len(types) == 0 {
 			return badMetadata("response_types must be a non-empty array of strings")
 		}
-		for _, t := range types {
-			if !slices.Contains(supported, normaliseResponseType(t)) && !b.has("accept-unsupported-response-type") {
-				return badMetadata("response type %q is not supported", t)
+		unsupported := func(t string) bool { return !slices.Contains(supported, normaliseResponseType(t)) }
+		if i := slices.IndexFunc(types, unsupported); i >= 0 && !b.has("accept-unsupported-response-type") {
+			if !replace {
+				return badMetadata("response type %q is not supported", types[i])
 			}
+			if types = slices.DeleteFunc(types, unsupported); len(types) == 0 {
+				types = []string{"code"}
+			}
+			c["response_types"] = types
 		}
 	}
 	return nil
@@ -301,7 +322,7 @@ func (b *Bank) checkPlainMetadata(d *dialect, c claims, skipRedirect bool) (regi
 			return reg, e
 		}
 	}
-	if e := b.checkGrantAndResponseTypes(c, &reg, supportedResponseTypes); e != nil {
+	if e := b.checkGrantAndResponseTypes(c, &reg, supportedResponseTypes, false); e != nil {
 		return reg, e
 	}
 	if uris, _ := c.strings("redirect_uris"); len(uris) == 0 && redirectBased(reg.grantTypes) && !skipRedirect &&

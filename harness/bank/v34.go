@@ -37,7 +37,9 @@ func (b *Bank) applicationTypes(d *dialect) []string {
 }
 
 // checkApplicationType checks a registration's application_type (when sent) against those the dialect
-// registers.
+// registers: one it does not is refused, or, under the choice ReplaceMetadata, replaced in the request c
+// (which the registration answers) by the first it registers (OBIE: "modify the value of the field to one
+// that it supports").
 func (b *Bank) checkApplicationType(d *dialect, c claims) *apiError {
 	v, present := c["application_type"]
 	if !present || b.has("accept-bad-application-type") {
@@ -45,6 +47,10 @@ func (b *Bank) checkApplicationType(d *dialect, c claims) *apiError {
 	}
 	types := b.applicationTypes(d)
 	if s, ok := v.(string); !ok || !slices.Contains(types, s) {
+		if b.cfg.Choices.ReplaceMetadata {
+			c["application_type"] = types[0]
+			return nil
+		}
 		return badMetadata("application_type %v is not supported: use %s", v, strings.Join(types, " or "))
 	}
 	return nil

@@ -3,6 +3,7 @@ package cdr
 import (
 	"net/http"
 
+	"github.com/dcrconform/dcrconform/suites/common"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -10,11 +11,16 @@ import (
 // UK profile's UK-REG-N65 and UK-TOK-N30 check the same).
 var _ = framework.Describe("AU CDR DCR 0.2: FAPI 1.0 Advanced", func() {
 	framework.ConformanceIt(negative("CDR-REG-N65", "register", "FAPI1-ADV-5.2.2-16",
-		"a public client (token_endpoint_auth_method none) is refused", "400 invalid_client_metadata"),
+		"a public client (token_endpoint_auth_method none) is refused, or registered as a confidential client with a method the data holder supports",
+		"400 invalid_client_metadata, or 201 with a supported confidential token_endpoint_auth_method"),
 		func(f *framework.Framework) {
 			sw := f.Software()
 			claims := f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").With("token_endpoint_auth_method", "none")
 			resp, err := f.TryRegister(sw, claims)
+			if err == nil && resp.Status == http.StatusCreated {
+				common.ExpectConfidentialInstead(f, resp, "none")
+				return
+			}
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, codes(framework.FaultMetadata)...)
 		})
 

@@ -129,14 +129,18 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 		})
 
 	framework.ConformanceIt(negative("CDR-REG-N15", "register", "CDR-AUTH-NO-MTLS-AUTH",
-		"a registration asking for tls_client_auth (with the certificate's own subject DN) is refused: private_key_jwt is the only method",
-		"400 invalid_client_metadata"),
+		"a registration asking for tls_client_auth (with the certificate's own subject DN) is refused, or registered with a method the data holder supports in its place: private_key_jwt is the only method",
+		"400 invalid_client_metadata, or 201 with a supported token_endpoint_auth_method other than tls_client_auth"),
 		func(f *framework.Framework) {
 			sw := f.Software()
 			claims := f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").
 				With("token_endpoint_auth_method", "tls_client_auth").
 				With("tls_client_auth_subject_dn", f.SubjectDN(sw.Transport.Leaf))
 			resp, err := f.TryRegister(sw, claims)
+			if err == nil && resp.Status == http.StatusCreated {
+				common.ExpectConfidentialInstead(f, resp, "tls_client_auth")
+				return
+			}
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, codes(framework.FaultMetadata)...)
 		})
 

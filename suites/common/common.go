@@ -265,3 +265,25 @@ func (op Operation) Body(f *framework.Framework, reg *framework.Registration) st
 	}
 	return f.UpdateBody(reg, claims)
 }
+
+// fapiConfidential are FAPI 1.0 Advanced's client authentication methods (section 5.2.2 (14)), taken as
+// the bank's when its discovery document advertises none.
+var fapiConfidential = []string{"private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"}
+
+// ExpectConfidentialInstead judges a 201 to a registration asking for a token_endpoint_auth_method the
+// bank must not support (sent): RFC 7591 section 2 lets it register one it supports in its place, so the
+// answer must name a confidential method the bank advertises (FAPI's, without discovery), not sent.
+func ExpectConfidentialInstead(f *framework.Framework, resp *client.Response, sent string) {
+	answered := f.ExpectJSON(resp)["token_endpoint_auth_method"]
+	got, _ := answered.(string)
+	supported := slices.Contains(fapiConfidential, got)
+	if list, advertised := f.Discovery()["token_endpoint_auth_methods_supported"].([]any); advertised {
+		supported = slices.Contains(list, any(got))
+	}
+	if !supported || got == sent || got == "none" {
+		c := f.Verdict().On(resp)
+		c.Add("token_endpoint_auth_method "+sent+" refused, or the client registered with a confidential method the bank supports in its place",
+			"201 with token_endpoint_auth_method %v", answered)
+		c.Done()
+	}
+}

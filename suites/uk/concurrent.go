@@ -23,8 +23,8 @@ var _ = framework.Describe("UK concurrent requests", func() {
 			common.DistinctAtOnce(f, []string{"RFC7592-2.1"}, []string{"RFC7592-2.2"}, []string{"RFC7592-2.3"})
 		})
 
-	framework.ConformanceIt(common.Concurrent(negative("UK-REG-N80", "register", "OBIE-DCR-3.3-CLAIMS-JTI",
-		"the same signed registration request (one jti) sent several times at once is accepted at most once, the rest refused",
+	framework.ConformanceIt(common.Concurrent(negative("UK-REG-N80", "register", "RFC7519-4.1.7-REPLAY",
+		"the same signed registration request (one jti) sent several times at once is accepted at most once, the rest refused (the bank's choice: no UK text obliges it)",
 		"at most one 201; the rest 400 invalid_client_metadata")),
 		func(f *framework.Framework) {
 			common.SameRequestAtOnce(f, append(badMetadata.codes(f), duplicate.codes(f)...))

@@ -127,7 +127,7 @@ var registrationFaults = []registrationFault{
 			}
 			return joseutil.SignAs(c, sw.SigningKey, jose.RS256, "JWT")
 		}), status400, badMetadata},
-	{"UK-REG-N08", "OBIE-DCR-3.3-CLAIMS-IAT", "a request JWT issued in the future is refused",
+	{"UK-REG-N08", "RFC7519-4.1.6-AGE", "a request JWT issued in the future is refused (the bank's choice: no UK text obliges it)",
 		withTime("iat", time.Hour), status400, badMetadata},
 	{"UK-REG-N71", "RFC7519-4.1.5", "a request JWT not valid before an hour from now (nbf) is refused",
 		withTime("nbf", time.Hour), status400, badMetadata},
@@ -183,19 +183,8 @@ var registrationFaults = []registrationFault{
 			f.Skipf("the bank advertises every token_endpoint_auth_method this spec could use")
 			return c
 		}), status400, badMetadata},
-	{"UK-REG-N65", "FAPI1-ADV-5.2.2-16", "a public client (token_endpoint_auth_method none) is refused",
-		claimsChange(func(_ *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
-			return c.With("token_endpoint_auth_method", "none")
-		}), status400, badMetadata},
 	{"UK-REG-N28", "OBIE-DCR-3.3-AUTH-SIGNING-ALG", "private_key_jwt without token_endpoint_auth_signing_alg is refused",
 		without("token_endpoint_auth_signing_alg"), status400, badMetadata},
-	{"UK-REG-N29", "RFC7591-2, OBIE-DCR-3.3-GRANT-TYPES, OBIE-DCR-3.4-GRANT-TYPES", "an unsupported grant type is refused", with("grant_types", []string{"client_credentials", "password"}), status400, badMetadata},
-	{"UK-REG-N30", "RFC7591-2, OBIE-DCR-3.3-RESPONSE-TYPES", "an unsupported response type is refused", with("response_types", []string{"token"}), status400, badMetadata},
-	{"UK-REG-N31", "OBIE-DCR-3.3-APPLICATION-TYPE, OBIE-DCR-3.4-APPLICATION-TYPE, RFC7591-3.2.2-METADATA",
-		"an application_type the version does not list (native before 3.4, mobile at 3.4) is refused",
-		claimsChange(func(f *framework.Framework, _ *target.Software, c framework.Claims) framework.Claims {
-			return c.With("application_type", outsideApplicationType(f))
-		}), status400, badMetadata},
 	{"UK-REG-N32", "OBIE-DCR-3.3-SCOPE", "a scope beyond the software's roles is refused",
 		claimsChange(func(f *framework.Framework, sw *target.Software, c framework.Claims) framework.Claims {
 			switch {

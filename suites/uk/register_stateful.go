@@ -10,8 +10,8 @@ import (
 
 // Negative registration specs that need more than one request or a directory-side change.
 var _ = framework.Describe("UK OBIE DCR 3.3: registration refused (stateful)", func() {
-	framework.ConformanceIt(negative("UK-REG-N16", "register", "OBIE-DCR-3.3-CLAIMS-JTI",
-		"a replayed request JWT (same jti) is refused after its first registration was deleted", "400 invalid_client_metadata"),
+	framework.ConformanceIt(negative("UK-REG-N16", "register", "RFC7519-4.1.7-REPLAY",
+		"a replayed request JWT (same jti) is refused after its first registration was deleted (the bank's choice: no UK text obliges it)", "400 invalid_client_metadata"),
 		func(f *framework.Framework) {
 			f.RequireDelete()
 			sw := f.Software()
