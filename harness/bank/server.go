@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dcrconform/dcrconform/harness/opcount"
+	"github.com/dcrconform/dcrconform/harness/pki"
 )
 
 // Config configures a Bank.
@@ -298,13 +299,6 @@ func Start(cfg Config, serverCert tls.Certificate) (*Server, error) {
 	return s, nil
 }
 
-// bcp195Suites are the TLS 1.2 cipher suites BCP 195 (RFC 9325 section 4.2) recommends, the only ones
-// FAPI 1.0 Part 2 section 8.5 permits; TLS 1.3's suites are not configurable and all AEAD.
-var bcp195Suites = []uint16{
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-}
-
 // Serve serves b over TLS on addr with serverCert, asking for client certificates that chain to the
 // bank's ClientCAs (through its ClientIntermediates, which the handler verifies when set).
 func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
@@ -316,7 +310,7 @@ func Serve(b *Bank, addr string, serverCert tls.Certificate) (*Server, error) {
 func serve(b *Bank, addr string, serverCert tls.Certificate, clientAuth tls.ClientAuthType) (*Server, error) {
 	tlsCfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
-		CipherSuites: bcp195Suites,
+		CipherSuites: pki.BCP195Suites(),
 		Certificates: []tls.Certificate{serverCert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    b.cfg.ClientCAs,

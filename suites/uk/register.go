@@ -1,6 +1,9 @@
 package uk
 
 import (
+	"cmp"
+	"strings"
+
 	"github.com/dcrconform/dcrconform/harness/joseutil"
 	"github.com/dcrconform/dcrconform/harness/target"
 	"github.com/dcrconform/dcrconform/suites/common"
@@ -69,6 +72,8 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			c := f.Verdict().On(resp)
 			if resp.Status/100 != 2 {
 				c.Add(`the request registered: typ "application/jwt" is the baseline's "JWT"`, "%s: %s", resp.StatusText(), resp.Excerpt(200))
+			} else if md := f.ExpectJSON(resp); len(framework.MetadataTypeErrors(md)) > 0 || md["client_id"] == nil {
+				c.Add("a registration answer with its client_id", "%s", cmp.Or(strings.Join(framework.MetadataTypeErrors(md), "; "), "no client_id"))
 			}
 			c.Done()
 		})
