@@ -84,6 +84,11 @@ type Choices struct {
 	// invalid_redirect_uri (OBIE DCR: "The ASPSP may reject the request if it does not support changes
 	// to certain claims").
 	FixedRedirectURIs bool
+
+	// MergePatch: the plain RFC 7592 client configuration endpoint also takes PATCH, a JSON merge of the
+	// body into the registered metadata (RFC 7592 defines GET, PUT and DELETE; section 2 binds only a
+	// server that does not support a method).
+	MergePatch bool
 }
 
 // replacedNameSuffix is what ReplaceMetadata appends to a client_name.
@@ -145,6 +150,8 @@ var choiceCatalogue = []choice{
 		func(c *Choices, v string) { c.RFC7591PrivateKeyJWT = v == "private_key_jwt" }},
 	{"uk-update-redirect-uris", "whether a UK update (PUT) may change redirect_uris", []string{"changeable", "fixed"},
 		func(c *Choices, v string) { c.FixedRedirectURIs = v == "fixed" }},
+	{"rfc7592-patch", "whether the plain RFC 7592 client configuration endpoint takes PATCH (a JSON merge)", []string{"unsupported", "merge"},
+		func(c *Choices, v string) { c.MergePatch = v == "merge" }},
 }
 
 // ChoiceCombinations lists every combination of the named choices' values (every choice when none

@@ -138,3 +138,34 @@ func TestUpdateOfRedirectURIsFollowsTheChoice(t *testing.T) {
 		}
 	}
 }
+
+// PATCH at the plain RFC 7592 client configuration endpoint is refused with 405 by default, and with
+// rfc7592-patch=merge applied: the answer and a later read carry the patched client_name.
+func TestPatchFollowsTheChoice(t *testing.T) {
+	f := newFixture(t)
+	for _, merge := range []bool{false, true} {
+		cfg := f.config()
+		cfg.Choices = Choices{MergePatch: merge}
+		s, err := Start(cfg, f.serverCert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		c := plainClient(t, f, s)
+		uri := str(c, "registration_client_uri")
+		r := doWith(t, f.httpClient(t, nil), http.MethodPatch, uri, jsonHeader("Bearer "+str(c, "registration_access_token")), `{"client_name":"patched"}`)
+		if !merge {
+			if got := r.outcome(); got != "405 invalid_request" {
+				t.Errorf("PATCH without the choice: %s, want 405 invalid_request", got)
+			}
+			continue
+		}
+		if r.status != http.StatusOK || r.body["client_name"] != "patched" {
+			t.Fatalf("PATCH with rfc7592-patch=merge: %s, client_name %v", r.outcome(), r.body["client_name"])
+		}
+		read := doWith(t, f.httpClient(t, nil), http.MethodGet, uri, jsonHeader("Bearer "+str(r.body, "registration_access_token")), "")
+		if read.status != http.StatusOK || read.body["client_name"] != "patched" || read.body["redirect_uris"] == nil {
+			t.Errorf("read after the PATCH: %s, client_name %v, redirect_uris %v", read.outcome(), read.body["client_name"], read.body["redirect_uris"])
+		}
+	}
+}

@@ -53,6 +53,8 @@ func (b *Bank) serveManage(w http.ResponseWriter, r *http.Request, d *dialect, c
 		writeJSON(w, http.StatusOK, body)
 	case http.MethodPut:
 		b.serveUpdate(w, r, d, c, cert)
+	case http.MethodPatch:
+		b.servePatch(w, r, d, c, cert)
 	case http.MethodDelete:
 		revive := b.has("tokens-revive-on-reregister")
 		if revive {

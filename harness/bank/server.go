@@ -205,7 +205,11 @@ func (b *Bank) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPut && r.Method != http.MethodDelete && b.has("rfc7592-any-method-reads") {
 			r.Method = http.MethodGet // a router whose fallback for any other method is the read
 		}
-		if allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
+		methods := []string{http.MethodGet, http.MethodPut, http.MethodDelete}
+		if b.patches(d) {
+			methods = append(methods, http.MethodPatch)
+		}
+		if allow(w, r, methods...) {
 			b.serveManage(w, r, d, clientID)
 			return
 		}

@@ -130,6 +130,7 @@ var choiceDefects = map[string][]string{
 	"cdr-duplicate-error=unapproved_software_statement": {"allow-duplicate-registration"},
 	"client-cert=handshake":                             {"accept-other-software-cert", "accept-expired-token"},
 	"rfc7591-auth=private_key_jwt":                      {"accept-no-token", "accept-other-client-token", "rfc7592-omit-registration-token", "allow-redirect-fragment"},
+	"rfc7592-patch=merge":                               {"rfc7592-any-method-reads"},
 }
 
 // choiceCatches are specs that catch a defect only under a choice, besides its suites.DefectCatches: with
