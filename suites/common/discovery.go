@@ -227,11 +227,13 @@ var DiscoverySpecs = []DiscoverySpec{
 			loc := u.Scheme + "://" + u.Host + "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.Path, "/")
 			if loc != f.Target.DiscoveryURL {
 				if other, err := f.Do(client.Request{Method: http.MethodGet, URL: loc}); err == nil && other.Status == http.StatusOK {
+					// A location the bank does not serve may still answer 200 (a catch-all serving its web
+					// application): only a JSON object there is a metadata document to judge.
 					md, err := other.JSONObject()
 					got, _ := md["issuer"].(string)
 					switch {
 					case err != nil:
-						c.On(other).AddFor([]string{"RFC8414-3"}, "a JSON metadata document at "+loc, "%v", err)
+						f.Note("%s answers 200 with no JSON object (%v): taken as no metadata document there (the location is optional)", loc, err)
 					case !sameIssuer(got, iss):
 						c.On(other).AddFor([]string{"RFC8414-3.3"}, "the issuer "+iss+", into which the well-known string was inserted", "%q at %s", got, loc)
 					}
@@ -300,9 +302,13 @@ func RegistrationAddr(f *framework.Framework) (addr, host string) {
 	if err != nil || u.Hostname() == "" {
 		f.Failf("a registration endpoint URL", "%q", f.RegistrationEndpoint())
 	}
-	addr = u.Host
+	return Addr(u), u.Hostname()
+}
+
+// Addr is the host:port a TLS connection to u dials: its host, with port 443 where u names none.
+func Addr(u *url.URL) string {
 	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), "443")
+		return net.JoinHostPort(u.Hostname(), "443")
 	}
-	return addr, u.Hostname()
+	return u.Host
 }
