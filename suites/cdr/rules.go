@@ -59,7 +59,8 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 		"201 with software_id and jwks_uri as the SSA states them"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
-			_, stated, err := joseutil.Decode(reg.Claims["software_statement"].(string))
+			ssa, _ := reg.Claims["software_statement"].(string)
+			_, stated, err := joseutil.Decode(ssa)
 			if err != nil {
 				f.Failf("the register's SSA to decode", "%v", err)
 			}

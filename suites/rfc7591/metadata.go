@@ -84,6 +84,9 @@ var _ = framework.Describe("RFC 7591/7592: client metadata", func() {
 		"400 invalid_redirect_uri|invalid_client_metadata, or 2xx whose redirect_uris do not hold it"),
 		func(f *framework.Framework) {
 			sw := f.Software()
+			if len(sw.RedirectURIs) == 0 {
+				f.Skipf("the software has no redirect URI to make a plain http one from")
+			}
 			u, err := url.Parse(sw.RedirectURIs[0])
 			if err != nil || u.Scheme != "https" || isLocal(u.Hostname()) {
 				f.Skipf("the software's redirect URI %q is not an https URI on a remote host to make a plain http one from", sw.RedirectURIs[0])
