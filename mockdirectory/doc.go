@@ -50,7 +50,7 @@
 //	GET   /admin/software/{id}/transport-key.pem    transport private key (PKCS#8)
 //	GET   /admin/software/{id}/signing.pem          signing certificate chain
 //	GET   /admin/software/{id}/signing-key.pem      signing private key (PKCS#8)
-//	POST  /admin/software/{id}/transport-certificates {"fault": "expired"|"not-yet-valid"|"no-client-auth"|"key-usage-no-client-auth"|"valid-past-2049"|"ca-without-cert-sign"}
+//	POST  /admin/software/{id}/transport-certificates {"fault": "expired"|"not-yet-valid"|"no-client-auth"|"key-usage-no-client-auth"|"valid-past-2049"|"ca-without-cert-sign"|"reissued"}
 //	                                                -> 201, a transport certificate chain (PEM) wrong so, for the software's key
 //	GET   /admin/keys                               directory signing keys
 //	POST  /admin/keys/rotate                        {"alg": "PS256|ES256"} (default PS256) -> 201 {"kid", "keys"}

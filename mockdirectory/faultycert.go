@@ -12,7 +12,7 @@ import (
 // IssueFaultyTransport issues a software a transport certificate for its transport key and subject,
 // from the directory's CA, wrong as fault says: pki.CertExpired, pki.CertNotYetValid or
 // pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth or pki.CertCAWithoutCertSign (or valid past 2049, pki.CertValidPast2049, a
-// certificate every bank must take). It is a certificate no bank may accept, for negative tests; it is not stored.
+// certificate every bank must take, or pki.CertReissued, a copy of the software's own as its control). It is a certificate no bank may accept, for negative tests; it is not stored.
 func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault) (tls.Certificate, error) {
 	c, err := d.Credentials(softwareID)
 	if err != nil {
@@ -23,10 +23,10 @@ func (d *Directory) IssueFaultyTransport(softwareID string, fault pki.CertFault)
 		return tls.Certificate{}, invalid("id", "software %q has no usable transport key", softwareID)
 	}
 	switch fault {
-	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign:
+	case pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth, pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign, pki.CertReissued:
 	default:
-		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth,
-			pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign)
+		return tls.Certificate{}, invalid("fault", "must be %s, %s, %s, %s, %s, %s or %s", pki.CertExpired, pki.CertNotYetValid, pki.CertNoClientAuth,
+			pki.CertKeyUsageNoClientAuth, pki.CertValidPast2049, pki.CertCAWithoutCertSign, pki.CertReissued)
 	}
 	return d.ca.FaultyTLSCertificate(c.Transport.Leaf.Subject, key, fault)
 }

@@ -301,6 +301,10 @@ const (
 	// CertValidPast2049 is no fault: valid until 2051, a notAfter that RFC 5280 section 4.1.2.5 has encoded
 	// as GeneralizedTime (dates from 2050), which every certificate user must be able to process.
 	CertValidPast2049 CertFault = "valid-past-2049"
+	// CertReissued is no fault either: a copy of the software's certificate (same key and subject, a new
+	// serial, the usual validity), the control for CertValidPast2049 at a bank that takes only the
+	// certificate it knows (the directory's published one) whatever its validity.
+	CertReissued CertFault = "reissued"
 	// CertCAWithoutCertSign is issued by an intermediate CA under the root, a CA by its basic constraints,
 	// whose key usage (digitalSignature alone) lacks keyCertSign: its key must not verify the certificate
 	// (RFC 5280 section 4.2.1.3). FaultyTLSCertificate makes it; IssueClientFault cannot.
@@ -364,6 +368,7 @@ func (ca *CA) IssueClientFault(subject pkix.Name, key crypto.Signer, fault CertF
 		tmpl.KeyUsage = x509.KeyUsageContentCommitment
 	case CertValidPast2049:
 		tmpl.NotAfter = time.Date(2051, time.January, 1, 0, 0, 0, 0, time.UTC)
+	case CertReissued:
 	default:
 		return nil, fmt.Errorf("a client certificate fault this CA cannot mint: %q", fault)
 	}

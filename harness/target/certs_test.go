@@ -37,6 +37,9 @@ func TestFaultyTransportCertificates(t *testing.T) {
 				pki.CertNotYetValid:   func(c *x509.Certificate) bool { return c.NotBefore.After(now) },
 				pki.CertNoClientAuth:  func(c *x509.Certificate) bool { return !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) },
 				pki.CertValidPast2049: func(c *x509.Certificate) bool { return c.NotAfter.Year() > 2049 },
+				pki.CertReissued: func(c *x509.Certificate) bool {
+					return c.SerialNumber.Cmp(good.SerialNumber) != 0 && c.NotAfter.Year() < 2050 && !c.NotBefore.After(now)
+				},
 				pki.CertCAWithoutCertSign: func(c *x509.Certificate) bool {
 					return c.Issuer.String() != d.CA().Issuing.Subject.String()
 				},

@@ -39,13 +39,36 @@ const certRefused = "TLS handshake refused or 400/401/403"
 
 var _ = framework.Describe("UK OBIE DCR 3.3: client certificates", func() {
 	framework.ConformanceIt(positive("UK-REG-072", "register", "RFC5280-4.1.2.5-PROCESS, RFC8705-2.1",
-		"a registration over a client certificate valid until 2051 (its notAfter a GeneralizedTime) is accepted", "201 with client_id"),
+		"a registration over a client certificate valid until 2051 (its notAfter a GeneralizedTime) is accepted", "2xx"),
 		func(f *framework.Framework) {
 			f.RequireMTLS()
 			sw := f.Software()
 			long := *sw
 			long.Transport = f.FaultyTransport(sw, pki.CertValidPast2049)
-			f.RegisterAccepted(&long, f.BaselineClaims(sw))
+			resp, err := f.TryRegister(&long, f.BaselineClaims(sw))
+			if err == nil && resp.Status/100 == 2 {
+				return
+			}
+			if err != nil && !framework.IsTLSRefusal(err) {
+				f.ExpectNoTransportError(err)
+			}
+			if err == nil && resp.Status/100 != 4 {
+				f.FailAt(resp, "the registration accepted (2xx), or refused (4xx) as a control registration is", "%s: %s", resp.StatusText(), resp.Excerpt(200))
+			}
+			// Refused. A bank that takes only the transport certificate the directory publishes refuses any
+			// other for policy: a copy of the software's certificate, with the usual validity, tells that
+			// apart from a refusal of the GeneralizedTime.
+			refusal := fmt.Sprint(err)
+			if err == nil {
+				refusal = resp.StatusText() + ": " + resp.Excerpt(200)
+			}
+			control := *sw
+			control.Transport = f.FaultyTransport(sw, pki.CertReissued)
+			cresp, cerr := f.TryRegister(&control, f.BaselineClaims(sw))
+			if cerr != nil || cresp.Status/100 != 2 {
+				f.Skipf("inconclusive: the bank refused the certificate valid until 2051 (%s) and a copy of the software's valid for the usual term too: it takes only the certificate it knows (the directory's published one, say), which says nothing of GeneralizedTime", refusal)
+			}
+			f.FailAt(resp, "the registration over the certificate valid until 2051 accepted, as one over a copy of the software's certificate valid for the usual term was (RFC5280-4.1.2.5-PROCESS)", "%s", refusal)
 		})
 
 	for _, c := range certFaults {
