@@ -1,10 +1,10 @@
 package bank
 
 import (
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dcrconform/dcrconform/harness/dn"
 )
 
 // UK OBIE DCR 3.4 (its OpenAPI, OBRegistrationProperties1) changes two members from 3.3: application_type
@@ -12,17 +12,6 @@ import (
 // (3.3: 128) of the pattern ^(?=.{1,512}$)[Cc][Nn]=[^,]+(?:,[^,\s]+=[^,]+)*$: the CN first, then
 // comma-separated attributes.
 const v34 = "3.4"
-
-// cnFirst is 3.4's tls_client_auth_subject_dn pattern without its length look-ahead, which Go's regexp
-// lacks (cnFirstDN counts the characters).
-var cnFirst = regexp.MustCompile(`^[Cc][Nn]=[^,]+(?:,[^,\s]+=[^,]+)*$`)
-
-// cnFirstDN reports whether dn is of UK DCR 3.4's form: 1 to 512 characters, none a line break (the
-// look-ahead's "."), the CN first.
-func cnFirstDN(dn string) bool {
-	n := utf8.RuneCountInString(dn)
-	return n >= 1 && n <= 512 && !strings.ContainsAny(dn, "\n\r\u2028\u2029") && cnFirst.MatchString(dn)
-}
 
 // applicationTypes are the application_type values a uk dialect registers: web alone at 3.1-3.3 (which
 // list web and mobile), web and native at 3.4 (which lists them).
@@ -57,11 +46,11 @@ func (b *Bank) checkApplicationType(d *dialect, c claims) *apiError {
 }
 
 // checkSubjectDNForm refuses, at 3.4, a subject DN outside 3.4's pattern (e.g. in X.509 order, C first).
-func (b *Bank) checkSubjectDNForm(d *dialect, member, dn string) *apiError {
-	if d.version != v34 || cnFirstDN(dn) || b.has("v34-subject-dn-any-order") {
+func (b *Bank) checkSubjectDNForm(d *dialect, member, subject string) *apiError {
+	if d.version != v34 || dn.UK34(subject) || b.has("v34-subject-dn-any-order") {
 		return nil
 	}
-	return badMetadata("%s %q is not of UK DCR 3.4's form: the CN first, then comma-separated attributes, at most 512 characters", member, dn)
+	return badMetadata("%s %q is not of UK DCR 3.4's form: the CN first, then comma-separated attributes, at most 512 characters", member, subject)
 }
 
 // answeredSubjectDN is the subject DN a registration answers: as registered, or (the defect

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/dcrconform/dcrconform/harness/dn"
 )
 
 // v34Scenarios are what the UK DCR 3.4 endpoint does differently from 3.3's: application_type web or
@@ -42,8 +44,8 @@ func v34Scenarios() []scenario {
 		{name: "UK DCR 3.4: subject DN answered", want: "201 CN first", defects: map[string]string{"v34-subject-dn-reversed": "201 CN last"},
 			run: func(t *testing.T, f *fixture, s *Server) string {
 				r := registerDN34(t, f, s, func(dn string) string { return dn })
-				dn, _ := r.body["tls_client_auth_subject_dn"].(string)
-				if cnFirstDN(dn) {
+				subject, _ := r.body["tls_client_auth_subject_dn"].(string)
+				if dn.UK34(subject) {
 					return r.outcome() + " CN first"
 				}
 				return r.outcome() + " CN last"

@@ -6,7 +6,7 @@
 //	3  suites/framework, reports                 what specs are built on; what runs become
 //	2  harness/{target,config,container,embedded} composition: a target with its directory and bank
 //	1  mockdirectory, harness/bank               the servers the harness brings
-//	0  harness/... (the rest), fixtures/...      base: pki, JOSE, transcript, client, key cache, pool, ssa, profiles, gate
+//	0  harness/... (the rest), fixtures/...      base: pki, JOSE, transcript, client, key cache, pool, ssa, dn, profiles, gate
 //
 // A package may import packages of its own layer or below, never above.
 package layers

@@ -3,11 +3,10 @@ package uk
 import (
 	"cmp"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/dcrconform/dcrconform/harness/dn"
 	"github.com/dcrconform/dcrconform/suites/framework"
 )
 
@@ -26,25 +25,15 @@ func outsideApplicationType(f *framework.Framework) string {
 	return "native"
 }
 
-// cnFirst is 3.4's subject DN pattern without its length look-ahead (Go's regexp has none).
-var cnFirst = regexp.MustCompile(`^[Cc][Nn]=[^,]+(?:,[^,\s]+=[^,]+)*$`)
-
-// dnOf34 reports whether dn is of 3.4's form: 1 to 512 characters, no line break (which the look-ahead's
-// "." does not match), the CN first.
-func dnOf34(dn string) bool {
-	n := utf8.RuneCountInString(dn)
-	return n >= 1 && n <= 512 && !strings.ContainsAny(dn, "\n\r\u2028\u2029") && cnFirst.MatchString(dn)
-}
-
 // expectDNOf34 fails the spec when, at 3.4, an answer's tls_client_auth_subject_dn is not of 3.4's form.
 func expectDNOf34(f *framework.Framework, md map[string]any) {
 	if f.Target.Version != v34 {
 		return
 	}
-	if dn, present := md["tls_client_auth_subject_dn"]; present {
-		if s, ok := dn.(string); !ok || !dnOf34(s) {
+	if v, present := md["tls_client_auth_subject_dn"]; present {
+		if s, ok := v.(string); !ok || !dn.UK34(s) {
 			f.Failf("tls_client_auth_subject_dn of 3.4's form, the CN first, at most 512 characters (OBIE-DCR-3.4-TLS-DN-FORM)",
-				"tls_client_auth_subject_dn %v", dn)
+				"tls_client_auth_subject_dn %v", v)
 		}
 	}
 }
@@ -69,12 +58,12 @@ var _ = framework.Describe("UK OBIE DCR 3.4: registration refused or corrected",
 				f.Skipf("the bank does not advertise tls_client_auth")
 			}
 			sw := f.Software()
-			dn := x509Order(f.SubjectDN(sw.Transport.Leaf))
-			if dnOf34(dn) {
-				f.Skipf("the certificate's subject %q has a single RDN; no other order exists", dn)
+			reversed := x509Order(f.SubjectDN(sw.Transport.Leaf))
+			if dn.UK34(reversed) {
+				f.Skipf("the certificate's subject %q has a single RDN; no other order exists", reversed)
 			}
 			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).Without("token_endpoint_auth_signing_alg").
-				With("token_endpoint_auth_method", "tls_client_auth").With("tls_client_auth_subject_dn", dn))
+				With("token_endpoint_auth_method", "tls_client_auth").With("tls_client_auth_subject_dn", reversed))
 			if err == nil && resp.Status == http.StatusCreated {
 				expectDNOf34(f, f.ExpectJSON(resp))
 				return
