@@ -145,7 +145,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 			f.ExpectError(resp, err, []int{http.StatusBadRequest}, codes(framework.FaultMetadata)...)
 		})
 
-	framework.ConformanceIt(negative("CDR-TOK-N03", "token", "CDR-AUTH-EXP",
+	framework.ConformanceIt(negative("CDR-TOK-N03", "token", "CDR-AUTH-EXP, OIDC-CORE-9-EXP",
 		"an expired client assertion is refused", "400/401 invalid_client"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()
@@ -154,7 +154,7 @@ var _ = framework.Describe("AU CDR DCR 0.2: Consumer Data Standards rules", func
 			f.ExpectError(resp, err, tokenRefusal, codes(framework.FaultClientAuth)...)
 		})
 
-	framework.ConformanceIt(negative("CDR-TOK-N05", "token", "CDR-AUTH-JTI",
+	framework.ConformanceIt(negative("CDR-TOK-N05", "token", "CDR-AUTH-JTI, OIDC-CORE-9-JTI",
 		"a replayed client assertion (same jti) is refused: it may be used once", "400/401 invalid_client|invalid_grant"),
 		func(f *framework.Framework) {
 			reg := f.RegisterBaseline()

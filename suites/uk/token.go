@@ -44,7 +44,7 @@ func signAssertion(f *framework.Framework, key joseutil.Key, alg jose.SignatureA
 }
 
 var tokenFaults = []tokenFault{
-	{"UK-TOK-N02", "RFC7523-3-AUD, RFC7521-5.2-AUD, RFC7523-3.2", "a client assertion whose aud is not the token endpoint is refused",
+	{"UK-TOK-N02", "RFC7523-3-AUD, RFC7521-5.2-AUD, RFC7523-3.2, OIDC-CORE-9-AUD", "a client assertion whose aud is not the token endpoint is refused",
 		assertionWith("aud", func(*framework.Framework, *framework.Registration) any {
 			return "https://another-bank.example.com/token"
 		}), nil, invalidClient},
@@ -56,11 +56,11 @@ var tokenFaults = []tokenFault{
 			}
 			return other
 		}), nil, invalidClient},
-	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7521-5.2-EXP, RFC7523-3.2", "an expired client assertion is refused",
+	{"UK-TOK-N03", "RFC7523-3-EXP, RFC7521-5.2-EXP, RFC7523-3.2, OIDC-CORE-9-EXP", "an expired client assertion is refused",
 		assertionWith("exp", func(*framework.Framework, *framework.Registration) any {
 			return time.Now().Add(-5 * time.Minute).Unix()
 		}), nil, invalidClient},
-	{"UK-TOK-N04", "RFC7523-3-SUB, RFC7521-5.2-SUB, RFC7523-3.2", "a client assertion whose sub is not its iss (the client_id) is refused",
+	{"UK-TOK-N04", "RFC7523-3-SUB, RFC7521-5.2-SUB, RFC7523-3.2, OIDC-CORE-9-SUB", "a client assertion whose sub is not its iss (the client_id) is refused",
 		assertionWith("sub", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
 	{"UK-TOK-N06", "RFC7523-3-SIGNED, RFC7521-5.2-SIGNED, RFC7523-3.2", "a client assertion signed by a key not in the software's key set is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
@@ -73,7 +73,7 @@ var tokenFaults = []tokenFault{
 			}
 			return signAssertion(f, reg.Software.SigningKey, jose.RS256, c)
 		}, nil, invalidClient},
-	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7521-5.2-ISS, RFC7523-3.2, FAPI1-BASE-5.2.2-19", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
+	{"UK-TOK-N11", "RFC7523-3-ISS, RFC7521-5.2-ISS, RFC7523-3.2, FAPI1-BASE-5.2.2-19, OIDC-CORE-9-ISS", "a client assertion whose iss is not the client_id (sent as client_id) is refused",
 		assertionWith("iss", func(*framework.Framework, *framework.Registration) any { return "another-client" }), nil, invalidClient},
 	{"UK-TOK-N12", "RFC7523-3-VALID, RFC7523-3.2", "a client_assertion that is not a JWT is refused with invalid_client",
 		func(*framework.Framework, *framework.Registration, framework.Claims) string { return "not-a-jwt" }, nil, invalidClient},
@@ -83,7 +83,7 @@ var tokenFaults = []tokenFault{
 		nil, func(form url.Values) { form.Set("client_id", "another-client-"+framework.NewID()) }, invalidClient},
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
-	{"UK-TOK-N19", "RFC7523-3-EXP-CLAIM, RFC7521-5.2-EXP, RFC7523-3.2", "a client assertion without exp is refused",
+	{"UK-TOK-N19", "RFC7523-3-EXP-CLAIM, RFC7521-5.2-EXP, RFC7523-3.2, OIDC-CORE-9-EXP-CLAIM", "a client assertion without exp is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			return signAssertion(f, reg.Software.SigningKey, "", c.Without("exp"))
 		}, nil, invalidClient},
