@@ -5,6 +5,7 @@ package suites
 // self-test shows it failing (warning) against that defect. A defect whose only breaches are of SHOULD
 // clauses is listed with no spec: DefectWarns names the specs that catch it.
 var DefectCatches = map[string][]string{
+	"token-refuse-unknown-assertion-claims":  {"UK-TOK-003"},
 	"accept-future-ssa":                      {"UK-REG-N19"},
 	"v31-jwt-only":                           {"UK-REG-001"},
 	"allow-tls11":                            {"UK-DISC-N01"},

@@ -259,6 +259,13 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	}
 
 	now := b.now()
+	if b.has("token-refuse-unknown-assertion-claims") {
+		for name := range ac {
+			if !slices.Contains(assertionClaims, name) {
+				return badClient("client_assertion carries a claim this server does not know: %s", name)
+			}
+		}
+	}
 	// iss is the client_id: authenticateClient compared them before choosing the client.
 	if sub, _ := ac.str("sub"); sub != c.id && !b.has("token-ignore-sub-mismatch") {
 		return badClient("client_assertion sub is not the client_id")
@@ -319,6 +326,11 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 	}
 	return nil
 }
+
+// assertionClaims are the claims RFC 7519 registers, which a client assertion may carry (RFC 7523
+// section 3, OpenID Connect Core section 9): the defect token-refuse-unknown-assertion-claims refuses any
+// other.
+var assertionClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 
 // audienceOnHost reports whether an aud value is a URL on the issuer's host (the defect
 // token-aud-any-url-on-host takes any such URL for the token endpoint).

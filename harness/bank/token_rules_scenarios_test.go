@@ -22,6 +22,8 @@ func tokenRuleScenarios() []scenario {
 				return ""
 			}, nil)},
 		{name: "assertion with nbf now", want: "200", run: tokenWith(false, setAssertion("nbf", time.Now().Unix()), nil)},
+		{name: "assertion with a claim no specification defines", want: "200", defects: map[string]string{"token-refuse-unknown-assertion-claims": noClient},
+			run: tokenWith(false, setAssertion("x_dcrconform_unknown", "ignored"), nil)},
 		{name: "assertion and client_secret", want: noClient, defects: map[string]string{"token-ignore-second-client-auth": "200"},
 			run: tokenWith(false, nil, func(form map[string][]string) { form["client_secret"] = []string{"a-secret"} })},
 		{name: "assertion and HTTP Basic", want: noClient + " Basic", defects: map[string]string{"token-ignore-second-client-auth": "200 "},

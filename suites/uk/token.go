@@ -113,6 +113,21 @@ var _ = framework.Describe("UK OBIE DCR 3.3: token", func() {
 			f.ExpectAccessToken(f.RegisterBaseline())
 		})
 
+	framework.ConformanceIt(positive("UK-TOK-003", "token", "OIDC-CORE-9-IGNORE",
+		"a client assertion carrying a claim no specification defines gets a token: claims not understood are ignored", "200 with access_token"),
+		func(f *framework.Framework) {
+			reg := f.RegisterBaseline()
+			assertion := signAssertion(f, reg.Software.SigningKey, "", f.AssertionClaims(reg).With("x_dcrconform_unknown", "ignored"))
+			resp, err := f.PostToken(f.TokenForm(reg, assertion), reg.Software.Transport)
+			f.ExpectNoTransportError(err)
+			if resp.Status != http.StatusOK {
+				f.AccessToken(reg) // set-up: the same assertion without the claim gets a token, or this refusal proves nothing
+				c := f.Verdict().On(resp)
+				c.Add("a token, the unknown claim x_dcrconform_unknown ignored", "%s: %s", resp.StatusText(), resp.Excerpt(200))
+				c.Done()
+			}
+		})
+
 	framework.ConformanceIt(positive("UK-TOK-002", "token", "RFC8705-2.1, RFC6749-5.1, RFC6749-5.1-EXPIRES-IN, RFC6749-5.1-NO-STORE",
 		"a tls_client_auth client gets a token with its own certificate", "200 with access_token"),
 		func(f *framework.Framework) {
