@@ -6,6 +6,7 @@ package suites
 // clauses is listed with no spec: DefectWarns names the specs that catch it.
 var DefectCatches = map[string][]string{
 	"token-refuse-unknown-assertion-claims":  {"UK-TOK-003"},
+	"token-accept-assertion-without-jti":     {"UK-TOK-N28"},
 	"accept-future-ssa":                      {"UK-REG-N19"},
 	"v31-jwt-only":                           {"UK-REG-001"},
 	"allow-tls11":                            {"UK-DISC-N01"},
@@ -132,8 +133,8 @@ var DefectCatches = map[string][]string{
 	"token-accept-wrong-secret":              {"RFC-TOK-N01"},
 	"token-allow-assertion-replay":           {"CDR-TOK-N05"}, // a MUST of the CDR standards; RFC 7523's "MAY ensure" (UK): see DefectWarns
 	"token-for-deleted-client":               {"UK-TOK-N01", "RFC-DEL-N05", "UK-PUT-N80"},
-	"token-ignore-aud":                       {"UK-TOK-N02", "UK-TOK-N13"},
-	"token-ignore-sub-mismatch":              {"UK-TOK-N04"},
+	"token-ignore-aud":                       {"UK-TOK-N02", "UK-TOK-N13", "UK-TOK-N27"},
+	"token-ignore-sub-mismatch":              {"UK-TOK-N04", "UK-TOK-N26"},
 	"token-unbound":                          {"UK-TOK-N10"},
 	"unknown-client-404":                     {"CDR-GET-N02", "CDR-PUT-N02", "CDR-DEL-N02", "RFC-GET-N04", "RFC-PUT-N04", "RFC-DEL-N04", "RFC-DEL-001"},
 	"bearer-challenge-without-error":         {"UK-TOK-N10"}, // RFC 6750 recommends the code (see DefectWarns); RFC 8705 section 3 requires it for a bound token refused

@@ -205,6 +205,7 @@ var defectCatalogue = map[string]string{
 
 	// RFC 6749 sections 2.3 and 5.2, RFC 7521 section 4.2.1, RFC 7523 section 3, RFC 6750 section 3.
 	"token-accept-assertion-without-exp":      "accepts a client assertion without exp, as if it never expired",
+	"token-accept-assertion-without-jti":      "accepts a client assertion without jti (and so cannot tell a replay)",
 	"token-refuse-unknown-assertion-claims":   "refuses a client assertion carrying a claim it does not know, instead of ignoring it",
 	"token-ignore-assertion-nbf":              "accepts a client assertion whose nbf is still in the future",
 	"token-ignore-second-client-auth":         "accepts a token request carrying a client_secret (form or HTTP Basic) beside its client assertion: authenticates by the assertion, ignores the secret",

@@ -305,7 +305,7 @@ func (b *Bank) checkAssertion(ctx context.Context, assertion string, c *client, 
 		}
 	}
 	jti, _ := ac.str("jti")
-	if jti == "" {
+	if jti == "" && !b.has("token-accept-assertion-without-jti") {
 		return badClient("client_assertion needs a jti")
 	}
 	until := exp

@@ -21,6 +21,8 @@ func tokenRuleScenarios() []scenario {
 				a["nbf"], a["exp"] = time.Now().Add(10*time.Minute).Unix(), time.Now().Add(15*time.Minute).Unix()
 				return ""
 			}, nil)},
+		{name: "assertion without jti", want: noClient, defects: map[string]string{"token-accept-assertion-without-jti": "200"},
+			run: tokenWith(false, func(_ *testing.T, _ *Server, _ *software, a map[string]any) string { delete(a, "jti"); return "" }, nil)},
 		{name: "assertion with nbf now", want: "200", run: tokenWith(false, setAssertion("nbf", time.Now().Unix()), nil)},
 		{name: "assertion with a claim no specification defines", want: "200", defects: map[string]string{"token-refuse-unknown-assertion-claims": noClient},
 			run: tokenWith(false, setAssertion("x_dcrconform_unknown", "ignored"), nil)},

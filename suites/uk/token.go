@@ -87,6 +87,18 @@ var tokenFaults = []tokenFault{
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			return signAssertion(f, reg.Software.SigningKey, "", c.Without("exp"))
 		}, nil, invalidClient},
+	{"UK-TOK-N26", "OIDC-CORE-9-CLAIMS, RFC7523-3-SUB, RFC7523-3.2", "a client assertion without sub is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			return signAssertion(f, reg.Software.SigningKey, "", c.Without("sub"))
+		}, nil, invalidClient},
+	{"UK-TOK-N27", "OIDC-CORE-9-CLAIMS, RFC7523-3-AUD, RFC7523-3.2", "a client assertion without aud is refused",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			return signAssertion(f, reg.Software.SigningKey, "", c.Without("aud"))
+		}, nil, invalidClient},
+	{"UK-TOK-N28", "OIDC-CORE-9-CLAIMS, RFC7523-3.2", "a client assertion without jti is refused (OpenID Connect Core 9 makes it REQUIRED for private_key_jwt)",
+		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+			return signAssertion(f, reg.Software.SigningKey, "", c.Without("jti"))
+		}, nil, invalidClient},
 	{"UK-TOK-N20", "RFC7523-3-NBF, RFC7523-3.2", "a client assertion whose nbf is 10 minutes ahead (beyond any clock skew) is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			now := time.Now()
