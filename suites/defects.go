@@ -155,7 +155,7 @@ var DefectCatches = map[string][]string{
 	"cdr-assertion-aud-issuer-only":          {"CDR-TOK-002"},
 	"id-token-enc-legacy-only":               {"CDR-DISC-001", "UK-DISC-007", "CDR-DISC-007"},
 	"request-header-jku-trusted":             {"UK-REG-N52"},
-	"accept-unsupported-signing-alg":         {"UK-REG-N53", "UK-PUT-N13"},
+	"accept-unsupported-signing-alg":         {"UK-REG-N53", "UK-PUT-N13", "UK-REG-N66"},
 	"put-accept-unsupported-signing-alg":     {"UK-PUT-N13"},
 	"ignore-request-crit":                    {"UK-REG-N54"},
 	"request-header-x5c-trusted":             {"UK-REG-N72"},

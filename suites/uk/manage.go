@@ -256,7 +256,7 @@ var _ = framework.Describe("UK OBIE DCR 3.3: management", func() {
 			changed := f.BaselineClaims(sw).With("token_endpoint_auth_signing_alg", "RS256")
 			resp, err := f.Manage("PUT", reg.ClientID, f.AccessToken(reg), f.Sign(sw, changed), sw.Transport)
 			if err == nil && resp.Status == http.StatusOK {
-				expectFAPIAlg(f, f.ExpectJSON(resp)["token_endpoint_auth_signing_alg"], "200")
+				expectFAPIAlg(f, "RS256", f.ExpectJSON(resp)["token_endpoint_auth_signing_alg"], "200")
 				return
 			}
 			f.ExpectError(resp, err, status400, badMetadata.codes(f)...)

@@ -292,18 +292,23 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration refused or corrected",
 			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
 		})
 
-	framework.ConformanceIt(negative("UK-REG-N53", "register", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6",
-		"a token_endpoint_auth_signing_alg of RS256 is refused, or registered as PS256 or ES256",
-		"400 invalid_client_metadata, or 201 with PS256/ES256"),
-		func(f *framework.Framework) {
-			sw := f.Software()
-			resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("token_endpoint_auth_signing_alg", "RS256"))
-			if err == nil && resp.Status == http.StatusCreated {
-				expectFAPIAlg(f, f.ExpectJSON(resp)["token_endpoint_auth_signing_alg"], "201")
-				return
-			}
-			f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
-		})
+	for _, alg := range []struct{ id, requirement, alg string }{
+		{"UK-REG-N53", "OBIE-DCR-3.3-ALGS, FAPI1-ADV-8.6", "RS256"},
+		{"UK-REG-N66", "OIDC-CORE-REG-2-NONE, OBIE-DCR-3.3-ALGS", "none"},
+	} {
+		framework.ConformanceIt(negative(alg.id, "register", alg.requirement,
+			"a token_endpoint_auth_signing_alg of "+alg.alg+" is refused, or registered as PS256 or ES256",
+			"400 invalid_client_metadata, or 201 with PS256/ES256"),
+			func(f *framework.Framework) {
+				sw := f.Software()
+				resp, err := f.TryRegister(sw, f.BaselineClaims(sw).With("token_endpoint_auth_signing_alg", alg.alg))
+				if err == nil && resp.Status == http.StatusCreated {
+					expectFAPIAlg(f, alg.alg, f.ExpectJSON(resp)["token_endpoint_auth_signing_alg"], "201")
+					return
+				}
+				f.ExpectRefusal(resp, err, status400, badMetadata.codes(f)...)
+			})
+	}
 
 	// RFC 8705 section 2.1.2 and OBIE let the bank compare the subject DN with the certificate at
 	// registration or at the token endpoint: a client with a wrong DN must never get a token with it.
@@ -348,8 +353,8 @@ func signedWithUntrustedX5C(f *framework.Framework, sw *target.Software, c frame
 
 // expectFAPIAlg fails the spec unless the answered token_endpoint_auth_signing_alg is PS256 or ES256
 // (the request's RS256 replaced: OBIE's values "as constrained by FAPI-RW").
-func expectFAPIAlg(f *framework.Framework, got any, status string) {
+func expectFAPIAlg(f *framework.Framework, sent string, got any, status string) {
 	if got != "PS256" && got != "ES256" {
-		f.Failf("RS256 refused, or replaced by PS256 or ES256 (OBIE-DCR-3.3-ALGS)", "%s with token_endpoint_auth_signing_alg %v", status, got)
+		f.Failf(sent+" refused, or replaced by PS256 or ES256 (OBIE-DCR-3.3-ALGS)", "%s with token_endpoint_auth_signing_alg %v", status, got)
 	}
 }
