@@ -216,8 +216,13 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		base = s.dead
 	}
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"issuer":%q,"registration_endpoint":%q,"token_endpoint":%q,"token_endpoint_auth_methods_supported":["private_key_jwt","tls_client_auth"]}`,
-		s.URL, base+"/register", base+"/token")
+	// The members a good OpenID Provider lists (OpenID Connect Discovery 3), so that the only fault is
+	// the server's own (DeadEndpoints: every endpoint is where nothing listens).
+	fmt.Fprintf(w, `{"issuer":%q,"registration_endpoint":%q,"token_endpoint":%q,"authorization_endpoint":%q,"jwks_uri":%q,`+
+		`"token_endpoint_auth_methods_supported":["private_key_jwt","tls_client_auth"],"token_endpoint_auth_signing_alg_values_supported":["PS256","ES256"],`+
+		`"response_types_supported":["code id_token","code"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["PS256","ES256"],`+
+		`"scopes_supported":["openid","accounts"]}`,
+		s.URL, base+"/register", base+"/token", base+"/authorize", base+"/jwks")
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {

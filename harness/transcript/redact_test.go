@@ -99,3 +99,21 @@ func TestRedactExchangeShapes(t *testing.T) {
 
 // redactBodyText redacts s as a recorded body would be.
 func redactBodyText(s string) string { return redactBody(s, "response", new([]DecodedJWT)) }
+
+// A URL whose last path segment is a secret name, followed by ": ", names no value: the harness's own
+// "POST https://bank/token: connection refused" must not teach it "connection" as a secret, which it
+// would then mask in every later message.
+func TestURLPathIsNoSecretName(t *testing.T) {
+	resetSecrets()
+	defer resetSecrets()
+	const msg = "POST https://127.0.0.1:39979/token: connection refused (nothing listens there)"
+	if got := RedactText(msg); got != msg {
+		t.Errorf("RedactText(%q) = %q", msg, got)
+	}
+	if got := RedactText("dial tcp: connect: connection refused"); strings.Contains(got, "REDACTED") {
+		t.Errorf("a word was learned as a secret: %q", got)
+	}
+	if got := RedactText("client_assertion: abcdefgh12345678"); !strings.Contains(got, "REDACTED_") {
+		t.Errorf("a named secret was not masked: %q", got)
+	}
+}

@@ -140,7 +140,8 @@ func redactNamed(s string) string {
 		for j < len(s) && isNameByte(s[j]) {
 			j++
 		}
-		if !IsSecretName(s[i:j]) {
+		// A URL's last path segment ("POST https://bank/token: connection refused") names no value.
+		if !IsSecretName(s[i:j]) || i > 0 && s[i-1] == '/' {
 			i = j
 			continue
 		}
