@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +23,11 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 	pending := false  // a secret member's name and ':' were read; its value is next
 	key := ""
 	flush := func(to int) { // the text between strings, as free text
-		b.WriteString(RedactText(s[seg:to]))
+		if text := s[seg:to]; jsonStructure(text) {
+			b.WriteString(text) // punctuation, numbers, literals: a secret in a number is masked whole below
+		} else {
+			b.WriteString(RedactText(text))
+		}
 		seg = to
 	}
 	for i := 0; i < len(s); {
@@ -105,6 +110,11 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 					}
 					seg = e
 				}
+			} else if v := strings.TrimRight(s[i:j], " \t"); jsonStructure(v) && MaskSecrets(v) != v {
+				// A number holding a secret's value: masked whole, as a string, so that the JSON stays JSON.
+				flush(i)
+				b.WriteString(`"` + Mask(v) + `"`)
+				seg = i + len(v)
 			}
 			pending = false
 			i = j
@@ -112,6 +122,20 @@ func redactJSONText(s string, onJWT func(role, token string)) string {
 	}
 	flush(len(s))
 	return b.String()
+}
+
+// jsonStructure reports whether text is what JSON has between its strings: punctuation, blanks,
+// numbers and the literals true, false and null.
+func jsonStructure(text string) bool {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(",:{}[] \t\r\n", r) }) {
+		if w == "true" || w == "false" || w == "null" {
+			continue
+		}
+		if _, err := strconv.ParseFloat(w, 64); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // endsWithSecretName reports whether text ends with a secret name and '=' or ':' (and blanks).

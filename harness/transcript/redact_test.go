@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,18 @@ func TestURLPathIsNoSecretName(t *testing.T) {
 	}
 	if got := RedactText("client_assertion: abcdefgh12345678"); !strings.Contains(got, "REDACTED_") {
 		t.Errorf("a named secret was not masked: %q", got)
+	}
+}
+
+// A secret whose value shows inside a JSON number (a numeric token, a timestamp-like value) is masked
+// as the whole number, quoted: masking part of it wrote `[1REDACTED_8_chars9]`, and the Ginkgo JSON
+// report no longer parsed.
+func TestSecretInANumberKeepsJSON(t *testing.T) {
+	resetSecrets()
+	defer resetSecrets()
+	AddSecret("12345678")
+	got := RedactJSON(`{"a":[1123456789, 2],"b":"x 12345678 y","c":true}`)
+	if !json.Valid([]byte(got)) || strings.Contains(got, "12345678") {
+		t.Errorf("RedactJSON = %s: want valid JSON without the secret", got)
 	}
 }
