@@ -32,6 +32,13 @@ func assertionWith(claim string, value func(f *framework.Framework, reg *framewo
 	}
 }
 
+// assertionWithout signs the client's assertion with claim left out.
+func assertionWithout(claim string) func(*framework.Framework, *framework.Registration, framework.Claims) string {
+	return func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
+		return signAssertion(f, reg.Software.SigningKey, "", c.Without(claim))
+	}
+}
+
 func signAssertion(f *framework.Framework, key joseutil.Key, alg jose.SignatureAlgorithm, c framework.Claims) string {
 	if alg == "" {
 		alg = key.Alg
@@ -84,21 +91,13 @@ var tokenFaults = []tokenFault{
 	{"UK-TOK-N08", "RFC7521-4.2, RFC7523-2.2", "a token request without client_assertion_type is refused",
 		nil, func(form url.Values) { form.Del("client_assertion_type") }, invalidClient.plus("invalid_request")},
 	{"UK-TOK-N19", "RFC7523-3-EXP-CLAIM, RFC7521-5.2-EXP, RFC7523-3.2, OIDC-CORE-9-EXP-CLAIM", "a client assertion without exp is refused",
-		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
-			return signAssertion(f, reg.Software.SigningKey, "", c.Without("exp"))
-		}, nil, invalidClient},
+		assertionWithout("exp"), nil, invalidClient},
 	{"UK-TOK-N26", "OIDC-CORE-9-CLAIMS, RFC7523-3-SUB, RFC7523-3.2", "a client assertion without sub is refused",
-		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
-			return signAssertion(f, reg.Software.SigningKey, "", c.Without("sub"))
-		}, nil, invalidClient},
+		assertionWithout("sub"), nil, invalidClient},
 	{"UK-TOK-N27", "OIDC-CORE-9-CLAIMS, RFC7523-3-AUD, RFC7523-3.2", "a client assertion without aud is refused",
-		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
-			return signAssertion(f, reg.Software.SigningKey, "", c.Without("aud"))
-		}, nil, invalidClient},
+		assertionWithout("aud"), nil, invalidClient},
 	{"UK-TOK-N28", "OIDC-CORE-9-CLAIMS, RFC7523-3.2", "a client assertion without jti is refused (OpenID Connect Core 9 makes it REQUIRED for private_key_jwt)",
-		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
-			return signAssertion(f, reg.Software.SigningKey, "", c.Without("jti"))
-		}, nil, invalidClient},
+		assertionWithout("jti"), nil, invalidClient},
 	{"UK-TOK-N20", "RFC7523-3-NBF, RFC7523-3.2", "a client assertion whose nbf is 10 minutes ahead (beyond any clock skew) is refused",
 		func(f *framework.Framework, reg *framework.Registration, c framework.Claims) string {
 			now := time.Now()
