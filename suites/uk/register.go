@@ -2,6 +2,7 @@ package uk
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 
 	"github.com/dcrconform/dcrconform/harness/joseutil"
@@ -72,8 +73,9 @@ var _ = framework.Describe("UK OBIE DCR 3.3: registration", func() {
 			c := f.Verdict().On(resp)
 			if resp.Status/100 != 2 {
 				c.Add(`the request registered: typ "application/jwt" is the baseline's "JWT"`, "%s: %s", resp.StatusText(), resp.Excerpt(200))
-			} else if md := f.ExpectJSON(resp); len(framework.MetadataTypeErrors(md)) > 0 || md["client_id"] == nil {
-				c.Add("a registration answer with its client_id", "%s", cmp.Or(strings.Join(framework.MetadataTypeErrors(md), "; "), "no client_id"))
+			} else if md, err := resp.JSONObject(); err != nil || len(framework.MetadataTypeErrors(md)) > 0 || md["client_id"] == nil {
+				f.RequireBaselineRegisters() // a baseline answered as badly is UK-REG-001's to judge, not this spec's
+				c.Add("a registration answer with its client_id", "%s", cmp.Or(strings.Join(framework.MetadataTypeErrors(md), "; "), fmt.Sprint(err), "no client_id"))
 			}
 			c.Done()
 		})
